@@ -1,0 +1,12 @@
+import type { Env } from '../paths.ts';
+
+/** What a CLI command may touch: streams, environment, and whether a person is at a terminal. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Env;
+  isTTY: boolean;
+  /** A command that finishes without throwing but wants a non-zero exit (e.g. `dcm check`) sets this. */
+  exitCode?: number;
+}

@@ -1,0 +1,115 @@
+/**
+ * Every failure dcm reports is one of these named types. The message is what the user
+ * sees (one line, actionable, never a secret); the exit code is decided in one place,
+ * {@link exitCodeFor}, so the CLI and the README cannot drift apart.
+ */
+
+/** Base of every error dcm reports on purpose. Anything else is a bug. */
+export abstract class DcmError extends Error {
+  abstract readonly code: ExitCodeName;
+}
+
+// --- The three texts below are matched verbatim by Docker and by the reference client
+// (docker-credential-helpers `credentials/error.go`, `client/client.go`): do not reword them.
+
+/** `get` found nothing. Docker treats exactly this stdout text (with exit 1) as "anonymous". */
+export class CredentialsNotFound extends DcmError {
+  readonly code = 'notFound';
+  constructor() {
+    super('credentials not found in native keychain');
+  }
+}
+
+/** `store`, `get` or `erase` without a server address. */
+export class MissingServerUrl extends DcmError {
+  readonly code = 'usage';
+  constructor() {
+    super('no credentials server URL');
+  }
+}
+
+/** `store` without a username. */
+export class MissingUsername extends DcmError {
+  readonly code = 'usage';
+  constructor() {
+    super('no credentials username');
+  }
+}
+
+/** Input that is not what the verb expects (malformed JSON, wrong types, control characters). */
+export class InvalidInput extends DcmError {
+  readonly code = 'usage';
+}
+
+/** stdin larger than we are willing to hold in memory. */
+export class InputTooLarge extends DcmError {
+  readonly code = 'usage';
+  constructor(limitBytes: number) {
+    super(`input too large: stdin exceeds ${limitBytes} bytes`);
+  }
+}
+
+/** Wrong command line (unknown verb, extra arguments). */
+export class UsageError extends DcmError {
+  readonly code = 'usage';
+}
+
+/** The OS keychain cannot be used; the message names the cause and the fix. */
+export class KeychainUnavailable extends DcmError {
+  readonly code = 'keychain';
+  readonly reason: string;
+  readonly fix: string;
+  constructor(cause: string, fix: string) {
+    super(`keychain unavailable: ${cause}. ${fix}`);
+    this.reason = cause;
+    this.fix = fix;
+  }
+}
+
+/** A secret the backend cannot hold even after splitting (see store/chunked.ts). */
+export class SecretTooLarge extends DcmError {
+  readonly code = 'usage';
+}
+
+/**
+ * Exit codes of the management CLI (`dcm login`, `dcm check`, ...). The credential-helper
+ * protocol always exits 1 on failure, whatever the error: Docker only looks at stdout.
+ */
+export const EXIT_CODES = {
+  ok: 0,
+  /** Anything not listed below, and "not found". */
+  failure: 1,
+  notFound: 1,
+  /** Bad command line or bad input. */
+  usage: 2,
+  /** The registry rejected the credentials. */
+  credentials: 3,
+  /** DNS, connection refused, timeout, proxy. */
+  network: 4,
+  /** TLS handshake or certificate problem. */
+  tls: 5,
+  /** Rate limited, or a CI threshold (`--fail-under`) breached. */
+  threshold: 6,
+  /** The server answered, but not as a registry does (not a registry, 5xx, bad token reply). */
+  registry: 7,
+  /** The OS keychain cannot be used. */
+  keychain: 8,
+} as const;
+
+export type ExitCodeName = keyof typeof EXIT_CODES;
+
+/** The CLI's exit code for any thrown value; unknown errors are internal failures. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof DcmError ? EXIT_CODES[error.code] : EXIT_CODES.failure;
+}
+
+/** One line, suitable for stdout in helper mode: never a stack, never a newline inside. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim() || 'unknown error';
+}
+
+/** A keychain item under dcm's name that dcm cannot read back (written by something else, or damaged). */
+export class CorruptEntry extends DcmError {
+  readonly code = 'failure';
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The one entry point, and the only module that touches `process`. Invoked as
+ * `docker-credential-dcm VERB`, or as `dcm VERB` with a protocol verb, it is the credential
+ * helper; anything else is the management CLI, loaded only then so that the hot path (`get`,
+ * once per image pull) loads nothing but Node built-ins, the protocol code and the keyring addon.
+ */
+import { basename } from 'node:path';
+import { isVerb } from './helper/protocol.ts';
+
+const HELPER_NAME = 'docker-credential-dcm';
+
+async function main(): Promise<void> {
+  const name = invokedName();
+  const args = process.argv.slice(2);
+  const env = process.env;
+  let code: number;
+  if (name.startsWith('docker-credential-') || isVerb(args[0])) {
+    const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/open.ts')]);
+    code = await runHelper(args, {
+      name: name.startsWith('docker-credential-') ? name : HELPER_NAME,
+      // stdin is opened only if the verb reads it (`list` and `version` do not).
+      io: { stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() }, stdout: process.stdout },
+      openStore: async () => openCredentialStore(env),
+    });
+  } else {
+    const { runCli } = await import('./cli/program.ts');
+    code = await runCli(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
+  }
+  // Exit explicitly once stdout is flushed: a keychain call abandoned at its deadline still
+  // holds a thread-pool slot and would otherwise keep the process alive.
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
+/** The program name as the user (or Docker) typed it, without extension. */
+function invokedName(): string {
+  const path = process.argv[1] ?? process.argv0;
+  return basename(path).replace(/\.(exe|cjs|mjs|js|ts)$/i, '');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dcm: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(70);
+});
