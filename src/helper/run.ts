@@ -43,7 +43,8 @@ export async function runHelper(args: readonly string[], context: HelperContext)
     return 0;
   }
   if (!isVerb(verb) || verb === 'version') {
-    io.stdout.write(`${name}: unknown action: ${oneLine(verb).slice(0, 100)}\n`);
+    // The verb is echoed, so keep it printable and short.
+    io.stdout.write(`${name}: unknown action: ${verb.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 100)}\n`);
     return 1;
   }
   try {
