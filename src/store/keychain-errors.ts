@@ -12,7 +12,7 @@ interface Rule {
   fix: string;
 }
 
-const UNLOCK_HINT = 'unlock it (log in to the desktop session, or run: printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize)';
+const UNLOCK_HINT = 'log in to the desktop session, or run `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` (macOS: `security unlock-keychain`)';
 
 const RULES: Rule[] = [
   {
@@ -27,13 +27,13 @@ const RULES: Rule[] = [
   },
   {
     match: /prompt was dismissed|IsLocked|is locked|User interaction is not allowed|-25308/i,
-    cause: 'the keychain is locked and dcm will not open an unlock prompt',
-    fix: `Unlock it first: on Linux ${UNLOCK_HINT}; on macOS run: security unlock-keychain`,
+    cause: 'the keychain is locked and no unlock prompt was answered',
+    fix: `Unlock it: ${UNLOCK_HINT}`,
   },
   {
     match: /no result found|no such (secret )?collection|NoSuchObject/i,
     cause: 'the Secret Service has no default keyring to store into',
-    fix: `Create or unlock a default keyring: ${UNLOCK_HINT}`,
+    fix: 'Create one: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` makes and unlocks a default keyring (the password must not be empty)',
   },
   {
     match: /AccessDenied|access denied|not permitted|-25293|-128/i,

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Debian packages the test suite talks to: a real Secret Service (dbus, gnome-keyring), the
+# real CNCF registry, skopeo, Docker's Go reference helpers, pass, htpasswd (apache2-utils),
+# openssl, hyperfine (benchmarks), tmux (terminal tests). The Docker CLI itself is expected on
+# the machine (docker login/logout need no engine).
+set -eu
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine tmux"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-deps: need root to install:$missing" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,99 @@
+/**
+ * When the keychain cannot be used, every verb answers at once with one line naming the cause
+ * and the fix, exits 1, and `get` never pretends "not found". Each case gets its own D-Bus
+ * session (or none), so the shared test keychain is never locked.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
+import { dcmHelper } from '../helpers/helper-process.ts';
+import { run } from '../helpers/spawn.ts';
+
+const VERBS: Array<[string, string]> = [
+  ['get', 'unavailable.test'],
+  ['store', '{"ServerURL":"unavailable.test","Username":"u","Secret":"s"}'],
+  ['erase', 'unavailable.test'],
+  ['list', ''],
+];
+
+/** Runs each verb inside `prepare` and reports `verb<TAB>exit<TAB>milliseconds<TAB>stdout` lines. */
+function script(helper: string, prepare: string): string {
+  const calls = VERBS.map(
+    ([verb, stdin]) =>
+      `s=$(date +%s%N); out=$(printf '%s' '${stdin}' | '${helper}' ${verb}); rc=$?; e=$(date +%s%N); printf '%s\\t%s\\t%s\\t%s\\n' ${verb} "$rc" "$(( (e - s) / 1000000 ))" "$out"`,
+  );
+  return [prepare, ...calls].join('\n');
+}
+
+function parse(stdout: string) {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((line) => /^(get|store|erase|list)\t/.test(line))
+    .map((line) => {
+      const [verb, code, ms, ...rest] = line.split('\t');
+      return { verb, code: Number(code), ms: Number(ms), stdout: rest.join('\t') };
+    });
+}
+
+describe('keychain unavailable', () => {
+  beforeAll(requireTestSession);
+  const helper = dcmHelper();
+
+  const isolated = () => {
+    const home = tempDir('nokeychain');
+    const runtime = tempDir('runtime');
+    return { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime, XDG_STATE_HOME: join(home, 'state') };
+  };
+
+  const cases: Array<[string, () => Promise<string>, RegExp]> = [
+    [
+      'no D-Bus session bus',
+      async () => {
+        const env = isolated();
+        delete env.DBUS_SESSION_BUS_ADDRESS;
+        return (await run('sh', ['-c', script(helper.path, ':')], { env })).stdout;
+      },
+      /^keychain unavailable: no D-Bus session bus .*DBUS_SESSION_BUS_ADDRESS/,
+    ],
+    [
+      'a dead D-Bus address',
+      async () => {
+        const env = { ...isolated(), DBUS_SESSION_BUS_ADDRESS: `unix:path=${tempDir('dead')}/bus` };
+        return (await run('sh', ['-c', script(helper.path, ':')], { env })).stdout;
+      },
+      /^keychain unavailable: no D-Bus session bus/,
+    ],
+    [
+      'no Secret Service provider',
+      async () =>
+        (await run('dbus-run-session', [`--config-file=${join(ROOT, 'test/fixtures/dbus-no-services.conf')}`, '--', 'sh', '-c', script(helper.path, ':')], { env: isolated() }))
+          .stdout,
+      /^keychain unavailable: no Secret Service provider .*gnome-keyring/,
+    ],
+    [
+      'a locked collection',
+      async () => {
+        const prepare = [
+          'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
+          `printf '%s' '{"ServerURL":"unavailable.test","Username":"u","Secret":"s"}' | '${helper.path}' store`,
+          'dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null',
+        ].join('\n');
+        return (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, prepare)], { env: isolated() })).stdout;
+      },
+      /^keychain unavailable: the keychain is locked .*gnome-keyring-daemon --unlock/,
+    ],
+  ];
+
+  it.each(cases)('%s: every verb says why and how to fix it, exit 1', async (_name, produce, message) => {
+    const results = parse(await produce());
+    expect(results.map((r) => r.verb)).toEqual(['get', 'store', 'erase', 'list']);
+    for (const result of results) {
+      expect(result.code, result.verb).toBe(1);
+      expect(result.stdout, result.verb).toMatch(message);
+      expect(result.stdout).not.toContain('credentials not found');
+      // A hang guard, not a benchmark: a prompt or a dead bus must not block the verb.
+      expect(result.ms, result.verb).toBeLessThan(5000);
+    }
+  });
+});
