@@ -25,6 +25,9 @@ unset XDG_STATE_HOME XDG_CACHE_HOME XDG_CONFIG_HOME XDG_DATA_HOME DOCKER_CONFIG 
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$DCM_TEST_TMP"
 chmod 700 "$XDG_RUNTIME_DIR"
 
+# The binary tests run what users install: build it fresh.
+npm run --silent build >/dev/null
+
 # The keyring password must be non-empty, or gnome-keyring creates no default collection and
 # every write fails with "no result found".
 dbus-run-session -- sh -c '

@@ -6,6 +6,7 @@
  * once per image pull) loads nothing but Node built-ins, the protocol code and the keyring addon.
  */
 import { basename } from 'node:path';
+import { isSea } from 'node:sea';
 import { isVerb } from './helper/protocol.ts';
 
 const HELPER_NAME = 'docker-credential-dcm';
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
 
 /** The program name as the user (or Docker) typed it, without extension. */
 function invokedName(): string {
-  const path = process.argv[1] ?? process.argv0;
+  // In the single binary argv[1] repeats the executable's resolved path; argv0 keeps the name
+  // it was started by, which is how the docker-credential-dcm link is recognised.
+  const path = isSea() ? process.argv0 : (process.argv[1] ?? process.argv0);
   return basename(path).replace(/\.(exe|cjs|mjs|js|ts)$/i, '');
 }
 

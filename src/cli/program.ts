@@ -31,6 +31,24 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
+  program
+    .command('setup')
+    .description('make Docker use dcm: credsStore, or credHelpers for the registries given')
+    .option('--registry <host...>', 'only these registries (credHelpers entries)')
+    .option('--undo', 'stop using dcm: put credsStore back as it was before dcm, remove dcm credHelpers')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Honours DOCKER_CONFIG. Keeps every other key and the file's indentation, backs config.json up
+once (config.json.dcm-backup), writes atomically with mode 0600, and changes nothing when run again.
+
+Examples:
+  $ dcm setup                               # "credsStore": "dcm"
+  $ dcm setup --registry ghcr.io --registry myregistry.azurecr.io
+  $ dcm setup --undo`,
+    )
+    .action(async (options) => (await import('./commands/setup.ts')).setup(options, io));
   return program;
 }
 

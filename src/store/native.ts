@@ -4,8 +4,9 @@
  * addon it carries (scripts/build.ts). Loaded on first use only.
  */
 import { createRequire } from 'node:module';
+import type { Env } from '../paths.ts';
 import type { KeyringAddon } from './keyring-addon.ts';
 
-export function loadKeyringAddon(): KeyringAddon {
+export function loadKeyringAddon(_env: Env): KeyringAddon {
   return createRequire(import.meta.url)('@napi-rs/keyring') as KeyringAddon;
 }

@@ -16,7 +16,7 @@ export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000;
 export function openCredentialStore(env: Env): CredentialStore {
   const backend = new KeyringBackend({
     service: KEYCHAIN_SERVICE,
-    addon: loadKeyringAddon(),
+    addon: loadKeyringAddon(env),
     timeoutMs: keychainTimeoutMs(env),
   });
   return new CredentialStore(backend, new FileLock(join(stateDir(env), 'index.lock')));

@@ -43,7 +43,8 @@ describe('keychain unavailable', () => {
   const isolated = () => {
     const home = tempDir('nokeychain');
     const runtime = tempDir('runtime');
-    return { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime, XDG_STATE_HOME: join(home, 'state') };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime, XDG_STATE_HOME: join(home, 'state') };
+    return env;
   };
 
   const cases: Array<[string, () => Promise<string>, RegExp]> = [

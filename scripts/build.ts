@@ -1,0 +1,104 @@
+/**
+ * `npm run build`: dist/dcm, one executable file (Node 24's single-executable-application
+ * support, with the code cache on and the keyring addon embedded as an asset), and
+ * dist/docker-credential-dcm, a link to it.
+ *
+ * 1. esbuild bundles src/main.ts into one CommonJS file (SEA runs CommonJS), swapping
+ *    store/native.ts for store/native-sea.ts.
+ * 2. node --experimental-sea-config turns it into a blob (code cache included).
+ * 3. postject injects the blob into a copy of the Node 24 binary that runs this script.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DIST = join(ROOT, 'dist');
+const WORK = join(DIST, '.build');
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const require = createRequire(import.meta.url);
+
+/** The prebuilt addon package @napi-rs/keyring installed for this platform. */
+function keyringAddonPath(): string {
+  const abi = process.platform === 'linux' ? (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? '-gnu' : '-musl' : process.platform === 'win32' ? '-msvc' : '';
+  const pkg = `@napi-rs/keyring-${process.platform}-${process.arch}${abi}`;
+  const dir = dirname(require.resolve(`${pkg}/package.json`));
+  const file = readdirSync(dir).find((name) => name.endsWith('.node'));
+  if (!file) throw new Error(`no .node file in ${dir}`);
+  return join(dir, file);
+}
+
+/** Runs a build step, showing its output only when it fails (postject warns about every ELF note). */
+function quiet(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error(`${command} ${args.join(' ')} failed with exit ${result.status}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const executable = join(DIST, process.platform === 'win32' ? 'dcm.exe' : 'dcm');
+  const link = join(DIST, process.platform === 'win32' ? 'docker-credential-dcm.exe' : 'docker-credential-dcm');
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+
+  const addon = keyringAddonPath();
+  const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
+  const bundle = join(WORK, 'dcm.cjs');
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/main.ts'],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __DCM_ADDON_ASSET__: '"keyring.node"', __DCM_ADDON_HASH__: JSON.stringify(addonHash) },
+    plugins: [
+      {
+        name: 'sea-native',
+        setup(b) {
+          b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, 'native-sea.ts') }));
+        },
+      },
+    ],
+  });
+
+  const blob = join(WORK, 'sea-prep.blob');
+  const seaConfig = join(WORK, 'sea-config.json');
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      useSnapshot: false,
+      assets: { 'keyring.node': addon },
+    }),
+  );
+  quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
+
+  rmSync(executable, { force: true });
+  copyFileSync(process.execPath, executable);
+  chmodSync(executable, 0o755);
+  if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', executable]);
+  const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
+  quiet(process.execPath, [postject, executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : [])]);
+  if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', executable]);
+
+  rmSync(link, { force: true });
+  if (process.platform === 'win32') copyFileSync(executable, link);
+  else symlinkSync('dcm', link);
+  rmSync(WORK, { recursive: true, force: true });
+  console.log(`built ${executable} (keyring addon ${addonHash}) and ${link}`);
+}
+
+await main();

@@ -1,0 +1,113 @@
+/**
+ * ~/.docker/config.json: read it, change it, write it back without losing anything.
+ *
+ * Writes are atomic (a temporary file in the same directory, fsync, rename) and mode 0600, so a
+ * crash leaves the old file or the new one, never half of one; every key dcm does not own is
+ * kept, and so is the file's indentation (Docker writes tabs).
+ */
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DcmError } from './errors.ts';
+import type { Env } from './paths.ts';
+
+export class DockerConfigError extends DcmError {
+  readonly code = 'usage';
+}
+
+export interface DockerConfigFile {
+  path: string;
+  exists: boolean;
+  data: Record<string, unknown>;
+  /** The indentation unit found in the file, or Docker's tab for a new file. */
+  indent: string;
+  trailingNewline: boolean;
+}
+
+/** `$DOCKER_CONFIG`, else `~/.docker` (as the Docker CLI resolves it). */
+export function dockerConfigDir(env: Env): string {
+  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+}
+
+export function dockerConfigPath(env: Env): string {
+  return join(dockerConfigDir(env), 'config.json');
+}
+
+export function readDockerConfig(path: string): DockerConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, data: {}, indent: '\t', trailingNewline: false };
+    throw new DockerConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (text.trim() === '') return { path, exists: true, data: {}, indent: '\t', trailingNewline: false };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new DockerConfigError(`${path} is not valid JSON; fix or move it, then retry (dcm changes nothing it cannot parse)`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new DockerConfigError(`${path} does not hold a JSON object; fix or move it, then retry`);
+  }
+  return { path, exists: true, data: data as Record<string, unknown>, indent: detectIndent(text), trailingNewline: text.endsWith('\n') };
+}
+
+/** The indentation of the first indented line: a tab, or some number of spaces. */
+export function detectIndent(text: string): string {
+  return /\n([ \t]+)\S/.exec(text)?.[1] ?? '\t';
+}
+
+export function renderDockerConfig(file: Pick<DockerConfigFile, 'data' | 'indent' | 'trailingNewline'>): string {
+  return JSON.stringify(file.data, null, file.indent) + (file.trailingNewline ? '\n' : '');
+}
+
+/** Writes `text` to `path` atomically with mode 0600, following a symlinked config.json to its target. */
+export function writeFileAtomically(path: string, text: string): void {
+  const target = existsSync(path) ? realpathSync(path) : path;
+  const dir = dirname(target);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`);
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  syncDirectory(dir);
+}
+
+export function writeDockerConfig(file: DockerConfigFile): void {
+  writeFileAtomically(file.path, renderDockerConfig(file));
+}
+
+/** Copies config.json to config.json.dcm-backup, only the first time: the backup is the file as it was before dcm. */
+export function backupOnce(path: string): string | undefined {
+  const backup = `${path}.dcm-backup`;
+  if (!existsSync(path) || existsSync(backup)) return existsSync(backup) ? backup : undefined;
+  copyFileSync(path, backup);
+  // The original may hold base64 credentials: the backup is as private as the file should be.
+  chmodSync(backup, 0o600);
+  return backup;
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not supported on every platform (Windows); the rename itself is still atomic.
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What only the single binary does: carry the keyring addon, unpack it once into the per-user
+ * cache, and refuse to load a cached copy that is not byte-for-byte the one it carries.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireTestSession, tempDir } from '../helpers/env.ts';
+import { dcmHelper, storeJson, uniqueHost } from '../helpers/helper-process.ts';
+import { run } from '../helpers/spawn.ts';
+
+describe('dist/dcm', () => {
+  beforeAll(() => {
+    requireTestSession();
+    expect(process.env.DCM_TEST_BINARY).toMatch(/dist\/dcm$/);
+  });
+  const helper = dcmHelper();
+  const host = uniqueHost('binary');
+
+  const withCache = () => {
+    const cache = tempDir('cache');
+    return { cache, env: { ...process.env, XDG_CACHE_HOME: cache } };
+  };
+  const addonFiles = (cache: string) => readdirSync(join(cache, 'dcm')).filter((name) => name.endsWith('.node'));
+
+  beforeAll(async () => {
+    expect((await helper('store', storeJson(host, 'bin-user', 'bin-secret'))).code).toBe(0);
+  });
+
+  it('--version and the version verb report the same version', async () => {
+    const cli = await run(process.env.DCM_TEST_BINARY!, ['--version']);
+    const verb = await helper('version');
+    const version = /v(\d+\.\d+\.\d+)/;
+    expect(cli.stdout.match(version)?.[1]).toBeDefined();
+    expect(cli.stdout.match(version)?.[1]).toBe(verb.stdout.match(version)?.[1]);
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(verb.stdout).toContain(`v${pkg.version}`);
+  });
+
+  it('unpacks the addon once, privately, under a content-hashed name', async () => {
+    const { cache, env } = withCache();
+    expect(JSON.parse((await helper('get', host, env)).stdout)).toMatchObject({ Secret: 'bin-secret' });
+    const files = addonFiles(cache);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^keyring-[0-9a-f]{16}\.node$/);
+    expect(statSync(join(cache, 'dcm', files[0]!)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(cache, 'dcm')).mode & 0o777).toBe(0o700);
+  });
+
+  it('two first runs at the same moment with an empty cache both succeed', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { cache, env } = withCache();
+      const results = await Promise.all(Array.from({ length: 4 }, () => helper('get', host, env)));
+      for (const result of results) expect(JSON.parse(result.stdout)).toMatchObject({ Username: 'bin-user' });
+      expect(addonFiles(cache)).toHaveLength(1);
+      expect(readdirSync(join(cache, 'dcm')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    }
+  });
+
+  it('a tampered cached addon is replaced, not loaded', async () => {
+    const { cache, env } = withCache();
+    await helper('get', host, env);
+    const path = join(cache, 'dcm', addonFiles(cache)[0]!);
+    const original = readFileSync(path);
+    // Same size, one flipped byte in the middle: only a full comparison notices.
+    const tampered = Buffer.from(original);
+    tampered[tampered.length >> 1]! ^= 0xff;
+    writeFileSync(path, tampered);
+    expect(JSON.parse((await helper('get', host, env)).stdout)).toMatchObject({ Secret: 'bin-secret' });
+    expect(readFileSync(path).equals(original)).toBe(true);
+    // And a file truncated to garbage (which dlopen would reject) is replaced too.
+    writeFileSync(path, 'not an ELF file');
+    expect(JSON.parse((await helper('get', host, env)).stdout)).toMatchObject({ Secret: 'bin-secret' });
+    expect(readFileSync(path).equals(original)).toBe(true);
+  });
+});
