@@ -4,7 +4,7 @@
 # openssl, hyperfine (benchmarks), tmux (terminal tests). The Docker CLI itself is expected on
 # the machine (docker login/logout need no engine).
 set -eu
-packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine tmux"
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

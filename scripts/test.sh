@@ -15,22 +15,7 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dcm-test.XXXXXX")
-cleanup() { rm -rf "$run_dir"; }
-trap cleanup EXIT INT TERM
-
-export HOME="$run_dir/home" XDG_RUNTIME_DIR="$run_dir/run" DCM_TEST_TMP="$run_dir/tmp" DCM_TEST_SESSION=1
-unset XDG_STATE_HOME XDG_CACHE_HOME XDG_CONFIG_HOME XDG_DATA_HOME DOCKER_CONFIG DOCKER_AUTH_CONFIG \
-  HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$DCM_TEST_TMP"
-chmod 700 "$XDG_RUNTIME_DIR"
-
 # The binary tests run what users install: build it fresh.
 npm run --silent build >/dev/null
 
-# The keyring password must be non-empty, or gnome-keyring creates no default collection and
-# every write fails with "no result found".
-dbus-run-session -- sh -c '
-  printf dcm-test-keyring | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
-  vitest run "$@"
-' sh "$@"
+exec scripts/with-keyring.sh vitest run "$@"

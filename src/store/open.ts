@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { stateDir, type Env } from '../paths.ts';
+import { withChunking } from './chunked.ts';
 import { CredentialStore } from './credential-store.ts';
 import { FileLock } from './file-lock.ts';
 import { KeyringBackend } from './keyring.ts';
@@ -19,7 +20,8 @@ export function openCredentialStore(env: Env): CredentialStore {
     addon: loadKeyringAddon(env),
     timeoutMs: keychainTimeoutMs(env),
   });
-  return new CredentialStore(backend, new FileLock(join(stateDir(env), 'index.lock')));
+  // Windows' Credential Manager holds 2,560 bytes per item: longer values are split (chunked.ts).
+  return new CredentialStore(withChunking(backend), new FileLock(join(stateDir(env), 'index.lock')));
 }
 
 export function keychainTimeoutMs(env: Env): number {

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { runHelper } from '../../src/helper/run.ts';
 import { CredentialStore } from '../../src/store/credential-store.ts';
 import { InProcessLock, MemoryBackend } from '../../src/store/memory.ts';
+import type { SecretBackend } from '../../src/store/types.ts';
 
 /** A helper run on in-memory streams and an in-memory keychain. */
-export function memoryHelper(backend = new MemoryBackend()) {
+export function memoryHelper<B extends SecretBackend = MemoryBackend>(backend: B = new MemoryBackend() as unknown as B) {
   const store = new CredentialStore(backend, new InProcessLock());
   return {
     backend,

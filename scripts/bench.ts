@@ -1,0 +1,132 @@
+/**
+ * `npm run bench`: dist/dcm against Debian's Go docker-credential-secretservice on the same
+ * unlocked Secret Service (run inside scripts/with-keyring.sh), one process per call as Docker
+ * runs them, interleaved round by round so that machine noise falls on both alike.
+ *
+ * Measures `get`, `store` and `list` (50 stored entries) for both, plus the bare start-up of the
+ * Node runtime that dist/dcm embeds (`node -e 0`, the same Node 24 build) as the floor. Prints
+ * medians, ratios and peak memory, and writes them as JSON to bench-results/latest.json.
+ *
+ *   BENCH_ROUNDS=60 npm run bench
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DCM = join(ROOT, 'dist', 'docker-credential-dcm');
+const GO = 'docker-credential-secretservice';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const LIST_ENTRIES = 50;
+const GET_HOST = 'bench-get.example';
+
+interface Subject {
+  name: string;
+  command: string;
+  args: string[];
+  input: string;
+}
+
+function call(command: string, args: string[], input: string): { ms: number; stdout: string; status: number | null } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { input, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, stdout: result.stdout, status: result.status };
+}
+
+function must(command: string, args: string[], input: string): string {
+  const result = call(command, args, input);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stdout}`);
+  return result.stdout;
+}
+
+/** Peak resident memory in KiB, from GNU time. */
+function peakMemoryKiB(subject: Subject): number {
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', subject.command, ...subject.args], { input: subject.input, encoding: 'utf8' });
+  return Number(result.stderr.trim().split('\n').at(-1));
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+
+function seed(): void {
+  const token = 'x'.repeat(2600);
+  for (const helper of [DCM, GO]) {
+    must(helper, ['store'], JSON.stringify({ ServerURL: GET_HOST, Username: 'bench', Secret: token }));
+    for (let i = 0; i < LIST_ENTRIES - 1; i++) {
+      must(helper, ['store'], JSON.stringify({ ServerURL: `registry-${i}.bench.example`, Username: `user${i}`, Secret: `secret-${i}` }));
+    }
+  }
+  for (const helper of [DCM, GO]) {
+    const listed = Object.keys(JSON.parse(must(helper, ['list'], '')) as object).length;
+    if (listed !== LIST_ENTRIES) throw new Error(`${helper} lists ${listed} entries, expected ${LIST_ENTRIES}`);
+    const got = JSON.parse(must(helper, ['get'], GET_HOST)) as { Secret: string };
+    if (got.Secret !== token) throw new Error(`${helper} get returned the wrong secret`);
+  }
+}
+
+function main(): void {
+  seed();
+  const storeInput = JSON.stringify({ ServerURL: 'bench-store.example', Username: 'bench', Secret: 's'.repeat(2600) }) + '\n';
+  const subjects: Subject[] = [
+    { name: 'node -e 0 (floor)', command: join(ROOT, 'node_modules', '.bin', 'node'), args: ['-e', '0'], input: '' },
+    { name: 'dcm get', command: DCM, args: ['get'], input: GET_HOST },
+    { name: 'go get', command: GO, args: ['get'], input: GET_HOST },
+    { name: 'dcm store', command: DCM, args: ['store'], input: storeInput },
+    { name: 'go store', command: GO, args: ['store'], input: storeInput },
+    { name: `dcm list (${LIST_ENTRIES})`, command: DCM, args: ['list'], input: '' },
+    { name: `go list (${LIST_ENTRIES})`, command: GO, args: ['list'], input: '' },
+  ];
+  const samples = new Map(subjects.map((s) => [s.name, [] as number[]]));
+  for (const subject of subjects) call(subject.command, subject.args, subject.input); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved, in a different order each round.
+    for (const subject of [...subjects].sort(() => Math.random() - 0.5)) {
+      const result = call(subject.command, subject.args, subject.input);
+      if (result.status !== 0) throw new Error(`${subject.name} failed: ${result.stdout}`);
+      samples.get(subject.name)!.push(result.ms);
+    }
+  }
+
+  const rows = subjects.map((subject) => {
+    const values = samples.get(subject.name)!;
+    return { name: subject.name, medianMs: round2(median(values)), p90Ms: round2(quantile(values, 0.9)), peakRssKiB: peakMemoryKiB(subject) };
+  });
+  const at = (name: string) => rows.find((r) => r.name === name)!.medianMs;
+  const floor = at('node -e 0 (floor)');
+  const ratios = {
+    getVsGo: round2(at('dcm get') / at('go get')),
+    storeVsGo: round2(at('dcm store') / at('go store')),
+    listVsGo: round2(at(`dcm list (${LIST_ENTRIES})`) / at(`go list (${LIST_ENTRIES})`)),
+    getOverFloorMs: round2(at('dcm get') - floor),
+  };
+  const goals = {
+    'get within 1.8x the Go helper': ratios.getVsGo <= 1.8,
+    'get within 8 ms of the runtime start-up': ratios.getOverFloorMs <= 8,
+    [`list of ${LIST_ENTRIES} faster than the Go helper`]: ratios.listVsGo < 1,
+  };
+
+  console.log(`${ROUNDS} interleaved rounds, one process per call\n`);
+  console.log('subject'.padEnd(22) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
+  for (const row of rows) {
+    console.log(row.name.padEnd(22) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14));
+  }
+  console.log(`\nget: ${ratios.getVsGo}x Go, ${ratios.getOverFloorMs} ms above the runtime floor; store: ${ratios.storeVsGo}x Go; list: ${ratios.listVsGo}x Go`);
+  for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
+
+  const out = join(ROOT, 'bench-results');
+  mkdirSync(out, { recursive: true });
+  const report = { date: new Date().toISOString(), rounds: ROUNDS, node: process.version, rows, ratios, goals };
+  writeFileSync(join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwrote ${join(out, 'latest.json')}`);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main();
