@@ -5,6 +5,7 @@
  * helper; anything else is the management CLI, loaded only then so that the hot path (`get`,
  * once per image pull) loads nothing but Node built-ins, the protocol code and the keyring addon.
  */
+import { readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isSea } from 'node:sea';
 import { isVerb } from './helper/protocol.ts';
@@ -20,8 +21,7 @@ async function main(): Promise<void> {
     const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/open.ts')]);
     code = await runHelper(args, {
       name: name.startsWith('docker-credential-') ? name : HELPER_NAME,
-      // stdin is opened only if the verb reads it (`list` and `version` do not).
-      io: { stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() }, stdout: process.stdout },
+      io: { stdin: stdinChunks(), stdout: process.stdout },
       openStore: async () => openCredentialStore(env),
     });
   } else {
@@ -32,6 +32,29 @@ async function main(): Promise<void> {
   // holds a thread-pool slot and would otherwise keep the process alive.
   process.exitCode = code;
   process.stdout.write('', () => process.exit(code));
+}
+
+/**
+ * stdin for the helper, read only if the verb reads it (`list` and `version` do not). Blocking
+ * reads of fd 0 skip building process.stdin (a net.Socket or tty.ReadStream), which costs a few
+ * milliseconds on every image pull; a non-blocking stdin falls back to the stream.
+ */
+async function* stdinChunks(): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let read: number;
+    try {
+      read = readSync(0, buffer, 0, buffer.byteLength, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EOF') return;
+      if (code !== 'EAGAIN') throw error;
+      yield* process.stdin;
+      return;
+    }
+    if (read === 0) return;
+    yield buffer.subarray(0, read);
+  }
 }
 
 /** The program name as the user (or Docker) typed it, without extension. */

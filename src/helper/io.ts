@@ -14,7 +14,8 @@ export async function readBounded(stdin: AsyncIterable<Uint8Array | string>, lim
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // A copy: the reader may reuse its buffer for the next chunk (main.ts does).
+    const buffer = Buffer.from(chunk);
     total += buffer.byteLength;
     if (total > limitBytes) throw new InputTooLarge(limitBytes); // leaving the loop closes the stream
     chunks.push(buffer);
