@@ -113,3 +113,35 @@ export function oneLine(error: unknown): string {
 export class CorruptEntry extends DcmError {
   readonly code = 'failure';
 }
+
+// --- Talking to registries (src/registry). Each class has its own exit code.
+
+/** The registry (or its token service) refused the credentials: 401/403. */
+export class CredentialsRejected extends DcmError {
+  readonly code = 'credentials';
+}
+
+/** DNS, connection refused or reset, timeout, proxy. */
+export class NetworkError extends DcmError {
+  readonly code = 'network';
+}
+
+/** TLS: unknown authority, expired, name mismatch, not TLS at all. */
+export class TlsError extends DcmError {
+  readonly code = 'tls';
+}
+
+/** The server answered, but not as a registry does: not a registry, 5xx, a broken token reply. */
+export class RegistryError extends DcmError {
+  readonly code = 'registry';
+}
+
+/** dcm refused to send credentials where they could leak (plain HTTP, a realm on another host). */
+export class UnsafeRequest extends DcmError {
+  readonly code = 'registry';
+}
+
+/** A rate limit (429) or a CI threshold. */
+export class ThresholdError extends DcmError {
+  readonly code = 'threshold';
+}

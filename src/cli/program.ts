@@ -31,6 +31,86 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
+  const timeoutHelp = 'seconds to wait for each registry (default 15)';
+
+  program
+    .command('login')
+    .description('verify a login against the registry, then keep it in the keychain')
+    .argument('[server]', 'registry host, default Docker Hub', undefined)
+    .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
+    .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)')
+    .option('--cert-dir <dir>', 'extra CA certificates (*.crt) and client certificate (*.cert + *.key)')
+    .option('--insecure', 'skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)')
+    .option('--timeout <seconds>', timeoutHelp)
+    .addHelpText(
+      'after',
+      `
+The registry must accept the credentials first: nothing is stored otherwise. A refresh token
+returned by the registry's token service is kept instead of the password, as Docker does.
+TLS is always verified; Docker's /etc/docker/certs.d/<host[:port]>/*.crt CAs are trusted, and
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured. Plain HTTP is used for loopback hosts only,
+or with --insecure.
+
+Examples:
+  $ dcm login                                   # Docker Hub, prompts for username and password
+  $ echo "$GHCR_TOKEN" | dcm login ghcr.io -u octocat --password-stdin
+  $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
+
+Exit codes: 0 stored, 2 usage, 3 credentials rejected, 4 network, 5 TLS, 7 not a registry
+  or registry failing, 8 keychain unavailable.`,
+    )
+    .action(async (server, options) => (await import('./commands/login.ts')).login(server, options, io));
+
+  program
+    .command('logout')
+    .description('remove a stored login from the keychain')
+    .argument('[server]', 'registry host, default Docker Hub')
+    .option('--all', 'remove every stored login')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dcm logout ghcr.io
+  $ dcm logout --all`,
+    )
+    .action(async (server, options) => (await import('./commands/logout.ts')).logout(server, options, io));
+
+  program
+    .command('ls')
+    .description('list stored logins (registry, username, kind); never shows secrets')
+    .option('--json', 'print [{"registry","username","kind"}] (username null for identity tokens)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dcm ls
+  $ dcm ls --json | jq -r '.[].registry'`,
+    )
+    .action(async (options) => (await import('./commands/ls.ts')).ls(options, io));
+
+  program
+    .command('check')
+    .description('verify stored logins against their registries, all at once')
+    .argument('[servers...]', 'registries to check (default: every stored login)')
+    .option('--all', 'check every stored login')
+    .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}')
+    .option('--cert-dir <dir>', 'extra CA certificates for every registry checked')
+    .option('--insecure', 'skip TLS verification and allow plain HTTP')
+    .option('--timeout <seconds>', timeoutHelp)
+    .addHelpText(
+      'after',
+      `
+Exits 0 when every login works; otherwise with the exit code of the first failing login's class
+(3 credentials rejected, 4 network, 5 TLS, 7 registry, 1 not logged in). Status values in --json:
+ok, not-logged-in, credentials, network, tls, registry, usage, keychain, failure.
+
+Examples:
+  $ dcm check                  # every stored login
+  $ dcm check ghcr.io docker.io --json`,
+    )
+    .action(async (servers, options) => (await import('./commands/check.ts')).check(servers, options, io));
+
   program
     .command('setup')
     .description('make Docker use dcm: credsStore, or credHelpers for the registries given')

@@ -3,7 +3,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from './env.ts';
@@ -33,7 +33,15 @@ export function htpasswdLine(user: string, password: string): string {
   return result.stdout.trim();
 }
 
-export async function startHtpasswdRegistry(users: Record<string, string>, extraConfig = ''): Promise<RunningRegistry> {
+export interface RegistryOptions {
+  /** Serve TLS with this certificate (signed by a test CA) instead of plain HTTP. */
+  tls?: { certPath: string; keyPath: string };
+  /** Token auth (`auth: token:`) instead of htpasswd. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+}
+
+/** The real registry on a loopback port: htpasswd auth by default, or token auth. */
+export async function startRegistry(users: Record<string, string>, options: RegistryOptions = {}): Promise<RunningRegistry> {
   const dir = tempDir('registry');
   const htpasswdPath = join(dir, 'htpasswd');
   const setUsers = (list: Record<string, string>) =>
@@ -41,6 +49,10 @@ export async function startHtpasswdRegistry(users: Record<string, string>, extra
   setUsers(users);
   const port = await freePort();
   const config = join(dir, 'config.yml');
+  const auth = options.token
+    ? ['auth:', '  token:', `    realm: ${options.token.realm}`, `    service: ${options.token.service}`, `    issuer: ${options.token.issuer}`, `    rootcertbundle: ${options.token.rootCertBundle}`]
+    : ['auth:', '  htpasswd:', '    realm: dcm-test', `    path: ${htpasswdPath}`];
+  const tls = options.tls ? ['  tls:', `    certificate: ${options.tls.certPath}`, `    key: ${options.tls.keyPath}`] : [];
   writeFileSync(
     config,
     [
@@ -53,32 +65,35 @@ export async function startHtpasswdRegistry(users: Record<string, string>, extra
       'http:',
       `  addr: 127.0.0.1:${port}`,
       '  secret: test-only-not-a-secret',
-      extraConfig,
-      'auth:',
-      '  htpasswd:',
-      '    realm: dcm-test',
-      `    path: ${htpasswdPath}`,
+      ...tls,
+      ...auth,
       '',
     ].join('\n'),
   );
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => log);
+  await waitForPort(port, child, () => log);
   return { host: `127.0.0.1:${port}`, dir, htpasswdPath, setUsers, stop: () => stopChild(child) };
 }
 
-export async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+export const startHtpasswdRegistry = (users: Record<string, string>) => startRegistry(users);
+
+/** Waits until something accepts connections on the loopback port. */
+export async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early: ${log()}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await sleep(50);
-    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
   }
-  throw new Error(`server at ${url} did not start: ${log()}`);
+  throw new Error(`server on port ${port} did not start: ${log()}`);
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

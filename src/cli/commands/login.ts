@@ -1,0 +1,65 @@
+/**
+ * `dcm login`: verify credentials against the registry, then keep them in the keychain.
+ * Nothing is stored unless the registry accepted them.
+ */
+import { UsageError } from '../../errors.ts';
+import { MAX_INPUT_BYTES, TOKEN_USERNAME } from '../../helper/protocol.ts';
+import { readBounded } from '../../helper/io.ts';
+import { checkLogin } from '../../registry/auth.ts';
+import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
+import { openCredentialStore } from '../../store/open.ts';
+import type { CliIo } from '../io.ts';
+import { terminalPrompter, type Prompter } from '../prompt.ts';
+
+export interface LoginOptions {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+  certDir?: string;
+  insecure?: boolean;
+  timeout?: string;
+}
+
+export async function login(server: string | undefined, options: LoginOptions, io: CliIo, prompter: Prompter = terminalPrompter(io)): Promise<void> {
+  const key = normaliseServerUrl(server ?? DOCKER_HUB_KEY);
+  if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin cannot be used together');
+  if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username (-u)');
+  if (options.password !== undefined) {
+    io.stderr.write('WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n');
+  }
+  const timeoutMs = parseTimeout(options.timeout);
+  const store = openCredentialStore(io.env);
+
+  let username = options.username;
+  let secret: string | undefined = options.password;
+  if (options.passwordStdin) {
+    // Like docker login: one trailing newline (LF or CRLF) is not part of the password.
+    secret = (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
+  }
+  if (secret === undefined || !username) {
+    if (!io.isTTY) throw new UsageError('cannot prompt for credentials: not a terminal. Use -u USER --password-stdin');
+    const stored = await store.get(key);
+    const storedUser = stored && stored.username !== TOKEN_USERNAME ? stored.username : undefined;
+    io.stderr.write(`Log in to ${key}\n`);
+    username ??= await prompter.input('Username:', storedUser);
+    secret ??= await prompter.password('Password:');
+  }
+  if (!username) throw new UsageError('a username is required');
+  if (!secret) throw new UsageError('a password is required');
+
+  const result = await checkLogin({ server: key, username, secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
+  if (result.auth === 'none') {
+    io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.\n`);
+  }
+  // As Docker does: a refresh token from the token service is kept instead of the password.
+  if (result.identityToken) await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken });
+  else await store.store(key, { username, secret });
+  io.stdout.write('Login Succeeded\n');
+}
+
+export function parseTimeout(raw: string | undefined, fallbackSeconds = 15): number {
+  if (raw === undefined) return fallbackSeconds * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not ${JSON.stringify(raw).slice(0, 40)}`);
+  return Math.round(seconds * 1000);
+}

@@ -1,0 +1,20 @@
+/** `dcm logout`: remove stored logins from the keychain. */
+import { UsageError } from '../../errors.ts';
+import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
+import { openCredentialStore } from '../../store/open.ts';
+import type { CliIo } from '../io.ts';
+
+export interface LogoutOptions {
+  all?: boolean;
+}
+
+export async function logout(server: string | undefined, options: LogoutOptions, io: CliIo): Promise<void> {
+  if (options.all && server) throw new UsageError('give a SERVER or --all, not both');
+  const store = openCredentialStore(io.env);
+  const keys = options.all ? [...(await store.list()).keys()] : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
+  if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');
+  for (const key of keys) {
+    const removed = await store.erase(key);
+    io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
+  }
+}

@@ -1,0 +1,9 @@
+/** Pure renderers for people; `--json` prints the same data unrendered. */
+
+/** A left-aligned table with a header row, two spaces between columns. */
+export function renderTable(header: string[], rows: string[][]): string {
+  const clean = (cell: string) => cell.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const all = [header, ...rows.map((row) => row.map(clean))];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,80 @@
+/**
+ * Turns what undici and Node's TLS throw into one of dcm's error classes, with a message that
+ * says what happened and what to do. Pure.
+ */
+import { DcmError, NetworkError, TlsError } from '../errors.ts';
+
+export interface NetContext {
+  /** `host[:port]` that was being talked to. */
+  host: string;
+  /** The proxy in use for this request, if any (no credentials in it). */
+  proxy?: string;
+  timeoutMs: number;
+}
+
+const UNKNOWN_AUTHORITY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Every `code` along the error and its causes, outermost first. */
+function codes(error: unknown): { codes: string[]; messages: string[]; names: string[] } {
+  const found = { codes: [] as string[], messages: [] as string[], names: [] as string[] };
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
+    if (typeof e.code === 'string') found.codes.push(e.code);
+    if (typeof e.message === 'string') found.messages.push(e.message);
+    if (typeof e.name === 'string') found.names.push(e.name);
+    current = e.cause;
+  }
+  return found;
+}
+
+export function classifyNetError(error: unknown, context: NetContext): DcmError {
+  if (error instanceof DcmError) return error;
+  const { codes: c, messages, names } = codes(error);
+  const has = (...wanted: string[]) => c.some((code) => wanted.includes(code));
+  const text = messages.join(' ');
+  const host = context.host;
+
+  if (c.some((code) => UNKNOWN_AUTHORITY.has(code))) {
+    return new TlsError(
+      `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt`,
+    );
+  }
+  if (has('CERT_HAS_EXPIRED')) return new TlsError(`TLS: the certificate of ${host} has expired`);
+  if (has('CERT_NOT_YET_VALID')) return new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`);
+  if (has('ERR_TLS_CERT_ALTNAME_INVALID')) return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`);
+  if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || /wrong version number|packet length too long/i.test(text)) {
+    return new TlsError(`TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`);
+  }
+  if (context.proxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
+    return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);
+  }
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) {
+    return new NetworkError(`DNS: cannot resolve ${context.proxy ? `the proxy ${context.proxy} or ` : ''}${host}`);
+  }
+  if (has('ECONNREFUSED')) {
+    return new NetworkError(context.proxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`);
+  }
+  if (
+    has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ABORT_ERR', 'ERR_ABORTED') ||
+    names.includes('TimeoutError') ||
+    names.includes('AbortError')
+  ) {
+    return new NetworkError(`timeout: no answer from ${host} within ${Math.round(context.timeoutMs / 100) / 10} s`);
+  }
+  if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED')) return new NetworkError(`the connection to ${host} was closed unexpectedly`);
+  if (has('EHOSTUNREACH', 'ENETUNREACH')) return new NetworkError(`no route to ${host}`);
+  return new NetworkError(`cannot reach ${host}: ${firstLine(text) || 'unknown network error'}`);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 200);
+}
