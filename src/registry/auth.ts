@@ -8,7 +8,7 @@
  * host outside this machine, never to a realm on another host unless over HTTPS, never across a
  * redirect to another origin (http.ts).
  */
-import { CredentialsRejected, RegistryError, TlsError, UnsafeRequest } from '../errors.ts';
+import { CredentialsRejected, NetworkError, RegistryError, TlsError, UnsafeRequest } from '../errors.ts';
 import { TOKEN_USERNAME } from '../helper/protocol.ts';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.ts';
 import { apiHost, hostname, isLoopback } from './endpoint.ts';
@@ -55,17 +55,19 @@ export async function checkLogin(check: LoginCheck): Promise<LoginCheckResult> {
 }
 
 /**
- * `GET /v2/` without credentials. HTTPS first; plain HTTP only for loopback hosts (as Docker
- * treats them) or with --insecure, and only when the HTTPS attempt found no TLS on the port
- * (a certificate problem is reported, not silently downgraded).
+ * `GET /v2/` without credentials, HTTPS first. Plain HTTP is tried next only for a loopback host
+ * whose port does not speak TLS (Docker treats 127.0.0.0/8 and ::1 as insecure registries), or
+ * after any HTTPS failure with --insecure. A certificate problem on a loopback host is reported,
+ * not silently downgraded.
  */
 async function pingRegistry(http: RegistryHttp, host: string, check: LoginCheck): Promise<HttpResponse> {
-  const plainAllowed = isLoopback(host) || check.insecure === true;
   let response: HttpResponse;
   try {
     response = await http.send(new URL(`https://${host}/v2/`));
   } catch (error) {
-    if (!(plainAllowed && error instanceof TlsError && /does not speak TLS/.test(error.message))) throw error;
+    const noTls = error instanceof TlsError && /does not speak TLS/.test(error.message);
+    const fallBack = check.insecure ? error instanceof TlsError || error instanceof NetworkError : noTls && isLoopback(host);
+    if (!fallBack) throw error;
     response = await http.send(new URL(`http://${host}/v2/`));
   }
   if (response.status === 200 || response.status === 401) return response;
