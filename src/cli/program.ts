@@ -112,6 +112,45 @@ Examples:
     .action(async (servers, options) => (await import('./commands/check.ts')).check(servers, options, io));
 
   program
+    .command('ratelimit')
+    .description("report Docker Hub's pull rate limit for this address or the stored account")
+    .option('--registry <host>', 'registry host (default registry-1.docker.io); for mirrors that pass the headers on')
+    .option('--repository <name>', 'repository whose latest manifest is checked (default ratelimitpreview/test)')
+    .option('--anonymous', 'ignore stored credentials: check the per-address limit')
+    .option('--json', 'same as --format json')
+    .option('--format <format>', 'text, json, prometheus or github (default text)')
+    .option('--fail-under <n>', 'exit 6 when fewer than N pulls remain (output is printed all the same)')
+    .option('--cert-dir <dir>', 'extra CA certificates')
+    .option('--insecure', 'skip TLS verification and allow plain HTTP')
+    .option('--timeout <seconds>', timeoutHelp)
+    .addHelpText(
+      'after',
+      `
+One check costs one token request and one HEAD of the manifest: a HEAD is not a pull, and dcm
+never GETs a manifest. Checking is itself rate limited (one user was limited for HEADs every
+1.5 s): once per CI job, or every few minutes for monitoring, is plenty.
+
+--json prints one object: {"registry","repository","authenticated","account","limit",
+"remaining","windowSeconds","source","unlimited"}; numbers as numbers, null where unknown.
+"source" is the IP address for anonymous pulls and an account id for signed-in ones: it tells
+whether pulls are really authenticated. No limit headers means not metered ("unlimited": true).
+--format prometheus prints gauges for node_exporter's textfile collector; --format github
+appends limit, remaining, window-seconds (and source, authenticated, unlimited) to
+$GITHUB_OUTPUT and prints a ::warning:: annotation when below the threshold (--fail-under, or
+20% of the limit).
+
+Exit codes: 0 checked, 6 fewer than --fail-under pulls remain, 2 usage, 3 credentials rejected,
+  4 network, 5 TLS, 7 registry error, 8 keychain unavailable.
+
+Examples:
+  $ dcm ratelimit
+  $ dcm ratelimit --anonymous --json
+  $ dcm ratelimit --format github --fail-under 10
+  $ dcm ratelimit --format prometheus > /var/lib/node_exporter/textfile/dockerhub.prom`,
+    )
+    .action(async (options) => (await import('./commands/ratelimit.ts')).ratelimit(options, io));
+
+  program
     .command('setup')
     .description('make Docker use dcm: credsStore, or credHelpers for the registries given')
     .option('--registry <host...>', 'only these registries (credHelpers entries)')

@@ -60,7 +60,7 @@ export async function checkLogin(check: LoginCheck): Promise<LoginCheckResult> {
  * after any HTTPS failure with --insecure. A certificate problem on a loopback host is reported,
  * not silently downgraded.
  */
-async function pingRegistry(http: RegistryHttp, host: string, check: LoginCheck): Promise<HttpResponse> {
+export async function pingRegistry(http: RegistryHttp, host: string, check: Pick<LoginCheck, 'insecure'>): Promise<HttpResponse> {
   let response: HttpResponse;
   try {
     response = await http.send(new URL(`https://${host}/v2/`));
@@ -83,26 +83,43 @@ async function basicLogin(http: RegistryHttp, base: URL, check: LoginCheck): Pro
 }
 
 async function bearerLogin(http: RegistryHttp, base: URL, challenge: Challenge, check: LoginCheck): Promise<LoginCheckResult> {
+  const token = await fetchToken(http, base, challenge, { username: check.username, secret: check.secret }, []);
+  const response = await http.send(base, { headers: { authorization: `Bearer ${token.token}` } });
+  if (response.status !== 200) throw statusError(response, base.host, 'login');
+  return { endpoint: base.href, auth: 'bearer', ...(token.refreshToken ? { identityToken: token.refreshToken } : {}) };
+}
+
+/**
+ * Asks the challenge's realm for a token: GET with Basic auth and `offline_token=true` (so the
+ * service may return a refresh token, as Docker asks), or, holding an identity token, POST an
+ * OAuth2 refresh-token form. Without credentials, an anonymous GET.
+ */
+export async function fetchToken(
+  http: RegistryHttp,
+  base: URL,
+  challenge: Challenge,
+  credentials: { username: string; secret: string } | undefined,
+  scopes: string[],
+): Promise<{ token: string; refreshToken?: string }> {
   const realm = realmUrl(challenge, base);
   const service = challenge.params.service ?? '';
-  const identity = check.username === TOKEN_USERNAME;
-  const reply = identity
-    ? await http.send(realm, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: check.secret, service, client_id: CLIENT_ID, access_type: 'offline' }).toString(),
-      })
-    : await http.send(withQuery(realm, { service, account: check.username, client_id: CLIENT_ID, offline_token: 'true' }), {
-        headers: { authorization: basic(check.username, check.secret) },
-      });
+  const identity = credentials?.username === TOKEN_USERNAME;
+  let reply: HttpResponse;
+  if (credentials && identity) {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.secret, service, client_id: CLIENT_ID, access_type: 'offline' });
+    // OAuth2 takes the scopes once, space-separated.
+    if (scopes.length > 0) form.set('scope', scopes.join(' '));
+    reply = await http.send(realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  } else {
+    const url = withQuery(realm, { service, client_id: CLIENT_ID, ...(credentials ? { account: credentials.username, offline_token: 'true' } : {}) });
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    reply = await http.send(url, credentials ? { headers: { authorization: basic(credentials.username, credentials.secret) } } : {});
+  }
   if (reply.status === 401 || reply.status === 403 || (identity && reply.status === 400)) {
     throw new CredentialsRejected(`${base.host}: ${registryMessage(reply) ?? 'the token service refused the credentials'} (wrong ${identity ? 'or expired identity token' : 'username or password'})`);
   }
   if (reply.status !== 200) throw statusError(reply, realm.host, 'token');
-  const token = parseTokenReply(reply, realm.host);
-  const response = await http.send(base, { headers: { authorization: `Bearer ${token.token}` } });
-  if (response.status !== 200) throw statusError(response, base.host, 'login');
-  return { endpoint: base.href, auth: 'bearer', ...(token.refreshToken ? { identityToken: token.refreshToken } : {}) };
+  return parseTokenReply(reply, realm.host);
 }
 
 /**
@@ -127,7 +144,7 @@ export function realmUrl(challenge: Challenge, base: URL): URL {
   return realm;
 }
 
-function refuseCleartext(url: URL, host: string): void {
+export function refuseCleartext(url: URL, host: string): void {
   if (url.protocol === 'http:' && !isLoopback(host)) {
     throw new UnsafeRequest(`refusing to send credentials to ${host} over plain HTTP; registries outside this machine must use HTTPS`);
   }
@@ -146,7 +163,7 @@ function parseTokenReply(reply: HttpResponse, host: string): { token: string; re
   return { token, ...(typeof parsed.refresh_token === 'string' && parsed.refresh_token ? { refreshToken: parsed.refresh_token } : {}) };
 }
 
-function statusError(response: HttpResponse, host: string, stage: 'ping' | 'login' | 'token'): Error {
+export function statusError(response: HttpResponse, host: string, stage: 'ping' | 'login' | 'token'): Error {
   const status = response.status;
   const detail = registryMessage(response);
   if ((status === 401 || status === 403) && stage !== 'ping') {
@@ -160,7 +177,7 @@ function statusError(response: HttpResponse, host: string, stage: 'ping' | 'logi
 }
 
 /** The registry's own error text (`{"errors":[{"code","message"}]}`), kept short and single-line. */
-function registryMessage(response: HttpResponse): string | undefined {
+export function registryMessage(response: HttpResponse): string | undefined {
   try {
     const parsed = JSON.parse(response.body) as { errors?: Array<{ code?: string; message?: string }>; details?: string; error?: string };
     const first = parsed.errors?.[0];
@@ -171,7 +188,7 @@ function registryMessage(response: HttpResponse): string | undefined {
   }
 }
 
-function basic(username: string, password: string): string {
+export function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 

@@ -1,0 +1,177 @@
+/**
+ * `dcm ratelimit`: Docker Hub's pull limits for the anonymous address or the stored account,
+ * for people (text) and for CI and monitoring (JSON, Prometheus, GitHub Actions outputs).
+ */
+import { appendFileSync } from 'node:fs';
+import { EXIT_CODES, UsageError } from '../../errors.ts';
+import { TOKEN_USERNAME } from '../../helper/protocol.ts';
+import { DOCKER_HUB_API_HOST } from '../../registry/endpoint.ts';
+import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
+import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
+import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
+import { openCredentialStore } from '../../store/open.ts';
+import type { CliIo } from '../io.ts';
+import { parseTimeout } from './login.ts';
+
+export interface RateLimitOptions {
+  registry?: string;
+  repository?: string;
+  anonymous?: boolean;
+  json?: boolean;
+  format?: string;
+  failUnder?: string;
+  certDir?: string;
+  insecure?: boolean;
+  timeout?: string;
+}
+
+/** What `--json` prints: exactly these keys. */
+export interface RateLimitJson {
+  registry: string;
+  repository: string;
+  authenticated: boolean;
+  account: string | null;
+  limit: number | null;
+  remaining: number | null;
+  windowSeconds: number | null;
+  source: string | null;
+  unlimited: boolean;
+}
+
+const FORMATS = ['text', 'json', 'prometheus', 'github'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Below this share of the limit, text output warns (and GitHub output annotates) even without --fail-under. */
+const WARN_SHARE = 0.2;
+
+export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<void> {
+  const format = chooseFormat(options);
+  const failUnder = options.failUnder === undefined ? undefined : parseCount(options.failUnder);
+  const timeoutMs = parseTimeout(options.timeout);
+  const registry = options.registry ? registryHost(options.registry) : DOCKER_HUB_API_HOST;
+  const repository = options.repository ?? 'ratelimitpreview/test';
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
+    throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
+  }
+  if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
+
+  // Docker Hub's stored login is under Docker's key; any other registry under its own.
+  const key = registry === DOCKER_HUB_API_HOST ? DOCKER_HUB_KEY : normaliseServerUrl(registry);
+  const stored = options.anonymous ? undefined : await openCredentialStore(io.env).get(key);
+  const report = await checkRateLimit({
+    registry,
+    repository,
+    credentials: stored ? { username: stored.username, secret: stored.secret } : undefined,
+    certDir: options.certDir,
+    insecure: options.insecure,
+    timeoutMs,
+    env: io.env,
+  });
+  const account = report.authenticated && stored && stored.username !== TOKEN_USERNAME ? stored.username : report.authenticated ? TOKEN_USERNAME : null;
+  const json: RateLimitJson = {
+    registry: report.registry,
+    repository: report.repository,
+    authenticated: report.authenticated,
+    account,
+    limit: report.limit,
+    remaining: report.remaining,
+    windowSeconds: report.windowSeconds,
+    source: report.source,
+    unlimited: report.unlimited,
+  };
+  const threshold = failUnder ?? (report.limit !== null ? Math.ceil(report.limit * WARN_SHARE) : undefined);
+  const low = !report.unlimited && report.remaining !== null && threshold !== undefined && report.remaining < threshold;
+
+  switch (format) {
+    case 'json':
+      io.stdout.write(JSON.stringify(json) + '\n');
+      break;
+    case 'prometheus':
+      io.stdout.write(renderPrometheus(json));
+      break;
+    case 'github':
+      appendFileSync(io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
+      io.stdout.write(renderText(json, report, low));
+      if (low) io.stdout.write(`::warning title=Docker Hub pull limit::${warningLine(json)}\n`);
+      break;
+    default:
+      io.stdout.write(renderText(json, report, low));
+  }
+  if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) io.exitCode = EXIT_CODES.threshold;
+}
+
+function chooseFormat(options: RateLimitOptions): Format {
+  if (options.json && options.format && options.format !== 'json') throw new UsageError('--json and --format disagree; give one');
+  const format = options.json ? 'json' : (options.format ?? 'text');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  return format as Format;
+}
+
+function parseCount(raw: string): number {
+  if (!/^\d{1,9}$/.test(raw.trim())) throw new UsageError(`--fail-under takes a whole number of pulls, not ${JSON.stringify(raw).slice(0, 40)}`);
+  return Number(raw.trim());
+}
+
+/** `--registry` is a host (for mirrors and tests), in any spelling. */
+function registryHost(raw: string): string {
+  const key = normaliseServerUrl(raw);
+  return key.startsWith(DOCKER_HUB_KEY) ? DOCKER_HUB_API_HOST : key;
+}
+
+export function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
+  const lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`];
+  const who = json.source
+    ? isIpAddress(json.source)
+      ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? '?! credentials were sent, but the registry counted the address' : ''})`
+      : `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ''}`
+    : json.authenticated
+      ? `the stored account${json.account ? ` ${json.account}` : ''}`
+      : 'this address (anonymous)';
+  lines.push(`  counted for: ${who}`);
+  if (json.unlimited) {
+    lines.push('  limit:       none reported: these pulls are not metered (a paid plan, or an exempt address or image)');
+  } else {
+    const window = json.windowSeconds !== null ? ` per ${humanWindow(json.windowSeconds)}` : '';
+    lines.push(`  limit:       ${json.limit ?? 'unknown'} pulls${window}`);
+    lines.push(`  remaining:   ${json.remaining ?? 'unknown'}`);
+  }
+  if (report.exhausted) lines.push(`error: pull limit exhausted: ${report.message}`);
+  else if (low) lines.push(`warning: only ${json.remaining} pulls left in this window`);
+  if (!json.authenticated && !json.unlimited) lines.push('hint: signed-in pulls have a higher limit: dcm login');
+  return lines.join('\n') + '\n';
+}
+
+function warningLine(json: RateLimitJson): string {
+  return `only ${json.remaining} of ${json.limit ?? '?'} pulls left on ${json.registry} for ${json.source ?? 'this runner'}`;
+}
+
+/** Prometheus text exposition format, for node_exporter's textfile collector. */
+export function renderPrometheus(json: RateLimitJson): string {
+  const labels = Object.entries({ registry: json.registry, repository: json.repository, authenticated: String(json.authenticated), account: json.account ?? '', source: json.source ?? '' })
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+  const metric = (name: string, help: string, value: number | null) =>
+    value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
+  return (
+    [
+      ...metric('dcm_registry_pull_limit', 'Pulls allowed per window by the registry (ratelimit-limit).', json.limit),
+      ...metric('dcm_registry_pull_remaining', 'Pulls left in the current window (ratelimit-remaining).', json.remaining),
+      ...metric('dcm_registry_pull_window_seconds', 'Length of the rate-limit window in seconds.', json.windowSeconds),
+      ...metric('dcm_registry_pull_unlimited', '1 when the registry reported no pull limit (pulls not metered).', json.unlimited ? 1 : 0),
+    ].join('\n') + '\n'
+  );
+}
+
+/** GitHub Actions step outputs (`name=value` lines appended to $GITHUB_OUTPUT). */
+export function renderGithubOutput(json: RateLimitJson): string {
+  const value = (v: number | string | boolean | null) => (v === null ? '' : String(v).replace(/[\r\n]/g, ' '));
+  return [
+    `limit=${value(json.limit)}`,
+    `remaining=${value(json.remaining)}`,
+    `window-seconds=${value(json.windowSeconds)}`,
+    `source=${value(json.source)}`,
+    `authenticated=${value(json.authenticated)}`,
+    `unlimited=${value(json.unlimited)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,196 @@
+/**
+ * `dcm ratelimit` against a local stand-in for Docker Hub: anonymous and signed-in counts,
+ * unmetered, x-prefixed policy headers, 429s, a token service that is down, a wrong password;
+ * every output format read back by a real parser; and never a manifest GET.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import parsePrometheus from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+
+/** GITHUB_OUTPUT's documented syntax: `name=value` lines, or `name<<DELIMITER` blocks. */
+function parseGithubOutput(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]!);
+      out[heredoc[1]!] = body.join('\n');
+    } else if (line.includes('=')) {
+      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return out;
+}
+
+describe('dcm ratelimit', () => {
+  let hub: HubStandIn;
+  const ratelimit = (args: string[], env: NodeJS.ProcessEnv = process.env) => run(bin.dcm, ['ratelimit', '--registry', hub.host, ...args], { env });
+  const json = async (args: string[] = []) => {
+    const result = await ratelimit(['--json', ...args]);
+    expect(result.stderr).toBe('');
+    return { code: result.code, value: JSON.parse(result.stdout) };
+  };
+
+  beforeAll(async () => {
+    requireTestSession();
+    hub = await startHubStandIn({ hubuser: 'hub-Passw0rd' });
+  });
+  afterAll(async () => {
+    await run(bin.helper, ['erase'], { stdin: hub.host });
+    // Whatever happened above, checking never spent a pull.
+    expect(hub.counts.manifestGet).toBe(0);
+    await hub?.stop();
+  });
+
+  it('anonymous: one token request and one HEAD; the IP address is the source', async () => {
+    const before = { ...hub.counts };
+    hub.mode = 'metered';
+    const { code, value } = await json();
+    expect(code).toBe(0);
+    expect(value).toEqual({
+      registry: hub.host,
+      repository: 'ratelimitpreview/test',
+      authenticated: false,
+      account: null,
+      limit: 100,
+      remaining: 76,
+      windowSeconds: 21600,
+      source: '127.0.0.1',
+      unlimited: false,
+    });
+    expect(Object.keys(value)).toEqual(['registry', 'repository', 'authenticated', 'account', 'limit', 'remaining', 'windowSeconds', 'source', 'unlimited']);
+    expect(hub.counts.token - before.token).toBe(1);
+    expect(hub.counts.manifestHead - before.manifestHead).toBe(1);
+    expect(hub.counts.manifestGet).toBe(0);
+    expect(hub.requests.at(-1)).toMatchObject({ method: 'HEAD', url: '/v2/ratelimitpreview/test/manifests/latest' });
+  });
+
+  it('signed in with the stored login: the account id is the source; --anonymous ignores it', async () => {
+    const stored = await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: hub.host, Username: 'hubuser', Secret: 'hub-Passw0rd' }) });
+    expect(stored.code).toBe(0);
+    const { value } = await json();
+    expect(value).toMatchObject({ authenticated: true, account: 'hubuser', limit: 200, remaining: 190, source: hub.accountIds.hubuser });
+    const anonymous = await json(['--anonymous']);
+    expect(anonymous.value).toMatchObject({ authenticated: false, account: null, limit: 100, source: '127.0.0.1' });
+
+    const text = await ratelimit([]);
+    expect(text.stdout).toContain(`counted for: the account ${hub.accountIds.hubuser} (signed in as hubuser)`);
+    expect(text.stdout).toContain('limit:       200 pulls per 6 hours');
+    expect(text.stdout).not.toContain('hub-Passw0rd');
+  });
+
+  it('a wrong stored password is a credentials failure (exit 3), not a limit', async () => {
+    hub.users.hubuser = 'changed';
+    const result = await ratelimit([]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/incorrect username or password/);
+    hub.users.hubuser = 'hub-Passw0rd';
+  });
+
+  it('no limit headers: reported as unlimited, not as an error', async () => {
+    hub.mode = 'unmetered';
+    const { code, value } = await json(['--fail-under', '50']);
+    expect(code).toBe(0);
+    expect(value).toMatchObject({ unlimited: true, limit: null, remaining: null, windowSeconds: null });
+    expect((await ratelimit(['--anonymous'])).stdout).toContain('none reported: these pulls are not metered');
+  });
+
+  it('x-prefixed headers in the policy form', async () => {
+    hub.mode = 'x-prefixed-policy';
+    const { value } = await json(['--anonymous']);
+    expect(value).toMatchObject({ limit: 100, remaining: 3, windowSeconds: 3600, unlimited: false });
+    const text = await ratelimit(['--anonymous']);
+    expect(text.stdout).toContain('per 1 hour');
+    expect(text.stdout).toContain('warning: only 3 pulls left in this window');
+  });
+
+  it('429 with limit headers: exhausted, remaining 0, the registry says so', async () => {
+    hub.mode = 'exhausted';
+    const { value } = await json(['--anonymous']);
+    expect(value).toMatchObject({ remaining: 0, limit: 100, unlimited: false });
+    const text = await ratelimit(['--anonymous', '--fail-under', '1']);
+    expect(text.code).toBe(6);
+    expect(text.stdout).toMatch(/error: pull limit exhausted: toomanyrequests/);
+  });
+
+  it('a bare 429 is the abuse limiter, and is called that', async () => {
+    hub.mode = 'abuse-429';
+    const text = await ratelimit(['--anonymous']);
+    expect(text.stdout).toMatch(/abuse rate limiter, not the pull limit/);
+  });
+
+  it('a token service that is down is a failure to check (exit 7), distinct from --fail-under (6)', async () => {
+    hub.mode = 'realm-down';
+    const result = await ratelimit(['--anonymous', '--fail-under', '1000']);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/HTTP 503/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('--fail-under: exit 6 below the threshold, output printed all the same; 0 above it', async () => {
+    hub.mode = 'metered';
+    const below = await ratelimit(['--anonymous', '--json', '--fail-under', '77']);
+    expect(below.code).toBe(6);
+    expect(JSON.parse(below.stdout)).toMatchObject({ remaining: 76 });
+    const above = await ratelimit(['--anonymous', '--fail-under', '76']);
+    expect(above.code).toBe(0);
+  });
+
+  it('--format prometheus parses with a Prometheus text-format parser', async () => {
+    hub.mode = 'metered';
+    const result = await ratelimit(['--anonymous', '--format', 'prometheus']);
+    expect(result.code).toBe(0);
+    const families = parsePrometheus(result.stdout);
+    const value = (name: string) => families.find((f) => f.name === name)?.metrics[0];
+    expect(families.map((f) => f.name).sort()).toEqual(['dcm_registry_pull_limit', 'dcm_registry_pull_remaining', 'dcm_registry_pull_unlimited', 'dcm_registry_pull_window_seconds']);
+    for (const family of families) expect(family.type).toBe('GAUGE');
+    expect(value('dcm_registry_pull_limit')).toEqual({ value: '100', labels: { registry: hub.host, repository: 'ratelimitpreview/test', authenticated: 'false', account: '', source: '127.0.0.1' } });
+    expect(value('dcm_registry_pull_remaining')?.value).toBe('76');
+    expect(value('dcm_registry_pull_window_seconds')?.value).toBe('21600');
+    expect(value('dcm_registry_pull_unlimited')?.value).toBe('0');
+  });
+
+  it('--format github writes the step outputs and annotates when low', async () => {
+    hub.mode = 'x-prefixed-policy';
+    const output = join(tempDir('github'), 'output');
+    writeFileSync(output, 'earlier=kept\n');
+    const result = await ratelimit(['--anonymous', '--format', 'github'], { ...process.env, GITHUB_OUTPUT: output });
+    expect(result.code).toBe(0);
+    expect(parseGithubOutput(readFileSync(output, 'utf8'))).toEqual({
+      earlier: 'kept',
+      limit: '100',
+      remaining: '3',
+      'window-seconds': '3600',
+      source: '127.0.0.1',
+      authenticated: 'false',
+      unlimited: 'false',
+    });
+    expect(result.stdout).toMatch(/^::warning title=Docker Hub pull limit::only 3 of 100 pulls left on 127\.0\.0\.1:\d+ for 127\.0\.0\.1$/m);
+    const missing = await ratelimit(['--format', 'github'], { ...process.env, GITHUB_OUTPUT: '' });
+    expect(missing.code).toBe(2);
+  });
+
+  it.each([
+    [['--format', 'yaml'], /--format must be one of text, json, prometheus, github/],
+    [['--json', '--format', 'prometheus'], /--json and --format disagree/],
+    [['--fail-under', '-1'], /--fail-under takes a whole number/],
+    [['--fail-under', 'lots'], /--fail-under takes a whole number/],
+    [['--repository', '../../etc/passwd'], /is not a repository name/],
+    [['--repository', 'UPPER/case'], /is not a repository name/],
+  ])('bad options %j: usage error, exit 2, nothing sent', async (args, message) => {
+    const before = hub.requests.length;
+    const result = await ratelimit(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(hub.requests.length).toBe(before);
+  });
+});
