@@ -9,6 +9,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, o
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DcmError } from './errors.ts';
+import { registriesWithPlaintext, withoutSecrets } from './docker-auths.ts';
 import type { Env } from './paths.ts';
 
 export class DockerConfigError extends DcmError {
@@ -89,14 +90,35 @@ export function writeDockerConfig(file: DockerConfigFile): void {
   writeFileAtomically(file.path, renderDockerConfig(file));
 }
 
-/** Copies config.json to config.json.dcm-backup, only the first time: the backup is the file as it was before dcm. */
+/**
+ * Keeps config.json as it was before dcm in config.json.dcm-backup (mode 0600), only the first
+ * time. A backup must not become the plaintext that `dcm migrate` removes: when the original
+ * holds secrets, the backup is the original without them; otherwise it is an exact copy.
+ */
 export function backupOnce(path: string): string | undefined {
   const backup = `${path}.dcm-backup`;
-  if (!existsSync(path) || existsSync(backup)) return existsSync(backup) ? backup : undefined;
-  copyFileSync(path, backup);
-  // The original may hold base64 credentials: the backup is as private as the file should be.
+  if (existsSync(backup)) {
+    scrubBackup(backup);
+    return backup;
+  }
+  if (!existsSync(path)) return undefined;
+  const original = readDockerConfig(path);
+  const secrets = registriesWithPlaintext(original.data);
+  if (secrets.length === 0) copyFileSync(path, backup);
+  else writeFileAtomically(backup, renderDockerConfig({ ...original, data: withoutSecrets(original.data, secrets) }));
   chmodSync(backup, 0o600);
   return backup;
+}
+
+/** A backup written by an older dcm may hold secrets: remove them. */
+function scrubBackup(backup: string): void {
+  try {
+    const file = readDockerConfig(backup);
+    const secrets = registriesWithPlaintext(file.data);
+    if (secrets.length > 0) writeFileAtomically(backup, renderDockerConfig({ ...file, data: withoutSecrets(file.data, secrets) }));
+  } catch {
+    // An unreadable backup is left alone: it is not ours to judge.
+  }
 }
 
 function syncDirectory(dir: string): void {

@@ -151,6 +151,66 @@ Examples:
     .action(async (options) => (await import('./commands/ratelimit.ts')).ratelimit(options, io));
 
   program
+    .command('migrate')
+    .description('move every credential out of config.json into the keychain')
+    .option('--dry-run', 'say what would move; change nothing')
+    .option('--verify', 'check each against its registry first; keep the failing ones in place')
+    .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}')
+    .option('--timeout <seconds>', timeoutHelp)
+    .addHelpText(
+      'after',
+      `
+Moves "auth" (base64 user:password), "identitytoken" (kept with the <token> username, as Docker
+does) and legacy "username"/"password" entries. Each credential is written to the keychain and
+read back before config.json is rewritten without it, in one atomic write, leaving the {} entry
+Docker itself leaves; then credsStore is dcm. Interrupted at any point, config.json is the old
+file or the new one and every credential is in one place or both. Exits 1 when anything was left.
+
+Examples:
+  $ dcm migrate --dry-run
+  $ dcm migrate --verify`,
+    )
+    .action(async (options) => (await import('./commands/migrate.ts')).migrate(options, io));
+
+  program
+    .command('import')
+    .description('copy credentials out of another credential helper')
+    .requiredOption('--from <helper>', 'the other helper: secretservice, pass, osxkeychain, wincred, desktop, ...')
+    .option('--registry <host...>', 'only these registries')
+    .option('--remove', 'erase each from the source once dcm gives it back')
+    .option('--json', 'print {"from","imported":[...],"skipped":[...]}')
+    .addHelpText(
+      'after',
+      `
+Speaks the helper protocol to docker-credential-HELPER (list, then get for each), so any helper
+works. secretservice 0.9+ lists "Registry credentials for <url>" keys that its own get refuses:
+dcm asks for <url>. Exits 1 when anything was skipped.
+
+Examples:
+  $ dcm import --from secretservice
+  $ dcm import --from pass --registry ghcr.io --remove`,
+    )
+    .action(async (options) => (await import('./commands/import.ts')).importFrom(options, io));
+
+  program
+    .command('doctor')
+    .description('check that Docker really uses dcm, with the fix for each problem')
+    .option('--json', 'print {"ok", "checks": [{"id","status","detail","fix"}]}')
+    .addHelpText(
+      'after',
+      `
+Checks: docker-credential-dcm on PATH at this version; config.json found, parseable, pointing at
+dcm; no plaintext credentials left (names registries, never secrets); credHelpers that send a
+registry elsewhere; DOCKER_AUTH_CONFIG; the keychain reachable and writable (a probe item is
+written, read and removed); config.json's permissions. Exits 1 when any check fails.
+
+Examples:
+  $ dcm doctor
+  $ dcm doctor --json | jq '.checks[] | select(.status != "ok")'`,
+    )
+    .action(async (options) => (await import('./commands/doctor.ts')).doctor(options, io));
+
+  program
     .command('setup')
     .description('make Docker use dcm: credsStore, or credHelpers for the registries given')
     .option('--registry <host...>', 'only these registries (credHelpers entries)')

@@ -1,0 +1,137 @@
+/**
+ * `dcm doctor`: is this machine really on dcm? One line per check, and for each failure the
+ * command that fixes it.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { platform } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { oneLine } from '../../errors.ts';
+import { registriesWithPlaintext } from '../../docker-auths.ts';
+import { dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker-config.ts';
+import { openCredentialStore } from '../../store/open.ts';
+import { VERSION } from '../../version.ts';
+import type { CliIo } from '../io.ts';
+
+export interface DoctorOptions {
+  json?: boolean;
+}
+
+export interface Check {
+  id: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  /** A command (or step) that fixes a failure. */
+  fix?: string;
+}
+
+export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
+  const checks: Check[] = [];
+  checks.push(helperOnPath(io.env));
+  const path = dockerConfigPath(io.env);
+  let config: DockerConfigFile | undefined;
+  try {
+    config = readDockerConfig(path);
+    checks.push(
+      config.exists
+        ? { id: 'config', status: 'ok', detail: `${path} parses` }
+        : { id: 'config', status: 'fail', detail: `${path} does not exist`, fix: 'dcm setup' },
+    );
+  } catch (error) {
+    checks.push({ id: 'config', status: 'fail', detail: oneLine(error), fix: `fix the JSON in ${path}, then: dcm setup` });
+  }
+  if (config) checks.push(...configChecks(config));
+  if (io.env.DOCKER_AUTH_CONFIG) {
+    checks.push({ id: 'docker-auth-config', status: 'warn', detail: 'DOCKER_AUTH_CONFIG is set: Docker reads credentials from it before any helper', fix: 'unset DOCKER_AUTH_CONFIG' });
+  }
+  checks.push(await keychainProbe(io));
+
+  const ok = checks.every((c) => c.status !== 'fail');
+  if (options.json) {
+    io.stdout.write(JSON.stringify({ ok, checks }) + '\n');
+  } else {
+    const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
+    const lines = checks.flatMap((c) => [`${mark[c.status]} ${c.id}: ${c.detail}`, ...(c.fix && c.status !== 'ok' ? [`    fix: ${c.fix}`] : [])]);
+    io.stdout.write(lines.join('\n') + '\n');
+  }
+  if (!ok) io.exitCode = 1;
+}
+
+function helperOnPath(env: CliIo['env']): Check {
+  const name = platform() === 'win32' ? 'docker-credential-dcm.exe' : 'docker-credential-dcm';
+  const found = (env.PATH ?? env.Path ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find((candidate) => {
+      try {
+        accessSync(candidate, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (!found) return { id: 'helper', status: 'fail', detail: 'docker-credential-dcm is not on PATH, so Docker cannot run it', fix: './install.sh (or add the directory holding docker-credential-dcm to PATH)' };
+  const result = spawnSync(found, ['version'], { encoding: 'utf8', env: env as NodeJS.ProcessEnv, timeout: 10_000 });
+  const version = /v(\d+\.\d+\.\d+\S*)/.exec(result.stdout ?? '')?.[1];
+  if (version !== VERSION) {
+    return { id: 'helper', status: 'fail', detail: `${found} is version ${version ?? 'unknown'}, this dcm is ${VERSION}`, fix: './install.sh (install one version of both)' };
+  }
+  return { id: 'helper', status: 'ok', detail: `${found} (v${version})` };
+}
+
+function configChecks(config: DockerConfigFile): Check[] {
+  const checks: Check[] = [];
+  const data = config.data;
+  const helpers = (typeof data.credHelpers === 'object' && data.credHelpers !== null ? data.credHelpers : {}) as Record<string, unknown>;
+  const ours = Object.entries(helpers).filter(([, v]) => v === 'dcm').map(([k]) => k);
+  if (data.credsStore === 'dcm') checks.push({ id: 'creds-store', status: 'ok', detail: 'credsStore is dcm' });
+  else if (ours.length > 0) checks.push({ id: 'creds-store', status: 'ok', detail: `credHelpers send ${ours.join(', ')} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})` });
+  else checks.push({ id: 'creds-store', status: 'fail', detail: `credsStore is ${JSON.stringify(data.credsStore ?? null)}, not dcm`, fix: data.credsStore ? `dcm import --from ${String(data.credsStore)} && dcm setup` : 'dcm setup' });
+
+  const elsewhere = Object.entries(helpers).filter(([, v]) => v !== 'dcm');
+  if (elsewhere.length > 0) {
+    checks.push({
+      id: 'cred-helpers',
+      status: 'warn',
+      detail: `credHelpers send ${elsewhere.map(([k, v]) => `${k} to docker-credential-${String(v)}`).join(', ')}`,
+      fix: `dcm import --from ${String(elsewhere[0]![1])} --registry ${elsewhere[0]![0]} && dcm setup --registry ${elsewhere[0]![0]}`,
+    });
+  }
+
+  const plaintext = registriesWithPlaintext(data);
+  checks.push(
+    plaintext.length === 0
+      ? { id: 'plaintext', status: 'ok', detail: 'no plaintext credentials in config.json' }
+      : { id: 'plaintext', status: 'fail', detail: `plaintext credentials in config.json for ${plaintext.join(', ')}`, fix: 'dcm migrate' },
+  );
+
+  if (config.exists && platform() !== 'win32') {
+    const mode = statSync(config.path).mode & 0o777;
+    checks.push(
+      (mode & 0o077) === 0
+        ? { id: 'permissions', status: 'ok', detail: `config.json is private (${mode.toString(8)})` }
+        : { id: 'permissions', status: plaintext.length > 0 ? 'fail' : 'warn', detail: `config.json is readable by others (mode ${mode.toString(8)})`, fix: `chmod 600 ${config.path}` },
+    );
+  }
+  return checks;
+}
+
+/** Writes, reads back and removes a probe item: proves the keychain is reachable and writable. */
+async function keychainProbe(io: CliIo): Promise<Check> {
+  try {
+    const store = openCredentialStore(io.env);
+    const backend = store.backend;
+    const key = 'dcm:doctor-probe';
+    const value = `probe-${Date.now()}`;
+    await backend.set(key, value);
+    const back = await backend.get(key);
+    await backend.delete(key);
+    if (back !== value) return { id: 'keychain', status: 'fail', detail: `${backend.description}: a probe item did not read back`, fix: 'check the keychain with its own tools (seahorse, Keychain Access)' };
+    return { id: 'keychain', status: backend.kind === 'os' ? 'ok' : 'warn', detail: `${backend.description} is reachable and writable` };
+  } catch (error) {
+    const message = oneLine(error);
+    const fix = /\. (.*)$/.exec(message.replace(/^keychain unavailable: /, ''))?.[1];
+    return { id: 'keychain', status: 'fail', detail: message, ...(fix ? { fix } : {}) };
+  }
+}
