@@ -1,11 +1,14 @@
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IndexLock } from './types.ts';
 
 /**
- * A cross-process lock: a file created with O_EXCL. Held for a few keychain round trips, so a
- * lock older than `staleMs` belongs to a process that died and is broken.
+ * A cross-process lock: a file created with O_EXCL, holding `pid@host` of its owner. It is held
+ * for a few keychain round trips; a lock whose owner is no longer running on this host (killed
+ * mid-store: `docker compose` cancelled, a CI job stopped) is broken at once, and any lock older
+ * than `staleMs` is broken too, in case its owner ran on another host sharing this HOME.
  */
 export class FileLock implements IndexLock {
   readonly path: string;
@@ -36,7 +39,12 @@ export class FileLock implements IndexLock {
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        closeSync(openSync(this.path, 'wx', 0o600));
+        const fd = openSync(this.path, 'wx', 0o600);
+        try {
+          writeSync(fd, `${process.pid}@${hostname()}`);
+        } finally {
+          closeSync(fd);
+        }
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -50,9 +58,22 @@ export class FileLock implements IndexLock {
 
   #breakIfStale(): void {
     try {
-      if (Date.now() - statSync(this.path).mtimeMs > this.staleMs) unlinkSync(this.path);
+      const ageMs = Date.now() - statSync(this.path).mtimeMs;
+      if (ageMs > this.staleMs || (ageMs > 100 && ownerIsGone(readFileSync(this.path, 'utf8')))) unlinkSync(this.path);
     } catch {
       // Released between our open and our stat.
     }
+  }
+}
+
+/** True when the lock names a process on this host that no longer exists. */
+function ownerIsGone(content: string): boolean {
+  const match = /^(\d+)@(.*)$/.exec(content.trim());
+  if (!match || match[2] !== hostname()) return false;
+  try {
+    process.kill(Number(match[1]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
