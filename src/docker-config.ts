@@ -1,13 +1,13 @@
 /**
  * ~/.docker/config.json: read it, change it, write it back without losing anything.
  *
- * Writes are atomic (a temporary file in the same directory, fsync, rename) and mode 0600, so a
- * crash leaves the old file or the new one, never half of one; every key dcm does not own is
- * kept, and so is the file's indentation (Docker writes tabs).
+ * Writes are atomic and mode 0600 (atomic-file.ts); every key dcm does not own is kept, and so
+ * is the file's indentation (Docker writes tabs).
  */
-import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
 import { DcmError } from './errors.ts';
 import { registriesWithPlaintext, withoutSecrets } from './docker-auths.ts';
 import type { Env } from './paths.ts';
@@ -64,28 +64,6 @@ export function renderDockerConfig(file: Pick<DockerConfigFile, 'data' | 'indent
   return JSON.stringify(file.data, null, file.indent) + (file.trailingNewline ? '\n' : '');
 }
 
-/** Writes `text` to `path` atomically with mode 0600, following a symlinked config.json to its target. */
-export function writeFileAtomically(path: string, text: string): void {
-  const target = existsSync(path) ? realpathSync(path) : path;
-  const dir = dirname(target);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`);
-  const fd = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  syncDirectory(dir);
-}
-
 export function writeDockerConfig(file: DockerConfigFile): void {
   writeFileAtomically(file.path, renderDockerConfig(file));
 }
@@ -118,18 +96,5 @@ function scrubBackup(backup: string): void {
     if (secrets.length > 0) writeFileAtomically(backup, renderDockerConfig({ ...file, data: withoutSecrets(file.data, secrets) }));
   } catch {
     // An unreadable backup is left alone: it is not ours to judge.
-  }
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not supported on every platform (Windows); the rename itself is still atomic.
   }
 }

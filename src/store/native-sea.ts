@@ -4,9 +4,10 @@
  * asset: it is written once to the per-user cache, under a name that carries its content hash,
  * and loaded from there with process.dlopen.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { getRawAsset } from 'node:sea';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { cacheDir, type Env } from '../paths.ts';
 import type { KeyringAddon } from './keyring-addon.ts';
 
@@ -18,7 +19,7 @@ export function loadKeyringAddon(env: Env): KeyringAddon {
   const asset = Buffer.from(getRawAsset(__DCM_ADDON_ASSET__));
   const dir = cacheDir(env);
   const path = join(dir, `keyring-${__DCM_ADDON_HASH__}.node`);
-  if (!sameBytes(path, asset)) writeAtomically(dir, path, asset);
+  if (!sameBytes(path, asset)) writeFileAtomically(path, asset, { followSymlink: false });
   const module = { exports: {} as KeyringAddon };
   process.dlopen(module, path);
   return module.exports;
@@ -52,24 +53,5 @@ function sameBytes(path: string, expected: Buffer): boolean {
   }
 }
 
-/**
- * Parallel first runs (docker compose pull) each write their own temporary file and rename it
- * into place: rename is atomic, so no process can dlopen half a file.
- */
-function writeAtomically(dir: string, path: string, bytes: Buffer): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
+// Parallel first runs (docker compose pull) each write their own temporary file and rename it
+// into place (atomic-file.ts): no process can dlopen half a file.

@@ -2,7 +2,7 @@
  * What only the single binary does: carry the keyring addon, unpack it once into the per-user
  * cache, and refuse to load a cached copy that is not byte-for-byte the one it carries.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTestSession, tempDir } from '../helpers/env.ts';
@@ -55,6 +55,19 @@ describe('dist/dcm', () => {
       expect(addonFiles(cache)).toHaveLength(1);
       expect(readdirSync(join(cache, 'dcm')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     }
+  });
+
+  it('a symlink planted in place of the cached addon is replaced, not written through', async () => {
+    const { cache, env } = withCache();
+    await helper('get', host, env);
+    const path = join(cache, 'dcm', addonFiles(cache)[0]!);
+    const victim = join(tempDir('victim'), 'precious.txt');
+    writeFileSync(victim, 'do not overwrite');
+    rmSync(path);
+    symlinkSync(victim, path);
+    expect(JSON.parse((await helper('get', host, env)).stdout)).toMatchObject({ Secret: 'bin-secret' });
+    expect(readFileSync(victim, 'utf8')).toBe('do not overwrite');
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
   });
 
   it('a tampered cached addon is replaced, not loaded', async () => {

@@ -65,3 +65,22 @@ describe('docker-credential-dcm on the Secret Service', () => {
     for (const host of hosts) await helper('erase', host);
   });
 });
+
+describe('dcm logout', () => {
+  beforeAll(requireTestSession);
+  const helper = dcmHelper();
+
+  it('of Docker Hub also erases the device-login token entries, as docker logout does; twice is harmless', async () => {
+    for (const key of ['https://index.docker.io/v1/', 'https://index.docker.io/v1/access-token', 'https://index.docker.io/v1/refresh-token']) {
+      await helper('store', storeJson(key, 'hubber', `secret-for-${key}`));
+    }
+    const dcm = helper.path.replace(/docker-credential-dcm$/, 'dcm');
+    const { run } = await import('../helpers/spawn.ts');
+    const first = await run(dcm, ['logout', 'docker.io']);
+    expect(first).toMatchObject({ stdout: 'Removing login credentials for https://index.docker.io/v1/\n', code: 0 });
+    for (const key of ['https://index.docker.io/v1/', 'https://index.docker.io/v1/access-token', 'https://index.docker.io/v1/refresh-token']) {
+      expect((await helper('get', key)).code).toBe(1);
+    }
+    expect(await run(dcm, ['logout'])).toMatchObject({ stdout: 'Not logged in to https://index.docker.io/v1/\n', code: 0 });
+  });
+});

@@ -1,6 +1,8 @@
 /** `dcm logout`: remove stored logins from the keychain. */
 import { UsageError } from '../../errors.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
+
+const DOCKER_HUB_TOKEN_KEYS = [`${DOCKER_HUB_KEY}access-token`, `${DOCKER_HUB_KEY}refresh-token`];
 import { openCredentialStore } from '../../store/open.ts';
 import type { CliIo } from '../io.ts';
 
@@ -16,5 +18,8 @@ export async function logout(server: string | undefined, options: LogoutOptions,
   for (const key of keys) {
     const removed = await store.erase(key);
     io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
+    // Docker's device-code login keeps two more entries beside the Hub login; `docker logout`
+    // erases them too.
+    if (key === DOCKER_HUB_KEY) for (const extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
   }
 }
