@@ -8,13 +8,9 @@ import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-file.ts';
-import { DcmError } from './errors.ts';
+import { DockerConfigError } from './errors.ts';
 import { registriesWithPlaintext, withoutSecrets } from './docker-auths.ts';
 import type { Env } from './paths.ts';
-
-export class DockerConfigError extends DcmError {
-  readonly code = 'usage';
-}
 
 export interface DockerConfigFile {
   path: string;

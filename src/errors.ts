@@ -145,3 +145,20 @@ export class UnsafeRequest extends DcmError {
 export class ThresholdError extends DcmError {
   readonly code = 'threshold';
 }
+
+// --- config.json and other helpers (dcm setup, migrate, import, doctor).
+
+/** config.json cannot be read or is not a JSON object: dcm changes nothing it cannot parse. */
+export class DockerConfigError extends DcmError {
+  readonly code = 'usage';
+}
+
+/** Another credential helper (`dcm import --from`) failed or spoke something other than the protocol. */
+export class HelperFailed extends DcmError {
+  readonly code = 'failure';
+}
+
+/** The keychain did not give back what migrate wrote; config.json is left unchanged. */
+export class MigrationFailed extends DcmError {
+  readonly code = 'keychain';
+}

@@ -4,7 +4,7 @@
  * osxkeychain, wincred, pass, desktop and any other `docker-credential-*`.
  */
 import { spawn } from 'node:child_process';
-import { DcmError, UsageError, oneLine } from '../../errors.ts';
+import { HelperFailed, UsageError, oneLine } from '../../errors.ts';
 import { normaliseServerUrl } from '../../registry/server-url.ts';
 import { openCredentialStore } from '../../store/open.ts';
 import type { CliIo } from '../io.ts';
@@ -14,10 +14,6 @@ export interface ImportOptions {
   registry?: string[];
   remove?: boolean;
   json?: boolean;
-}
-
-export class HelperFailed extends DcmError {
-  readonly code = 'failure';
 }
 
 /** secretservice from v0.9 lists keys as "Registry credentials for <url>", which its own get refuses. */

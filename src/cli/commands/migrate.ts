@@ -6,7 +6,7 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { DcmError, oneLine } from '../../errors.ts';
+import { MigrationFailed, oneLine } from '../../errors.ts';
 import { findPlaintext, withoutSecrets, type PlaintextCredential } from '../../docker-auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
 import { checkLogin } from '../../registry/auth.ts';
@@ -83,10 +83,6 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
     io.stdout.write(render(report));
   }
   if (report.left.length > 0) io.exitCode = 1;
-}
-
-export class MigrationFailed extends DcmError {
-  readonly code = 'keychain';
 }
 
 function render(report: MigrateReport): string {
