@@ -4,7 +4,10 @@
  * dist/docker-credential-dcm, a link to it.
  *
  * 1. esbuild bundles src/main.ts into one CommonJS file (SEA runs CommonJS), swapping
- *    store/native.ts for store/native-sea.ts.
+ *    store/native.ts for store/native-sea.ts. The management CLI (src/cli, with commander,
+ *    undici and @inquirer/prompts) is bundled separately and carried as an asset that main.ts
+ *    evaluates only when a CLI command runs: V8 parses the whole main script at every start, so
+ *    the 2 MB of CLI code would otherwise cost every `get` about 5 ms (README, "Performance").
  * 2. node --experimental-sea-config turns it into a blob (code cache included).
  * 3. postject injects the blob into a copy of the Node 24 binary that runs this script.
  */
@@ -13,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -49,10 +52,9 @@ async function main(): Promise<void> {
   const addon = keyringAddonPath();
   const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
   const bundle = join(WORK, 'dcm.cjs');
-  await build({
+  const cliBundle = join(WORK, 'cli.cjs');
+  const common = {
     absWorkingDir: ROOT,
-    entryPoints: ['src/main.ts'],
-    outfile: bundle,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -61,15 +63,32 @@ async function main(): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
     define: { __DCM_ADDON_ASSET__: '"keyring.node"', __DCM_ADDON_HASH__: JSON.stringify(addonHash) },
-    plugins: [
-      {
-        name: 'sea-native',
-        setup(b) {
-          b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, 'native-sea.ts') }));
-        },
-      },
-    ],
-  });
+  } as const;
+  const seaNative: Plugin = {
+    name: 'sea-native',
+    setup(b) {
+      b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, 'native-sea.ts') }));
+    },
+  };
+  // main.ts's `import('./cli/program.ts')` becomes: evaluate the CLI bundle carried as an asset.
+  const cliFromAsset: Plugin = {
+    name: 'cli-from-asset',
+    setup(b) {
+      b.onResolve({ filter: /\/cli\/program\.ts$/ }, () => ({ path: 'cli-from-asset', namespace: 'dcm' }));
+      b.onLoad({ filter: /.*/, namespace: 'dcm' }, () => ({
+        loader: 'js',
+        contents: `
+          const { getAsset } = require('node:sea');
+          const { compileFunction } = require('node:vm');
+          const code = getAsset('cli.cjs', 'utf8');
+          const cli = { exports: {} };
+          compileFunction(code, ['module', 'exports', 'require'], { filename: 'dcm-cli.cjs' })(cli, cli.exports, require);
+          module.exports = cli.exports;`,
+      }));
+    },
+  };
+  await build({ ...common, entryPoints: ['src/main.ts'], outfile: bundle, plugins: [seaNative, cliFromAsset] });
+  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cliBundle, plugins: [seaNative] });
 
   const blob = join(WORK, 'sea-prep.blob');
   const seaConfig = join(WORK, 'sea-config.json');
@@ -81,7 +100,7 @@ async function main(): Promise<void> {
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
       useSnapshot: false,
-      assets: { 'keyring.node': addon },
+      assets: { 'keyring.node': addon, 'cli.cjs': cliBundle },
     }),
   );
   quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
