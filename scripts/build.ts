@@ -64,6 +64,15 @@ async function main(): Promise<void> {
     logLevel: 'warning',
     define: { __DCM_ADDON_ASSET__: '"keyring.node"', __DCM_ADDON_HASH__: JSON.stringify(addonHash) },
   } as const;
+  // version.ts reads package.json: carry only the version, not every dependency's name.
+  const versionOnly: Plugin = {
+    name: 'version-only',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+        args.path === join(ROOT, 'package.json') ? { loader: 'json', contents: JSON.stringify({ version: (JSON.parse(readFileSync(args.path, 'utf8')) as { version: string }).version }) } : undefined,
+      );
+    },
+  };
   const seaNative: Plugin = {
     name: 'sea-native',
     setup(b) {
@@ -87,8 +96,8 @@ async function main(): Promise<void> {
       }));
     },
   };
-  await build({ ...common, entryPoints: ['src/main.ts'], outfile: bundle, plugins: [seaNative, cliFromAsset] });
-  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cliBundle, plugins: [seaNative] });
+  await build({ ...common, entryPoints: ['src/main.ts'], outfile: bundle, plugins: [versionOnly, seaNative, cliFromAsset] });
+  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cliBundle, plugins: [versionOnly, seaNative] });
 
   const blob = join(WORK, 'sea-prep.blob');
   const seaConfig = join(WORK, 'sea-config.json');
@@ -116,7 +125,8 @@ async function main(): Promise<void> {
   rmSync(link, { force: true });
   if (process.platform === 'win32') copyFileSync(executable, link);
   else symlinkSync('dcm', link);
-  rmSync(WORK, { recursive: true, force: true });
+  // The bundles stay in dist/.build for inspection (test/binary checks the main one stays lean).
+  rmSync(blob, { force: true });
   console.log(`built ${executable} (keyring addon ${addonHash}) and ${link}`);
 }
 

@@ -87,3 +87,17 @@ describe('dist/dcm', () => {
     expect(readFileSync(path).equals(original)).toBe(true);
   });
 });
+
+describe('the main script of dist/dcm', () => {
+  it('carries only the helper: the CLI (commander, undici, prompts) is a separate asset', () => {
+    const build = join(import.meta.dirname, '../../dist/.build');
+    const main = readFileSync(join(build, 'dcm.cjs'), 'utf8');
+    const cli = readFileSync(join(build, 'cli.cjs'), 'utf8');
+    for (const marker of ['CommanderError', 'EnvHttpProxyAgent', '@inquirer']) {
+      expect(main).not.toContain(marker);
+      expect(cli).toContain(marker.replace('@inquirer', 'inquirer'));
+    }
+    expect(main).toContain('credentials not found in native keychain');
+    expect(main.length).toBeLessThan(cli.length / 10);
+  });
+});
