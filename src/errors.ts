@@ -129,6 +129,11 @@ export class NetworkError extends DcmError {
 /** TLS: unknown authority, expired, name mismatch, not TLS at all. */
 export class TlsError extends DcmError {
   readonly code = 'tls';
+  readonly kind: 'unknown-authority' | 'expired' | 'not-yet-valid' | 'name-mismatch' | 'not-tls';
+  constructor(message: string, kind: TlsError['kind']) {
+    super(message);
+    this.kind = kind;
+  }
 }
 
 /** The server answered, but not as a registry does: not a registry, 5xx, a broken token reply. */

@@ -65,7 +65,7 @@ export async function pingRegistry(http: RegistryHttp, host: string, check: Pick
   try {
     response = await http.send(new URL(`https://${host}/v2/`));
   } catch (error) {
-    const noTls = error instanceof TlsError && /does not speak TLS/.test(error.message);
+    const noTls = error instanceof TlsError && error.kind === 'not-tls';
     const fallBack = check.insecure ? error instanceof TlsError || error instanceof NetworkError : noTls && isLoopback(host);
     if (!fallBack) throw error;
     response = await http.send(new URL(`http://${host}/v2/`));

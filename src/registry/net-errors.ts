@@ -46,13 +46,14 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
   if (c.some((code) => UNKNOWN_AUTHORITY.has(code))) {
     return new TlsError(
       `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt`,
+      'unknown-authority',
     );
   }
-  if (has('CERT_HAS_EXPIRED')) return new TlsError(`TLS: the certificate of ${host} has expired`);
-  if (has('CERT_NOT_YET_VALID')) return new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`);
-  if (has('ERR_TLS_CERT_ALTNAME_INVALID')) return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`);
+  if (has('CERT_HAS_EXPIRED')) return new TlsError(`TLS: the certificate of ${host} has expired`, 'expired');
+  if (has('CERT_NOT_YET_VALID')) return new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`, 'not-yet-valid');
+  if (has('ERR_TLS_CERT_ALTNAME_INVALID')) return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, 'name-mismatch');
   if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || /wrong version number|packet length too long/i.test(text)) {
-    return new TlsError(`TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`);
+    return new TlsError(`TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`, 'not-tls');
   }
   if (context.proxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
     return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);

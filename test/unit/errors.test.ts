@@ -11,7 +11,7 @@ describe('exit codes are decided in one place', () => {
     [new errors.UsageError('x'), 2, 'x'],
     [new errors.CredentialsRejected('x'), 3, 'x'],
     [new errors.NetworkError('x'), 4, 'x'],
-    [new errors.TlsError('x'), 5, 'x'],
+    [new errors.TlsError('x', 'expired'), 5, 'x'],
     [new errors.ThresholdError('x'), 6, 'x'],
     [new errors.RegistryError('x'), 7, 'x'],
     [new errors.UnsafeRequest('x'), 7, 'x'],

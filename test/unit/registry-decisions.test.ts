@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { realmUrl } from '../../src/registry/auth.ts';
 import { apiHost, certsDirName, hostname, isLoopback } from '../../src/registry/endpoint.ts';
 import { classifyNetError } from '../../src/registry/net-errors.ts';
+import { TlsError } from '../../src/errors.ts';
 import { renderTable } from '../../src/cli/render.ts';
 import { toEntries } from '../../src/cli/commands/ls.ts';
 
@@ -81,6 +82,7 @@ describe('classifyNetError', () => {
   ])('%s → %s', (input, code, message) => {
     const classified = classifyNetError(input, context);
     expect(classified.code).toBe(code);
+    if (classified instanceof TlsError) expect(classified.kind).toMatch(/^(unknown-authority|expired|name-mismatch|not-tls)$/);
     expect(classified.message).toMatch(message);
   });
 
