@@ -1,0 +1,109 @@
+/**
+ * `dcm check` over several registries at once with mixed outcomes, and `dcm login` through an
+ * HTTPS proxy (a CONNECT tunnel on loopback) to a TLS registry.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { storeJson } from '../helpers/helper-process.ts';
+import { makeCa, makeServerCert } from '../helpers/pki.ts';
+import { freePort, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+
+describe('dcm check, several registries at once', () => {
+  let good: RunningRegistry;
+  let deadHost: string;
+  beforeAll(async () => {
+    requireTestSession();
+    good = await startRegistry({ checker: 'check-Pa55' });
+    deadHost = `127.0.0.1:${await freePort()}`;
+    await run(bin.helper, ['store'], { stdin: storeJson(good.host, 'checker', 'check-Pa55') });
+    await run(bin.helper, ['store'], { stdin: storeJson(deadHost, 'ghost', 'ghost-Pa55') });
+  });
+  afterAll(async () => {
+    await run(bin.dcm, ['logout', good.host]);
+    await run(bin.dcm, ['logout', deadHost]);
+    await good?.stop();
+  });
+
+  it('reports each, and exits with the first failure\'s class', async () => {
+    const result = await run(bin.dcm, ['check', good.host, deadHost, 'never-logged-in.example', '--json', '--timeout', '5']);
+    expect(result.code).toBe(4);
+    const { ok, results } = JSON.parse(result.stdout);
+    expect(ok).toBe(false);
+    expect(results.map((r: { registry: string; status: string }) => [r.registry, r.status])).toEqual([
+      [good.host, 'ok'],
+      [deadHost, 'network'],
+      ['never-logged-in.example', 'not-logged-in'],
+    ]);
+    expect(result.stdout).not.toMatch(/check-Pa55|ghost-Pa55/);
+  });
+
+  it('a login that is not stored: exit 1 and the command to fix it', async () => {
+    const result = await run(bin.dcm, ['check', 'never-logged-in.example']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('run: dcm login never-logged-in.example');
+  });
+});
+
+describe('dcm login through HTTPS_PROXY', () => {
+  let registry: RunningRegistry;
+  let proxy: Server;
+  let proxyPort: number;
+  const tunnels: string[] = [];
+  const caDir = tempDir('ca-dir');
+
+  beforeAll(async () => {
+    requireTestSession();
+    const ca = makeCa();
+    writeFileSync(join(caDir, 'ca.crt'), readFileSync(ca.certPath));
+    registry = await startRegistry({ proxied: 'proxy-Pa55' }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
+    proxy = createServer((_req, res) => {
+      res.writeHead(405);
+      res.end();
+    });
+    // A CONNECT proxy: the tunnel carries TLS end to end, so the proxy never sees the password.
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host!, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    proxyPort = typeof address === 'object' && address ? address.port : 0;
+  });
+  afterAll(async () => {
+    await run(bin.dcm, ['logout', registry.host]);
+    proxy?.closeAllConnections();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await registry?.stop();
+  });
+
+  it('tunnels to the registry through the proxy and logs in', async () => {
+    const env = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` };
+    const result = await run(bin.dcm, ['login', registry.host, '-u', 'proxied', '--password-stdin', '--cert-dir', caDir], { stdin: 'proxy-Pa55', env });
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({ stdout: 'Login Succeeded\n', code: 0 });
+    expect(tunnels).toContain(registry.host);
+  });
+
+  it('NO_PROXY sends the registry around the proxy', async () => {
+    tunnels.length = 0;
+    const env = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: '127.0.0.1' };
+    const result = await run(bin.dcm, ['check', registry.host, '--cert-dir', caDir], { env });
+    expect(result.code).toBe(0);
+    expect(tunnels).toEqual([]);
+  });
+});
