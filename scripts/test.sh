@@ -15,6 +15,9 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
+# Types first: strict TypeScript over src, test and scripts.
+tsc --noEmit -p .
+
 # The binary tests run what users install: build it fresh.
 npm run --silent build >/dev/null
 
