@@ -167,12 +167,19 @@ describe('dcm migrate, killed at many points', () => {
     const entries = Array.from({ length: 6 }, (_, i) => [`kill-${i}-${process.pid}.example`, `user${i}`, `secret-${i}`] as const);
     const original = JSON.stringify({ auths: Object.fromEntries(entries.map(([host, user, secret]) => [host, { auth: Buffer.from(`${user}:${secret}`).toString('base64') }])), other: 'kept' }, null, '\t');
     const outcomes = new Set<string>();
-    for (let attempt = 0; attempt < 20; attempt++) {
+    const eraseAll = () => Promise.all(entries.map(([host]) => run(bin.helper, ['erase'], { stdin: host })));
+    // How long one whole migrate takes on this machine, so the kills can be spread over all of it.
+    const started = Date.now();
+    expect((await withConfig(original).dcm(['migrate'])).code).toBe(0);
+    const fullMs = Date.now() - started;
+    await eraseAll();
+    const attempts = 20;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const config = withConfig(original);
       const child = spawn(bin.dcm, ['migrate'], { env: config.env, stdio: 'ignore' });
       const closed = new Promise((resolve) => child.once('close', resolve));
-      // From before the first keychain write to after the rename (a full run takes about a second here).
-      await sleep(30 + attempt * 90);
+      // From before the first keychain write to just past the end of a whole run.
+      await sleep(20 + Math.round((attempt / (attempts - 1)) * fullMs * 1.2));
       child.kill('SIGKILL');
       await closed;
 
@@ -188,7 +195,7 @@ describe('dcm migrate, killed at many points', () => {
           expect(inKeychain, `${host} is in neither place after a kill at attempt ${attempt}`).toBe(true);
         }),
       );
-      await Promise.all(entries.map(([host]) => run(bin.helper, ['erase'], { stdin: host })));
+      await eraseAll();
     }
     // The kills landed both before and after the rewrite.
     expect(outcomes).toEqual(new Set(['old', 'new']));
