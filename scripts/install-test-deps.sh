@@ -10,10 +10,14 @@ for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
+as_root=""
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-test-deps: need root to install:$missing" >&2
-  exit 1
+  if command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+  else
+    echo "install-test-deps: root is needed to install:$missing" >&2
+    exit 1
+  fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq $missing >/dev/null
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null

@@ -11,7 +11,7 @@ for tool in dbus-run-session gnome-keyring-daemon docker-registry skopeo docker-
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
-  echo "scripts/test.sh: missing:$missing. Install them with: sudo scripts/install-test-deps.sh" >&2
+  echo "scripts/test.sh: missing:$missing. Install them with: scripts/install-test-deps.sh" >&2
   exit 1
 fi
 
