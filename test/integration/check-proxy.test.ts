@@ -107,3 +107,41 @@ describe('dcm login through HTTPS_PROXY', () => {
     expect(tunnels).toEqual([]);
   });
 });
+
+describe('dcm ls and logout --all', () => {
+  beforeAll(requireTestSession);
+
+  it('ls on an empty store says how to log in; logout --all removes every login; no keychain is exit 8', async () => {
+    // A private D-Bus session and keyring so "every login" is only this test's.
+    const home = tempDir('ls-home');
+    const script = [
+      'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
+      `'${bin.dcm}' ls; echo "exit=$?"`,
+      `printf '%s' '${storeJson('a.example', 'ann', 'sa').trim()}' | '${bin.helper}' store`,
+      `printf '%s' '${storeJson('b.example', '<token>', 'sb').trim()}' | '${bin.helper}' store`,
+      `'${bin.dcm}' ls`,
+      `'${bin.dcm}' logout --all; echo "exit=$?"`,
+      `'${bin.dcm}' ls --json`,
+    ].join('\n');
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', script], { env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: tempDir('ls-run'), XDG_STATE_HOME: join(home, 'state') } });
+    expect(result.stdout).toBe(
+      [
+        'No stored logins. Log in with: dcm login [SERVER]',
+        'exit=0',
+        'REGISTRY   USERNAME          KIND',
+        'a.example  ann               password',
+        'b.example  (identity token)  identity-token',
+        'Removing login credentials for a.example',
+        'Removing login credentials for b.example',
+        'exit=0',
+        '[]',
+        '',
+      ].join('\n'),
+    );
+    const env = { ...process.env };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const unavailable = await run(bin.dcm, ['ls'], { env });
+    expect(unavailable.code).toBe(8);
+    expect(unavailable.stderr).toMatch(/^dcm: keychain unavailable: no D-Bus session bus/);
+  });
+});
