@@ -173,13 +173,15 @@ describe('dcm migrate, killed at many points', () => {
     expect((await withConfig(original).dcm(['migrate'])).code).toBe(0);
     const fullMs = Date.now() - started;
     await eraseAll();
-    const attempts = 20;
-    for (let attempt = 0; attempt < attempts; attempt++) {
+    // Twenty kills spread from the start to past the end of a whole run, then later ones until one
+    // lands after the rename (a killed run can take longer than the measured one).
+    const step = (fullMs * 1.2) / 19;
+    for (let attempt = 0; attempt < 20 || (!outcomes.has('new') && attempt < 40); attempt++) {
       const config = withConfig(original);
       const child = spawn(bin.dcm, ['migrate'], { env: config.env, stdio: 'ignore' });
       const closed = new Promise((resolve) => child.once('close', resolve));
       // From before the first keychain write to just past the end of a whole run.
-      await sleep(20 + Math.round((attempt / (attempts - 1)) * fullMs * 1.2));
+      await sleep(20 + Math.round(attempt * step));
       child.kill('SIGKILL');
       await closed;
 
