@@ -2,7 +2,7 @@
  * The credential-helper protocol: one verb, its stdin, its stdout, an exit code. Nothing here
  * touches `process`; the entry point hands in the streams and a way to open the store.
  */
-import { CredentialsNotFound, DcmError, UsageError, oneLine } from '../errors.ts';
+import { CredentialsNotFound, DcmError, oneLine } from '../errors.ts';
 import { versionLine } from '../version.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
 import { readBounded, type HelperIo } from './io.ts';
@@ -52,7 +52,7 @@ export async function runHelper(args: readonly string[], context: HelperContext)
     return 0;
   } catch (error) {
     // Docker reads only stdout, and shows it to the user inside backticks: one line, exit 1.
-    io.stdout.write(oneLine(error instanceof DcmError ? error : new UsageError(`internal error: ${oneLine(error)}`)) + '\n');
+    io.stdout.write((error instanceof DcmError ? oneLine(error) : `internal error: ${oneLine(error)}`) + '\n');
     return 1;
   }
 }

@@ -4,7 +4,6 @@
  */
 import { appendFileSync } from 'node:fs';
 import { EXIT_CODES, UsageError } from '../../errors.ts';
-import { TOKEN_USERNAME } from '../../helper/protocol.ts';
 import { DOCKER_HUB_API_HOST } from '../../registry/endpoint.ts';
 import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
 import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
@@ -67,7 +66,8 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
     timeoutMs,
     env: io.env,
   });
-  const account = report.authenticated && stored && stored.username !== TOKEN_USERNAME ? stored.username : report.authenticated ? TOKEN_USERNAME : null;
+  // The stored username that was used (`<token>` for an identity token), or null when anonymous.
+  const account = report.authenticated ? (stored?.username ?? null) : null;
   const json: RateLimitJson = {
     registry: report.registry,
     repository: report.repository,
