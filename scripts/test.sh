@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in dbus-run-session gnome-keyring-daemon docker-registry skopeo docker-credential-secretservice htpasswd docker openssl; do
+for tool in dbus-run-session dbus-send gnome-keyring-daemon docker-registry skopeo docker-credential-secretservice htpasswd docker openssl secret-tool cc unshare ip mkfifo; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then

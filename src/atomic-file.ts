@@ -3,33 +3,54 @@
  * rename it over the target, fsync the directory. A crash leaves the old file or the new one,
  * never half of one, and parallel writers never expose a partial file to a reader.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FileWriteFailed } from './errors.ts';
+import { describeErrno, ensureDirectory, removeQuietly } from './fs-safe.ts';
 
 /**
- * Replaces `path` with `data`. A symlinked config.json is followed, so the link survives; a cache
- * file is not (`followSymlink: false`): a link planted there is replaced, never written through.
+ * Replaces `path` with `data`. A symlinked config.json is followed, as the Docker CLI follows it
+ * (dotfile managers link it), so the link survives; every file that only dcm writes (a backup,
+ * the cached addon) is not (`followSymlink: false`): a link planted there is replaced by the
+ * rename, never written through, and its target is never touched.
  */
 export function writeFileAtomically(path: string, data: string | Uint8Array, options: { followSymlink?: boolean } = {}): void {
-  const target = options.followSymlink !== false && existsSync(path) ? realpathSync(path) : path;
+  const target = options.followSymlink !== false && isSymlink(path) ? resolvedLink(path) : path;
   const dir = dirname(target);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`);
-  const fd = openSync(temporary, 'wx', 0o600);
   try {
-    if (typeof data === 'string') writeSync(fd, data);
-    else writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    ensureDirectory(dir);
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      if (typeof data === 'string') writeSync(fd, data);
+      else writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, target);
   } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+    removeQuietly(temporary);
+    throw new FileWriteFailed(`cannot write ${target}: ${describeErrno(error)}`);
   }
   syncDirectory(dir);
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The link's final target; a dangling link resolves to the path it names. */
+function resolvedLink(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function syncDirectory(dir: string): void {

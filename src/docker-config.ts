@@ -4,13 +4,17 @@
  * Writes are atomic and mode 0600 (atomic-file.ts); every key dcm does not own is kept, and so
  * is the file's indentation (Docker writes tabs).
  */
-import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-file.ts';
 import { DockerConfigError } from './errors.ts';
 import { registriesWithPlaintext, withoutSecrets } from './docker-auths.ts';
+import { FileProblem, readRegularFile } from './fs-safe.ts';
 import type { Env } from './paths.ts';
+
+/** Far above any real config.json (a few KB); a larger "config" is not one, and is not read. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export interface DockerConfigFile {
   path: string;
@@ -19,6 +23,8 @@ export interface DockerConfigFile {
   /** The indentation unit found in the file, or Docker's tab for a new file. */
   indent: string;
   trailingNewline: boolean;
+  /** The file's text as read ('' for a new file). */
+  text: string;
 }
 
 /** `$DOCKER_CONFIG`, else `~/.docker` (as the Docker CLI resolves it). */
@@ -30,15 +36,19 @@ export function dockerConfigPath(env: Env): string {
   return join(dockerConfigDir(env), 'config.json');
 }
 
-export function readDockerConfig(path: string): DockerConfigFile {
+/**
+ * Reads and parses a config.json. A symlink is followed (as Docker follows it); anything that
+ * is not a regular file of at most {@link MAX_CONFIG_BYTES} is refused before it is read.
+ */
+export function readDockerConfig(path: string, options: { noFollow?: boolean } = {}): DockerConfigFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, { maxBytes: MAX_CONFIG_BYTES, noFollow: options.noFollow }).toString('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, data: {}, indent: '\t', trailingNewline: false };
-    throw new DockerConfigError(`cannot read ${path}: ${(error as Error).message}`);
+    if (error instanceof FileProblem && error.kind === 'missing') return { path, exists: false, data: {}, indent: '\t', trailingNewline: false, text: '' };
+    throw new DockerConfigError(`${error instanceof FileProblem ? error.message : `${path} cannot be read`}; dcm changes nothing it cannot read`);
   }
-  if (text.trim() === '') return { path, exists: true, data: {}, indent: '\t', trailingNewline: false };
+  if (text.trim() === '') return { path, exists: true, data: {}, indent: '\t', trailingNewline: false, text };
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -48,7 +58,7 @@ export function readDockerConfig(path: string): DockerConfigFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new DockerConfigError(`${path} does not hold a JSON object; fix or move it, then retry`);
   }
-  return { path, exists: true, data: data as Record<string, unknown>, indent: detectIndent(text), trailingNewline: text.endsWith('\n') };
+  return { path, exists: true, data: data as Record<string, unknown>, indent: detectIndent(text), trailingNewline: text.endsWith('\n'), text };
 }
 
 /** The indentation of the first indented line: a tab, or some number of spaces. */
@@ -64,33 +74,68 @@ export function writeDockerConfig(file: DockerConfigFile): void {
   writeFileAtomically(file.path, renderDockerConfig(file));
 }
 
+/** Where {@link backupOnce} keeps the original. */
+export function backupPath(configPath: string): string {
+  return `${configPath}.dcm-backup`;
+}
+
 /**
  * Keeps config.json as it was before dcm in config.json.dcm-backup (mode 0600), only the first
  * time. A backup must not become the plaintext that `dcm migrate` removes: when the original
- * holds secrets, the backup is the original without them; otherwise it is an exact copy.
+ * holds secrets, the backup is the original without them; otherwise it is an exact copy. The
+ * backup is dcm's own file: a symlink (or anything but a regular file) in its place is refused,
+ * never followed, so no other file is ever rewritten or created through it.
  */
 export function backupOnce(path: string): string | undefined {
-  const backup = `${path}.dcm-backup`;
-  if (existsSync(backup)) {
+  const backup = backupPath(path);
+  if (backupExists(backup)) {
     scrubBackup(backup);
     return backup;
   }
-  if (!existsSync(path)) return undefined;
   const original = readDockerConfig(path);
+  if (!original.exists) return undefined;
   const secrets = registriesWithPlaintext(original.data);
-  if (secrets.length === 0) copyFileSync(path, backup);
-  else writeFileAtomically(backup, renderDockerConfig({ ...original, data: withoutSecrets(original.data, secrets) }));
-  chmodSync(backup, 0o600);
+  const text = secrets.length === 0 ? original.text : renderDockerConfig({ ...original, data: withoutSecrets(original.data, secrets) });
+  writeFileAtomically(backup, text, { followSymlink: false });
   return backup;
+}
+
+/**
+ * The backup's settings, for `dcm setup --undo`; undefined when there is none. A backup that
+ * exists but cannot be read is an error: undo must not guess what the original said.
+ */
+export function readBackup(path: string): Record<string, unknown> | undefined {
+  const backup = backupPath(path);
+  if (!backupExists(backup)) return undefined;
+  try {
+    return readDockerConfig(backup, { noFollow: true }).data;
+  } catch (error) {
+    throw new DockerConfigError(`${(error as Error).message.replace(/; dcm changes nothing.*$/, '')}; dcm cannot tell what config.json said before dcm, so nothing was changed. Fix or remove ${backup}, then retry`);
+  }
+}
+
+/** True for a regular file, false when absent; anything else is refused with the fix. */
+function backupExists(backup: string): boolean {
+  let stats;
+  try {
+    stats = lstatSync(backup);
+  } catch {
+    return false;
+  }
+  if (stats.isFile()) return true;
+  const what = stats.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+  throw new DockerConfigError(`${backup} is ${what}; dcm never writes through it. Remove it (rm ${backup}) and retry`);
 }
 
 /** A backup written by an older dcm may hold secrets: remove them. */
 function scrubBackup(backup: string): void {
+  let file: DockerConfigFile;
   try {
-    const file = readDockerConfig(backup);
-    const secrets = registriesWithPlaintext(file.data);
-    if (secrets.length > 0) writeFileAtomically(backup, renderDockerConfig({ ...file, data: withoutSecrets(file.data, secrets) }));
+    file = readDockerConfig(backup, { noFollow: true });
   } catch {
     // An unreadable backup is left alone: it is not ours to judge.
+    return;
   }
+  const secrets = registriesWithPlaintext(file.data);
+  if (secrets.length > 0) writeFileAtomically(backup, renderDockerConfig({ ...file, data: withoutSecrets(file.data, secrets) }), { followSymlink: false });
 }

@@ -109,8 +109,38 @@ export function oneLine(error: unknown): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim() || 'unknown error';
 }
 
+/**
+ * One item of the store is unusable (another program's, or damaged); the store itself works.
+ * Carries the problem and the fix apart, so `dcm doctor` shows them as its check and its fix.
+ */
+export abstract class ItemError extends DcmError {
+  readonly code = 'failure';
+  readonly problem: string;
+  readonly fix: string;
+  constructor(problem: string, fix: string) {
+    super(`${problem}; ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+  }
+}
+
 /** A keychain item under dcm's name that dcm cannot read back (written by something else, or damaged). */
-export class CorruptEntry extends DcmError {
+export class CorruptEntry extends ItemError {}
+
+/**
+ * More than one keychain item answers to one of dcm's keys: another program (Python keyring,
+ * secret-tool) filed an item under the service `dcm` with extra attributes. The store cannot
+ * tell which is dcm's, so it reads and deletes neither; the rest of the store keeps working.
+ */
+export class AmbiguousEntry extends ItemError {}
+
+/** The lock that keeps the index and the items in step was held by another dcm for too long. */
+export class LockTimeout extends DcmError {
+  readonly code = 'failure';
+}
+
+/** A file dcm writes (config.json, a backup, the addon cache) could not be written; nothing was changed. */
+export class FileWriteFailed extends DcmError {
   readonly code = 'failure';
 }
 

@@ -5,12 +5,18 @@
  * helper; anything else is the management CLI, loaded only then so that the hot path (`get`,
  * once per image pull) loads nothing but Node built-ins, the protocol code and the keyring addon.
  */
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isSea } from 'node:sea';
 import { isVerb } from './helper/protocol.ts';
 
 const HELPER_NAME = 'docker-credential-dcm';
+/** An internal error (a bug): sysexits' EX_SOFTWARE, listed with the other codes in errors.ts. */
+const INTERNAL_ERROR = 70;
+
+/** Set when a keychain call was given up at its deadline while the addon's thread still runs. */
+let abandonedNativeCall = false;
+const storeHooks = { onAbandoned: () => void (abandonedNativeCall = true) };
 
 async function main(): Promise<void> {
   const name = invokedName();
@@ -19,19 +25,76 @@ async function main(): Promise<void> {
   let code: number;
   if (name.startsWith('docker-credential-') || isVerb(args[0])) {
     const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/open.ts')]);
+    const stdout = new BlockingOutput(1);
     code = await runHelper(args, {
       name: name.startsWith('docker-credential-') ? name : HELPER_NAME,
-      io: { stdin: stdinChunks(), stdout: process.stdout },
-      openStore: async () => openCredentialStore(env),
+      io: { stdin: stdinChunks(), stdout },
+      openStore: async () => openCredentialStore(env, storeHooks),
     });
+    // Docker reads the reply from stdout: a reply that could not be written is a failure.
+    if (stdout.failed) {
+      process.stderr.write(`${HELPER_NAME}: cannot write the reply to stdout (${stdout.failed})\n`);
+      code = 1;
+    }
+    exit(code);
   } else {
     const { runCli } = await import('./cli/program.ts');
-    code = await runCli(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY) });
+    code = await runCli(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY), storeHooks });
+    process.exitCode = code;
+    process.stdout.write('', () => exit(code));
   }
-  // Exit explicitly once stdout is flushed: a keychain call abandoned at its deadline still
-  // holds a thread-pool slot and would otherwise keep the process alive.
-  process.exitCode = code;
-  process.stdout.write('', () => process.exit(code));
+}
+
+/**
+ * Ends the process. Normally `process.exit`. But a keychain call abandoned at its deadline may
+ * be stuck inside the addon on a libuv worker thread, and `process.exit` joins those threads
+ * before exiting: it would never return, and `docker pull`, which reads the helper's stdout to
+ * its end, would hang with it. Then the process image is replaced instead (execve ends every
+ * thread at once) by a shell that exits with the same code; where that is not possible, the
+ * process kills itself.
+ */
+function exit(code: number): void {
+  if (abandonedNativeCall) {
+    if (typeof process.execve === 'function' && process.platform !== 'win32') {
+      try {
+        process.execve('/bin/sh', ['/bin/sh', '-c', `exit ${code}`], {});
+      } catch {
+        // Fall through to the kill.
+      }
+    }
+    process.kill(process.pid, 'SIGKILL');
+  }
+  process.exit(code);
+}
+
+/**
+ * The helper's stdout, written with blocking writes: the reply is complete before the process
+ * exits, and a failed write (a full disk, a closed pipe) is seen instead of lost.
+ */
+class BlockingOutput {
+  failed: string | undefined;
+  readonly #fd: number;
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+  write(text: string): void {
+    if (this.failed) return;
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.byteLength; ) {
+      try {
+        offset += writeSync(this.#fd, bytes, offset, bytes.byteLength - offset);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // A non-blocking pipe that is full: wait a moment and go on.
+        if (code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          continue;
+        }
+        this.failed = code ?? 'write error';
+        return;
+      }
+    }
+  }
 }
 
 /**
@@ -67,5 +130,5 @@ function invokedName(): string {
 
 main().catch((error: unknown) => {
   process.stderr.write(`dcm: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(70);
+  exit(INTERNAL_ERROR);
 });

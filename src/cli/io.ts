@@ -1,4 +1,5 @@
 import type { Env } from '../paths.ts';
+import type { StoreHooks } from '../store/open.ts';
 
 /** What a CLI command may touch: streams, environment, and whether a person is at a terminal. */
 export interface CliIo {
@@ -7,6 +8,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   env: Env;
   isTTY: boolean;
+  /** Passed to every store the command opens (the entry point learns of abandoned keychain calls). */
+  storeHooks?: StoreHooks;
   /** A command that finishes without throwing but wants a non-zero exit (e.g. `dcm check`) sets this. */
   exitCode?: number;
 }

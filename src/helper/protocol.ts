@@ -47,7 +47,8 @@ export function decodeStoreInput(text: string): Credentials {
   const fields = { serverurl: '', username: '', secret: '' };
   for (const [key, field] of Object.entries(value)) {
     const name = key.toLowerCase();
-    if (!(name in fields)) continue;
+    // Own keys only: `constructor` or `__proto__` are unknown keys, ignored like any other.
+    if (!Object.hasOwn(fields, name)) continue;
     if (field !== null && typeof field !== 'string') {
       throw new InvalidInput(`invalid input: ${canonicalFieldName(name)} must be a string, not ${jsonType(field)}`);
     }

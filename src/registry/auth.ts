@@ -12,7 +12,7 @@ import { CredentialsRejected, NetworkError, RegistryError, TlsError, UnsafeReque
 import { TOKEN_USERNAME } from '../helper/protocol.ts';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.ts';
 import { apiHost, hostname, isLoopback } from './endpoint.ts';
-import { RegistryHttp, type HttpOptions, type HttpResponse } from './http.ts';
+import { RegistryHttp, sanitizeRegistryText, type HttpOptions, type HttpResponse } from './http.ts';
 
 export interface LoginCheck {
   /** Canonical server key (registry/server-url.ts). */
@@ -40,10 +40,9 @@ const CLIENT_ID = 'dcm';
 
 export async function checkLogin(check: LoginCheck): Promise<LoginCheckResult> {
   const host = apiHost(check.server);
-  const http = new RegistryHttp({ host, certDir: check.certDir, insecure: check.insecure, timeoutMs: check.timeoutMs, env: check.env, certsD: check.certsD });
+  const http = new RegistryHttp({ host, certDir: check.certDir, insecure: check.insecure, timeoutMs: check.timeoutMs, env: check.env, certsD: check.certsD, secrets: [check.secret] });
   try {
-    const ping = await pingRegistry(http, host, check);
-    const base = new URL('/v2/', ping.url);
+    const { response: ping, base } = await pingRegistry(http, host, check);
     if (ping.status === 200) return { endpoint: base.href, auth: 'none' };
     const challenge = pickChallenge(parseChallenges(ping.headers['www-authenticate']));
     if (!challenge) throw new RegistryError(`${host} answered 401 without a Basic or Bearer challenge; it does not look like a registry`);
@@ -59,18 +58,24 @@ export async function checkLogin(check: LoginCheck): Promise<LoginCheckResult> {
  * whose port does not speak TLS (Docker treats 127.0.0.0/8 and ::1 as insecure registries), or
  * after any HTTPS failure with --insecure. A certificate problem on a loopback host is reported,
  * not silently downgraded.
+ *
+ * `base` is the registry the user named, at the scheme that answered: never the origin a
+ * redirect of the ping led to. Credentials go to the registry named (and its token realm, under
+ * the realm rules), as Docker sends them to the endpoint it configured, wherever `/v2/` redirects.
  */
-export async function pingRegistry(http: RegistryHttp, host: string, check: Pick<LoginCheck, 'insecure'>): Promise<HttpResponse> {
+export async function pingRegistry(http: RegistryHttp, host: string, check: Pick<LoginCheck, 'insecure'>): Promise<{ response: HttpResponse; base: URL }> {
   let response: HttpResponse;
+  let base = new URL(`https://${host}/v2/`);
   try {
-    response = await http.send(new URL(`https://${host}/v2/`));
+    response = await http.send(base);
   } catch (error) {
     const noTls = error instanceof TlsError && error.kind === 'not-tls';
     const fallBack = check.insecure ? error instanceof TlsError || error instanceof NetworkError : noTls && isLoopback(host);
     if (!fallBack) throw error;
-    response = await http.send(new URL(`http://${host}/v2/`));
+    base = new URL(`http://${host}/v2/`);
+    response = await http.send(base);
   }
-  if (response.status === 200 || response.status === 401) return response;
+  if (response.status === 200 || response.status === 401) return { response, base };
   throw statusError(response, host, 'ping');
 }
 
@@ -157,6 +162,7 @@ function parseTokenReply(reply: HttpResponse, host: string): { token: string; re
   } catch {
     throw new RegistryError(`the token service at ${host} did not answer with JSON`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RegistryError(`the token service at ${host} did not answer with a JSON object`);
   // `token` and `access_token` mean the same; clients copy one to the other.
   const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : typeof parsed.access_token === 'string' ? parsed.access_token : '';
   if (!token) throw new RegistryError(`the token service at ${host} returned no token`);
@@ -176,16 +182,30 @@ export function statusError(response: HttpResponse, host: string, stage: 'ping' 
   return new RegistryError(`${host} is not a registry: GET ${response.url.pathname} answered HTTP ${status}${stage === 'ping' ? ' (a registry answers 200 or 401)' : ''}`);
 }
 
-/** The registry's own error text (`{"errors":[{"code","message"}]}`), kept short and single-line. */
+/**
+ * The registry's own error text (`{"errors":[{"code","message"}]}`), made safe to print: one
+ * line, bounded, and never quoting a credential this conversation sent (sanitizeRegistryText).
+ */
 export function registryMessage(response: HttpResponse): string | undefined {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(response.body) as { errors?: Array<{ code?: string; message?: string }>; details?: string; error?: string };
-    const first = parsed.errors?.[0];
-    const text = first ? [first.code?.toLowerCase(), first.message].filter(Boolean).join(': ') : (parsed.details ?? parsed.error);
-    return text ? text.replace(/\s+/g, ' ').slice(0, 200) : undefined;
+    parsed = JSON.parse(response.body);
   } catch {
     return undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { errors, details, error } = parsed as { errors?: unknown; details?: unknown; error?: unknown };
+  const first = Array.isArray(errors) ? (errors[0] as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const text =
+    first && typeof first === 'object'
+      ? [typeof first.code === 'string' ? first.code.toLowerCase() : '', typeof first.message === 'string' ? first.message : ''].filter(Boolean).join(': ')
+      : typeof details === 'string'
+        ? details
+        : typeof error === 'string'
+          ? error
+          : '';
+  const safe = sanitizeRegistryText(text, response.secrets);
+  return safe === '' ? undefined : safe;
 }
 
 export function basic(username: string, password: string): string {

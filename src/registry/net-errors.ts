@@ -2,7 +2,7 @@
  * Turns what undici and Node's TLS throw into one of dcm's error classes, with a message that
  * says what happened and what to do. Pure.
  */
-import { DcmError, NetworkError, TlsError } from '../errors.ts';
+import { DcmError, NetworkError, RegistryError, TlsError } from '../errors.ts';
 
 export interface NetContext {
   /** `host[:port]` that was being talked to. */
@@ -55,6 +55,9 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
   if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || /wrong version number|packet length too long/i.test(text)) {
     return new TlsError(`TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`, 'not-tls');
   }
+  // The server answered, but not in HTTP a registry speaks: a registry-class failure, not the network's.
+  if (has('UND_ERR_HEADERS_OVERFLOW')) return new RegistryError(`${host} answered with response headers too large to be a registry's`);
+  if (has('UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE') || c.some((code) => code.startsWith('HPE_'))) return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
   if (context.proxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
     return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);
   }

@@ -41,10 +41,9 @@ const MANIFEST_ACCEPT = [
 ].join(', ');
 
 export async function checkRateLimit(query: RateLimitQuery): Promise<RateLimitReport> {
-  const http = new RegistryHttp({ host: query.registry, certDir: query.certDir, insecure: query.insecure, timeoutMs: query.timeoutMs, env: query.env });
+  const http = new RegistryHttp({ host: query.registry, certDir: query.certDir, insecure: query.insecure, timeoutMs: query.timeoutMs, env: query.env, secrets: query.credentials ? [query.credentials.secret] : [] });
   try {
-    const ping = await pingRegistry(http, query.registry, query);
-    const base = new URL('/v2/', ping.url);
+    const { response: ping, base } = await pingRegistry(http, query.registry, query);
     const manifest = new URL(`/v2/${query.repository}/manifests/latest`, base);
     const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
     let authenticated = false;

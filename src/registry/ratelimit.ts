@@ -5,8 +5,11 @@
  * `100, 100;w=21600` lists the quota first and then policies. Header names arrive in any case,
  * with or without an `x-` prefix, and neither the numbers nor the window are assumed: they have
  * changed several times since 2020 (registry-auth.md §3). No limit headers at all means the
- * pulls are not metered.
+ * pulls are not metered; a limit header that is present but unreadable is an error, never
+ * "unlimited": a CI gate must not pass on a number it could not read.
  */
+import { RegistryError } from '../errors.ts';
+
 export interface RateLimit {
   limit: number | null;
   remaining: number | null;
@@ -46,8 +49,8 @@ export function parseLimitHeader(value: string | undefined): { count: number | n
 }
 
 export function readRateLimit(headers: Headers): RateLimit {
-  const limit = parseLimitHeader(headerValue(headers, 'ratelimit-limit'));
-  const remaining = parseLimitHeader(headerValue(headers, 'ratelimit-remaining'));
+  const limit = readCount(headers, 'ratelimit-limit');
+  const remaining = readCount(headers, 'ratelimit-remaining');
   const source = headerValue(headers, 'docker-ratelimit-source')?.trim() || null;
   return {
     limit: limit.count,
@@ -77,6 +80,17 @@ export function humanWindow(seconds: number): string {
 /** An IPv4 or IPv6 address: the source of anonymous pulls (an account id otherwise). */
 export function isIpAddress(source: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(source) || (/^[0-9a-f:]+$/i.test(source) && source.includes(':'));
+}
+
+/** One limit header; present but without a whole number of pulls is an error. */
+function readCount(headers: Headers, name: string): ReturnType<typeof parseLimitHeader> {
+  const raw = headerValue(headers, name);
+  const parsed = parseLimitHeader(raw);
+  if (raw !== undefined && parsed.count === null) {
+    const shown = JSON.stringify(raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 40));
+    throw new RegistryError(`the registry sent a ${name} header that is not a number of pulls (${shown}); the limit cannot be read, so nothing is reported as unlimited`);
+  }
+  return parsed;
 }
 
 function wholeNumber(text: string): number | null {

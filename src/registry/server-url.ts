@@ -7,6 +7,7 @@
  * mixed-case hosts. dcm maps every spelling of one registry to one canonical key, on store, get
  * and erase alike, so that one registry is one keychain entry.
  */
+import { domainToASCII } from 'node:url';
 import { InvalidInput, MissingServerUrl } from '../errors.ts';
 
 /** The key Docker uses for Docker Hub (`internal/registry/config.go` IndexServer). */
@@ -39,6 +40,7 @@ export function normaliseServerUrl(raw: string): string {
   }
 
   const { scheme, authority, path } = splitAddress(input);
+  refuseNonAsciiHost(authority);
   const { host, port } = splitHostPort(authority.toLowerCase());
   if (host === '' || !/^(\[[0-9a-f:.%a-z]+\]|[a-z0-9._-]+|[0-9a-f:]+)$/.test(host)) {
     throw new InvalidInput('invalid server URL: no valid host name');
@@ -57,9 +59,21 @@ export function normaliseServerUrl(raw: string): string {
   return keepPort ? `${host}:${port}` : host;
 }
 
-/** True when two spellings name the same registry. */
-export function sameRegistry(a: string, b: string): boolean {
-  return normaliseServerUrl(a) === normaliseServerUrl(b);
+/**
+ * Registry host names are ASCII. Lower-casing or IDNA-mapping some other characters yields
+ * another registry's ASCII name (the Kelvin sign U+212A lower-cases to `k`, so `\u212Aey.io`
+ * would become `key.io`): such a host is refused, rather than served another registry's login.
+ */
+function refuseNonAsciiHost(authority: string): void {
+  if (!/[^\x00-\x7f]/.test(authority)) return;
+  const host = authority.replace(/:\d*$/, '');
+  const mapped = domainToASCII(host.toLowerCase());
+  const aliases = mapped !== '' && !mapped.split('.').some((label) => label.startsWith('xn--'));
+  throw new InvalidInput(
+    aliases
+      ? `invalid server URL: its host has non-ASCII characters that read as ${JSON.stringify(mapped)}, another registry's name; type the address in ASCII`
+      : 'invalid server URL: the host has non-ASCII characters; use its ASCII (xn--) form',
+  );
 }
 
 function splitAddress(input: string): { scheme: string; authority: string; path: string } {

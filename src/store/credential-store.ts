@@ -6,14 +6,22 @@
  *   JSON `{"Username": ..., "Secret": ...}`. One registry is one item, so a store with another
  *   username replaces the login instead of adding a second one.
  * - one index item, key `dcm:index` (never a canonical address: `index` is not a port), value =
- *   JSON `{"v": 1, "entries": {address: username}}`. `list` reads only this item, so it costs one
+ *   JSON `{"v": 2, "entries": {address: username}}`. `list` reads only this item, so it costs one
  *   keychain round trip however many logins there are, and never reads a secret.
+ *
+ * Item and index change together, as one transaction under the index lock, in an order that a
+ * kill at any instant cannot turn into a secret that nothing lists: `store` writes the index
+ * entry before the item (rolled back if the item cannot be written), `erase` deletes the item
+ * before the index entry. An index of version 1 (dcm 0.1, which wrote items outside the lock
+ * and could lose entries) is not trusted: it is rebuilt from the items once. `allKeys` lists
+ * the items themselves, so `dcm logout --all` removes even what a stale index forgot.
  */
-import { CorruptEntry } from '../errors.ts';
+import { CorruptEntry, ItemError } from '../errors.ts';
 import { normaliseServerUrl } from '../registry/server-url.ts';
 import type { IndexLock, SecretBackend } from './types.ts';
 
 export const INDEX_KEY = 'dcm:index';
+const INDEX_VERSION = 2;
 
 export interface StoredLogin {
   username: string;
@@ -35,30 +43,57 @@ export class CredentialStore {
     return raw === undefined ? undefined : decodeItem(raw, key);
   }
 
-  /** Upsert: the login for this registry becomes exactly this one. */
+  /** Upsert: the login for this registry becomes exactly this one, in the item and the index. */
   async store(serverAddress: string, login: StoredLogin): Promise<string> {
     const key = normaliseServerUrl(serverAddress);
-    await this.backend.set(key, JSON.stringify({ Username: login.username, Secret: login.secret }));
-    // The usual re-login changes nothing in the index: skip the lock and the write.
-    if ((await this.#readIndex())?.get(key) === login.username) return key;
-    await this.#updateIndex((entries) => entries.set(key, login.username));
+    await this.#lock.withLock(async () => {
+      const entries = await this.#indexForUpdate();
+      const previous = entries.get(key);
+      const indexChanges = previous !== login.username;
+      if (indexChanges) {
+        entries.set(key, login.username);
+        await this.#writeIndex(entries);
+      }
+      try {
+        await this.backend.set(key, JSON.stringify({ Username: login.username, Secret: login.secret }));
+      } catch (error) {
+        if (indexChanges) {
+          if (previous === undefined) entries.delete(key);
+          else entries.set(key, previous);
+          await this.#writeIndex(entries).catch(() => undefined);
+        }
+        throw error;
+      }
+    });
     return key;
   }
 
   /** Idempotent: erasing what is not there succeeds. Returns whether anything was removed. */
   async erase(serverAddress: string): Promise<boolean> {
     const key = normaliseServerUrl(serverAddress);
-    // The secret goes first: if we are killed in between, the index lists a login whose `get`
-    // says "not found" (harmless), never a secret that nothing lists.
-    const deleted = await this.backend.delete(key);
-    if (!(await this.#readIndex())?.has(key)) return deleted;
-    await this.#updateIndex((entries) => entries.delete(key));
-    return true;
+    return this.#lock.withLock(async () => {
+      const deleted = await this.backend.delete(key);
+      const entries = await this.#indexForUpdate();
+      if (!entries.has(key)) return deleted;
+      entries.delete(key);
+      await this.#writeIndex(entries);
+      return true;
+    });
   }
 
-  /** address → username, from the index alone. */
+  /** address → username, from the index alone (rebuilt from the items when missing, damaged or old). */
   async list(): Promise<Map<string, string>> {
     return (await this.#readIndex()) ?? (await this.#rebuildIndex());
+  }
+
+  /**
+   * Every registry key the store holds an item or an index entry for, read from the items
+   * themselves (one round trip per item on some stores): for `logout --all` and `doctor`.
+   */
+  async allKeys(): Promise<string[]> {
+    const keys = new Set((await this.#readIndex())?.keys() ?? []);
+    for (const key of await this.backend.list()) if (isRegistryKey(key)) keys.add(key);
+    return [...keys].sort();
   }
 
   async #readIndex(): Promise<Map<string, string> | undefined> {
@@ -66,7 +101,7 @@ export class CredentialStore {
     if (raw === undefined) return undefined;
     try {
       const parsed = JSON.parse(raw) as { v?: unknown; entries?: unknown };
-      if (parsed.v === 1 && typeof parsed.entries === 'object' && parsed.entries !== null) {
+      if (parsed.v === INDEX_VERSION && typeof parsed.entries === 'object' && parsed.entries !== null) {
         return new Map(Object.entries(parsed.entries).filter((e): e is [string, string] => typeof e[1] === 'string'));
       }
     } catch {
@@ -76,40 +111,53 @@ export class CredentialStore {
   }
 
   async #writeIndex(entries: Map<string, string>): Promise<void> {
-    await this.backend.set(INDEX_KEY, JSON.stringify({ v: 1, entries: Object.fromEntries(entries) }));
+    await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) }));
   }
 
-  async #updateIndex(change: (entries: Map<string, string>) => void): Promise<void> {
-    await this.#lock.withLock(async () => {
-      const entries = (await this.#readIndex()) ?? (await this.#scanItems());
-      change(entries);
-      await this.#writeIndex(entries);
-    });
+  /** Inside the lock: the index to change, rebuilt from the items if it cannot be trusted. */
+  async #indexForUpdate(): Promise<Map<string, string>> {
+    return (await this.#readIndex()) ?? (await this.#scanItems());
   }
 
-  /** The slow path, for a missing or damaged index: one round trip per item. */
+  /** The slow path, for a missing, damaged or old index: one round trip per item. */
   async #rebuildIndex(): Promise<Map<string, string>> {
-    const entries = await this.#scanItems();
-    if (entries.size > 0) await this.#lock.withLock(() => this.#writeIndex(entries));
-    return entries;
+    return this.#lock.withLock(async () => {
+      // Another process may have rebuilt it while we waited for the lock.
+      const current = await this.#readIndex();
+      if (current) return current;
+      const entries = await this.#scanItems();
+      // An empty store with no index stays without one: `list` writes nothing it does not need.
+      if (entries.size > 0 || (await this.backend.get(INDEX_KEY)) !== undefined) await this.#writeIndex(entries);
+      return entries;
+    });
   }
 
   async #scanItems(): Promise<Map<string, string>> {
     const entries = new Map<string, string>();
     for (const key of await this.backend.list()) {
-      if (key === INDEX_KEY || key.includes('#')) continue;
-      const raw = await this.backend.get(key);
-      if (raw === undefined) continue;
+      if (!isRegistryKey(key) || entries.has(key)) continue;
       try {
-        entries.set(key, decodeItem(raw, key).username);
-      } catch {
-        // Not ours to list.
+        const raw = await this.backend.get(key);
+        if (raw !== undefined) entries.set(key, decodeItem(raw, key).username);
+      } catch (error) {
+        // Another program's item (or twin items) under dcm's service: not ours to list. Any
+        // other failure means the keychain itself failed, and no index is written from it.
+        if (!(error instanceof ItemError)) throw error;
       }
     }
     return entries;
   }
 }
 
+/** Keys that are registries: canonical addresses, not the index, not chunk parts or probes. */
+function isRegistryKey(key: string): boolean {
+  if (key === INDEX_KEY || key.includes('#')) return false;
+  try {
+    return normaliseServerUrl(key) === key;
+  } catch {
+    return false;
+  }
+}
 function decodeItem(raw: string, key: string): StoredLogin {
   try {
     const parsed = JSON.parse(raw) as { Username?: unknown; Secret?: unknown };
@@ -119,5 +167,5 @@ function decodeItem(raw: string, key: string): StoredLogin {
   } catch {
     // Reported below, without quoting the raw value: it may be a secret.
   }
-  throw new CorruptEntry(`the keychain item for ${key} is not in dcm's format; remove it with \`dcm logout ${key}\` and log in again`);
+  throw new CorruptEntry(`the keychain item for ${key} is not in dcm's format`, `remove it with \`dcm logout ${key}\` and log in again`);
 }

@@ -1,14 +1,18 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LockTimeout } from '../errors.ts';
+import { ensureDirectory, readRegularFile } from '../fs-safe.ts';
 import type { IndexLock } from './types.ts';
 
 /**
- * A cross-process lock: a file created with O_EXCL, holding `pid@host` of its owner. It is held
- * for a few keychain round trips; a lock whose owner is no longer running on this host (killed
- * mid-store: `docker compose` cancelled, a CI job stopped) is broken at once, and any lock older
- * than `staleMs` is broken too, in case its owner ran on another host sharing this HOME.
+ * A cross-process lock: a file created with O_EXCL, holding `pid@host` of its owner. Used only
+ * where the OS offers no lock that dies with its holder to Node (macOS); Linux and Windows use
+ * socket-lock.ts. It is held for a few keychain round trips; a lock whose owner is no longer
+ * running on this host is broken at once, and so is anything at its path that this class did
+ * not write (a directory, a symlink, an empty file, an mtime in the future); any lock older than
+ * `staleMs` is broken too, in case its owner ran on another host sharing this HOME.
  */
 export class FileLock implements IndexLock {
   readonly path: string;
@@ -35,7 +39,7 @@ export class FileLock implements IndexLock {
   }
 
   async #acquire(): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    ensureDirectory(dirname(this.path));
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -50,7 +54,7 @@ export class FileLock implements IndexLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       this.#breakIfStale();
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${this.path}`);
+      if (Date.now() > deadline) throw new LockTimeout(`another dcm has held the credential index lock ${this.path} for over ${Math.round(this.timeoutMs / 1000)} s; nothing was changed. Retry, or remove the file if no dcm is running`);
       // Jittered back-off so a burst of processes does not retry in lockstep.
       await sleep(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
     }
@@ -58,8 +62,12 @@ export class FileLock implements IndexLock {
 
   #breakIfStale(): void {
     try {
-      const ageMs = Date.now() - statSync(this.path).mtimeMs;
-      if (ageMs > this.staleMs || (ageMs > 100 && ownerIsGone(readFileSync(this.path, 'utf8')))) unlinkSync(this.path);
+      const stats = lstatSync(this.path);
+      if (stats.isDirectory()) return rmdirSync(this.path);
+      if (!stats.isFile()) return unlinkSync(this.path);
+      const ageMs = Date.now() - stats.mtimeMs;
+      if (ageMs < -1000 || ageMs > this.staleMs) return unlinkSync(this.path);
+      if (ageMs > 100 && ownerIsGone(readRegularFile(this.path, { maxBytes: 512, noFollow: true }).toString('utf8'))) unlinkSync(this.path);
     } catch {
       // Released between our open and our stat.
     }
@@ -69,7 +77,9 @@ export class FileLock implements IndexLock {
 /** True when the lock names a process on this host that no longer exists. */
 function ownerIsGone(content: string): boolean {
   const match = /^(\d+)@(.*)$/.exec(content.trim());
-  if (!match || match[2] !== hostname()) return false;
+  // Not what this class writes (empty, damaged): nobody holds it.
+  if (!match) return true;
+  if (match[2] !== hostname()) return false;
   try {
     process.kill(Number(match[1]), 0);
     return false;

@@ -6,6 +6,8 @@ export interface Recorded {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The request body, complete once the request has ended. */
+  body: string;
 }
 
 export interface FakeServer {
@@ -18,8 +20,10 @@ export interface FakeServer {
 export async function fakeHttpServer(handler: (req: IncomingMessage, res: ServerResponse, requests: Recorded[]) => void): Promise<FakeServer> {
   const requests: Recorded[] = [];
   const server = createHttpServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    req.resume();
+    const record: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
+    requests.push(record);
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (record.body += chunk));
     handler(req, res, requests);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
+import { ROOT, dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { dcmHelper } from '../helpers/helper-process.ts';
 import { run } from '../helpers/spawn.ts';
 
@@ -35,6 +35,14 @@ function parse(stdout: string) {
       return { verb, code: Number(code), ms: Number(ms), stdout: rest.join('\t') };
     });
 }
+
+/** A private keyring whose daemon is then stopped (SIGSTOP): every call to it waits forever. */
+const STOPPED_KEYRING = [
+  'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
+  "pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}')",
+  'kill -STOP "$pid"',
+  'trap \'kill -9 "$pid"\' EXIT',
+].join('\n');
 
 describe('keychain unavailable', () => {
   beforeAll(requireTestSession);
@@ -84,6 +92,13 @@ describe('keychain unavailable', () => {
       },
       /^keychain unavailable: the keychain is locked .*gnome-keyring-daemon --unlock/,
     ],
+    [
+      // Issue 9: a call that never returns (an unanswered prompt; here a Secret Service that is
+      // stopped) used to print its line at the deadline and then keep the process alive forever.
+      'a Secret Service that never answers',
+      async () => (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, STOPPED_KEYRING)], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '500' } })).stdout,
+      /^keychain unavailable: no answer from the keychain within 500 ms \(it may be waiting for an unlock prompt\)/,
+    ],
   ];
 
   it.each(cases)('%s: every verb says why and how to fix it, exit 1', async (_name, produce, message) => {
@@ -96,5 +111,14 @@ describe('keychain unavailable', () => {
       // A hang guard, not a benchmark: a prompt or a dead bus must not block the verb.
       expect(result.ms, result.verb).toBeLessThan(5000);
     }
+  });
+
+  it('a Secret Service that never answers: the management CLI ends too, exit 8', async () => {
+    const { dcm } = dcmBinDir();
+    const calls = `${STOPPED_KEYRING}\n'${dcm}' ls; echo "exit=$?"\n'${dcm}' logout ghcr.io; echo "exit=$?"`;
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', calls], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '500' }, timeoutMs: 20_000 });
+    expect(result.signal).toBeNull();
+    expect(result.stdout.match(/exit=\d+/g)).toEqual(['exit=8', 'exit=8']);
+    expect(result.stderr).toMatch(/dcm: keychain unavailable: no answer from the keychain within 500 ms/);
   });
 });

@@ -19,7 +19,10 @@ describe('exit codes are decided in one place', () => {
     [new errors.MigrationFailed('x'), 8, 'x'],
     [new errors.DockerConfigError('x'), 2, 'x'],
     [new errors.HelperFailed('x'), 1, 'x'],
-    [new errors.CorruptEntry('x'), 1, 'x'],
+    [new errors.CorruptEntry('x', 'fix it'), 1, 'x; fix it'],
+    [new errors.AmbiguousEntry('x', 'fix it'), 1, 'x; fix it'],
+    [new errors.LockTimeout('x'), 1, 'x'],
+    [new errors.FileWriteFailed('x'), 1, 'x'],
     [new Error('not ours'), 1, 'not ours'],
   ])('%s → %i', (error, code, message) => {
     expect(errors.exitCodeFor(error)).toBe(code);

@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('FileLock', () => {
     writeFileSync(path, `${process.pid}@${hostname()}`);
     aged(path);
     const lock = new FileLock(path, { timeoutMs: 300, staleMs: 60_000 });
-    await expect(lock.withLock(async () => 'never')).rejects.toThrow(/timed out waiting for the lock/);
+    await expect(lock.withLock(async () => 'never')).rejects.toThrow(/another dcm has held the credential index lock .* for over 0 s; nothing was changed/);
   });
 
   it('breaks a lock older than staleMs whoever holds it (another host sharing HOME)', async () => {
@@ -47,6 +47,18 @@ describe('FileLock', () => {
     writeFileSync(path, '12345@some-other-host');
     utimesSync(path, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const lock = new FileLock(path, { timeoutMs: 2000, staleMs: 10_000 });
+    expect(await lock.withLock(async () => 'ok')).toBe('ok');
+  });
+
+  it.each([
+    ['a directory', (path: string) => mkdirSync(path)],
+    ['a dangling symlink', (path: string) => symlinkSync(join(path, '..', 'nowhere'), path)],
+    ['an empty file', (path: string) => (writeFileSync(path, ''), aged(path))],
+    ['a file with an mtime in the future', (path: string) => (writeFileSync(path, `${process.pid}@${hostname()}`), utimesSync(path, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000)))],
+  ])('breaks at once what it did not write: %s', async (_name, plant) => {
+    const path = lockPath();
+    plant(path);
+    const lock = new FileLock(path, { timeoutMs: 1000, staleMs: 60_000 });
     expect(await lock.withLock(async () => 'ok')).toBe('ok');
   });
 });

@@ -10,6 +10,10 @@ describe('decodeStoreInput', () => {
     ['{"ServerURL":"a","Username":"u","Secret":null}', { serverURL: 'a', username: 'u', secret: '' }],
     ['{"ServerURL":"a","Username":"u"}', { serverURL: 'a', username: 'u', secret: '' }],
     ['{\n  "ServerURL": "a",\n  "Username": "u",\n  "Secret": "s"\n}\n', { serverURL: 'a', username: 'u', secret: 's' }],
+    // Inherited names are unknown keys like any other (issue 9: they were refused as type errors).
+    ['{"ServerURL":"a","Username":"u","Secret":"s","constructor":1}', { serverURL: 'a', username: 'u', secret: 's' }],
+    ['{"ServerURL":"a","Username":"u","Secret":"s","__proto__":{"x":1}}', { serverURL: 'a', username: 'u', secret: 's' }],
+    ['{"ServerURL":"a","Username":"u","Secret":"s","toString":[],"hasOwnProperty":false}', { serverURL: 'a', username: 'u', secret: 's' }],
   ])('%j', (input, expected) => {
     expect(decodeStoreInput(input)).toEqual(expected);
   });

@@ -26,6 +26,19 @@ describe('readRateLimit', () => {
     [{}, { limit: null, remaining: null, windowSeconds: null, source: null, unlimited: true }],
   ])('%j', (headers, expected) => expect(readRateLimit(headers)).toEqual(expected));
 
+  // Present but unreadable is an error, never "unlimited" (a --fail-under gate must not pass).
+  it.each([
+    ['ratelimit-limit', '-5'],
+    ['ratelimit-limit', '1e309'],
+    ['ratelimit-limit', 'abc'],
+    ['ratelimit-limit', ''],
+    ['ratelimit-limit', '0x10'],
+    ['ratelimit-remaining', '-1;w=21600'],
+    ['ratelimit-remaining', 'NaN'],
+  ])('a %s of %j is an error', (name, value) => {
+    expect(() => readRateLimit({ [name]: value })).toThrow(new RegExp(`sent a ${name} header that is not a number of pulls`));
+  });
+
   it('joins repeated headers', () => {
     expect(headerValue({ 'ratelimit-limit': ['100', '100;w=60'] }, 'ratelimit-limit')).toBe('100, 100;w=60');
   });

@@ -4,6 +4,7 @@ import { apiHost, certsDirName, hostname, isLoopback } from '../../src/registry/
 import { classifyNetError } from '../../src/registry/net-errors.ts';
 import { TlsError } from '../../src/errors.ts';
 import { renderTable } from '../../src/cli/render.ts';
+import { sanitizeRegistryText } from '../../src/registry/http.ts';
 import { toEntries } from '../../src/cli/commands/ls.ts';
 
 describe('endpoint', () => {
@@ -79,6 +80,9 @@ describe('classifyNetError', () => {
     [error('ECONNRESET'), 'network', /closed unexpectedly/],
     [Object.assign(new Error('wrapper'), { cause: error('CERT_HAS_EXPIRED') }), 'tls', /has expired/],
     [new Error('something else'), 'network', /cannot reach reg\.example:5000: something else/],
+    // An answer that is not a registry's HTTP is the registry's failure, not the network's.
+    [error('UND_ERR_HEADERS_OVERFLOW', 'Headers Overflow Error'), 'registry', /^reg\.example:5000 answered with response headers too large/],
+    [error('HPE_INVALID_CONSTANT', 'Expected HTTP/'), 'registry', /malformed HTTP response/],
   ])('%s → %s', (input, code, message) => {
     const classified = classifyNetError(input, context);
     expect(classified.code).toBe(code);
@@ -95,7 +99,31 @@ describe('classifyNetError', () => {
   });
 });
 
+describe('sanitizeRegistryText: registry text that dcm prints', () => {
+  const secret = 'hunter2-correct-horse-battery';
+  const basic = Buffer.from(`erin:${secret}`).toString('base64');
+  const withheld = "(the registry's message is not shown: it quotes the credentials that were sent)";
+  it.each([
+    ['plain message', 'unauthorized: authentication required', 'unauthorized: authentication required'],
+    ['newlines and escapes flattened', 'line one\n\u001b[31mline two\r\n', 'line one [31mline two'],
+    ['bounded', 'x'.repeat(500), `${'x'.repeat(199)}…`],
+    ['echoes the Basic header', `bad credentials: Basic ${basic}`, withheld],
+    ['echoes the password', `password ${secret} is wrong`, withheld],
+    ['echoes a truncated header', `got ${basic.slice(0, 20)}`, withheld],
+    ['echoes the form-encoded token', `bad form refresh_token=${encodeURIComponent(secret)}`, withheld],
+    ['echoes across a line break', `Basic ${basic.slice(0, 14)}\n${basic.slice(14)}`, withheld],
+  ])('%s', (_name, text, expected) => {
+    const secrets = [secret, basic, `erin:${secret}`, encodeURIComponent(secret)];
+    expect(sanitizeRegistryText(text, secrets)).toBe(expected);
+  });
+});
+
 describe('rendering', () => {
+  it('a table of 150,000 rows does not overflow the stack', () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => [`r${i}.example`, 'u']);
+    expect(renderTable(['REGISTRY', 'USER'], rows).split('\n')).toHaveLength(150_002);
+  });
+
   it('aligns a table and neutralises control characters', () => {
     expect(renderTable(['A', 'BB'], [['x\u001b[2J', 'y'], ['long-value', 'z']])).toBe('A           BB\nx?[2J       y\nlong-value  z\n');
   });

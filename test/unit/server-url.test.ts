@@ -56,6 +56,12 @@ describe('normaliseServerUrl', () => {
     ['host:abc', 'invalid server URL: invalid port'],
     ['ho$t.example', 'invalid server URL: no valid host name'],
     ['x'.repeat(3000), 'invalid server URL: longer than 2048 characters'],
+    // The Kelvin sign lower-cases to ASCII "k": it must not become key.io's entry.
+    ['\u212Aey.io', 'invalid server URL: its host has non-ASCII characters that read as "key.io", another registry\'s name'],
+    ['https://\u212Aey.io/v2/', 'read as "key.io"'],
+    ['\uFB00.io', 'read as "ff.io"'],
+    ['ＧＨＣＲ.io', 'read as "ghcr.io"'],
+    ['m\u00fcnchen.de:5000', 'invalid server URL: the host has non-ASCII characters; use its ASCII (xn--) form'],
   ])('%j is refused with %j', (input, message) => {
     expect(() => normaliseServerUrl(input)).toThrow(message);
   });

@@ -32,7 +32,7 @@ export interface CheckResult extends Omit<LoginEntry, 'kind'> {
 export async function check(servers: string[], options: CheckOptions, io: CliIo): Promise<void> {
   if (options.all && servers.length > 0) throw new UsageError('give SERVERs or --all, not both');
   const timeoutMs = parseTimeout(options.timeout);
-  const store = openCredentialStore(io.env);
+  const store = openCredentialStore(io.env, io.storeHooks);
   const stored = toEntries(await store.list());
   const wanted = servers.length > 0 ? [...new Set(servers.map(normaliseServerUrl))] : stored.map((e) => e.registry);
   if (wanted.length === 0) {

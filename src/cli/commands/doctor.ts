@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { platform } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { oneLine } from '../../errors.ts';
+import { ItemError, KeychainUnavailable, oneLine } from '../../errors.ts';
 import { registriesWithPlaintext } from '../../docker-auths.ts';
 import { dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker-config.ts';
 import { openCredentialStore } from '../../store/open.ts';
@@ -44,7 +44,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
   if (io.env.DOCKER_AUTH_CONFIG) {
     checks.push({ id: 'docker-auth-config', status: 'warn', detail: 'DOCKER_AUTH_CONFIG is set: Docker reads credentials from it before any helper', fix: 'unset DOCKER_AUTH_CONFIG' });
   }
-  checks.push(await keychainProbe(io));
+  checks.push(...(await keychainChecks(io)));
 
   const ok = checks.every((c) => c.status !== 'fail');
   if (options.json) {
@@ -117,21 +117,39 @@ function configChecks(config: DockerConfigFile): Check[] {
   return checks;
 }
 
-/** Writes, reads back and removes a probe item: proves the keychain is reachable and writable. */
-async function keychainProbe(io: CliIo): Promise<Check> {
+/**
+ * Writes, reads back and removes a probe item (the keychain is reachable and writable), then
+ * reads every item under dcm's name: an item another program filed there, or one that is not
+ * text, is named with its fix.
+ */
+async function keychainChecks(io: CliIo): Promise<Check[]> {
+  let store;
   try {
-    const store = openCredentialStore(io.env);
+    store = openCredentialStore(io.env, io.storeHooks);
     const backend = store.backend;
     const key = 'dcm:doctor-probe';
     const value = `probe-${Date.now()}`;
     await backend.set(key, value);
     const back = await backend.get(key);
     await backend.delete(key);
-    if (back !== value) return { id: 'keychain', status: 'fail', detail: `${backend.description}: a probe item did not read back`, fix: 'check the keychain with its own tools (seahorse, Keychain Access)' };
-    return { id: 'keychain', status: backend.kind === 'os' ? 'ok' : 'warn', detail: `${backend.description} is reachable and writable` };
+    if (back !== value) return [{ id: 'keychain', status: 'fail', detail: `${backend.description}: a probe item did not read back`, fix: 'check the keychain with its own tools (seahorse, Keychain Access)' }];
   } catch (error) {
-    const message = oneLine(error);
-    const fix = /\. (.*)$/.exec(message.replace(/^keychain unavailable: /, ''))?.[1];
-    return { id: 'keychain', status: 'fail', detail: message, ...(fix ? { fix } : {}) };
+    return [{ id: 'keychain', status: 'fail', detail: oneLine(error), ...(error instanceof KeychainUnavailable ? { fix: error.fix } : {}) }];
   }
+  const probe: Check = { id: 'keychain', status: store.backend.kind === 'os' ? 'ok' : 'warn', detail: `${store.backend.description} is reachable and writable` };
+  const broken: ItemError[] = [];
+  try {
+    for (const key of await store.allKeys()) {
+      try {
+        await store.get(key);
+      } catch (error) {
+        if (!(error instanceof ItemError)) throw error;
+        broken.push(error);
+      }
+    }
+  } catch (error) {
+    return [probe, { id: 'keychain-items', status: 'fail', detail: `the stored items could not be read: ${oneLine(error)}` }];
+  }
+  if (broken.length === 0) return [probe, { id: 'keychain-items', status: 'ok', detail: 'every item under dcm\'s name is dcm\'s and readable' }];
+  return [probe, ...broken.map((error): Check => ({ id: 'keychain-items', status: 'fail', detail: error.problem, fix: error.fix }))];
 }

@@ -30,7 +30,7 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   if (helperName === 'dcm') throw new UsageError('--from dcm would import dcm into itself');
   const program = `docker-credential-${helperName}`;
   const wanted = (options.registry ?? []).map(normaliseServerUrl);
-  const store = openCredentialStore(io.env);
+  const store = openCredentialStore(io.env, io.storeHooks);
 
   const listed = await callHelper(program, 'list', 'unused', io.env);
   let map: Record<string, unknown>;
@@ -97,23 +97,47 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   if (skipped.length > 0) io.exitCode = 1;
 }
 
-/** Runs `docker-credential-NAME VERB` as Docker does: one argument, stdin in, stdout out. */
+/** Longest wait for one call of the other helper (a `pass` helper may wait on a GPG agent). */
+const HELPER_TIMEOUT_MS = 30_000;
+/** After the helper exits, how long its stdout may stay open (held by a process it left behind). */
+const DRAIN_AFTER_EXIT_MS = 500;
+const MAX_HELPER_OUTPUT = 1024 * 1024;
+
+/**
+ * Runs `docker-credential-NAME VERB` as Docker does: one argument, stdin in, stdout out. The
+ * wait really ends: at the helper's exit (a grandchild that keeps its stdout open is not waited
+ * for beyond a short drain), or at the deadline, when the helper is killed and its stdout closed.
+ */
 function callHelper(program: string, verb: string, input: string, env: CliIo['env']): Promise<{ stdout: string; code: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, [verb], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'inherit'] });
     let stdout = '';
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      child.stdout.destroy();
+      outcome();
+    };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
-      if (stdout.length < 1024 * 1024) stdout += chunk;
+      if (stdout.length < MAX_HELPER_OUTPUT) stdout += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    timers.push(
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        finish(() => reject(new HelperFailed(`${program} ${verb} did not answer within ${HELPER_TIMEOUT_MS / 1000} s (waiting for a password prompt or a GPG agent?)`)));
+      }, HELPER_TIMEOUT_MS),
+    );
     child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new UsageError(`${program} is not on PATH`) : error);
+      finish(() => reject(error.code === 'ENOENT' ? new UsageError(`${program} is not on PATH`) : new HelperFailed(`${program} could not be started: ${error.code ?? error.message}`)));
     });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, code: code ?? 1 });
+    child.on('exit', (code) => {
+      const done = () => finish(() => resolve({ stdout, code: code ?? 1 }));
+      child.stdout.once('close', done);
+      timers.push(setTimeout(done, DRAIN_AFTER_EXIT_MS));
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);

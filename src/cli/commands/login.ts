@@ -28,7 +28,7 @@ export async function login(server: string | undefined, options: LoginOptions, i
     io.stderr.write('WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n');
   }
   const timeoutMs = parseTimeout(options.timeout);
-  const store = openCredentialStore(io.env);
+  const store = openCredentialStore(io.env, io.storeHooks);
 
   let username = options.username;
   let secret: string | undefined = options.password;

@@ -1,10 +1,10 @@
 /** `dcm logout`: remove stored logins from the keychain. */
-import { UsageError } from '../../errors.ts';
+import { ItemError, UsageError, oneLine } from '../../errors.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
-
-const DOCKER_HUB_TOKEN_KEYS = [`${DOCKER_HUB_KEY}access-token`, `${DOCKER_HUB_KEY}refresh-token`];
 import { openCredentialStore } from '../../store/open.ts';
 import type { CliIo } from '../io.ts';
+
+const DOCKER_HUB_TOKEN_KEYS = [`${DOCKER_HUB_KEY}access-token`, `${DOCKER_HUB_KEY}refresh-token`];
 
 export interface LogoutOptions {
   all?: boolean;
@@ -12,14 +12,24 @@ export interface LogoutOptions {
 
 export async function logout(server: string | undefined, options: LogoutOptions, io: CliIo): Promise<void> {
   if (options.all && server) throw new UsageError('give a SERVER or --all, not both');
-  const store = openCredentialStore(io.env);
-  const keys = options.all ? [...(await store.list()).keys()] : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
+  const store = openCredentialStore(io.env, io.storeHooks);
+  // --all reads the items themselves, not only the index: a login the index lost is removed too.
+  const keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
   if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');
+  let failed: unknown;
   for (const key of keys) {
-    const removed = await store.erase(key);
-    io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
-    // Docker's device-code login keeps two more entries beside the Hub login; `docker logout`
-    // erases them too.
-    if (key === DOCKER_HUB_KEY) for (const extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
+    try {
+      const removed = await store.erase(key);
+      io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
+      // Docker's device-code login keeps two more entries beside the Hub login; `docker logout`
+      // erases them too.
+      if (key === DOCKER_HUB_KEY) for (const extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
+    } catch (error) {
+      // One item another program wrote does not stop the others from being removed.
+      if (!(error instanceof ItemError) || !options.all) throw error;
+      io.stderr.write(`dcm: ${oneLine(error)}\n`);
+      failed = error;
+    }
   }
+  if (failed) io.exitCode = 1;
 }

@@ -25,7 +25,7 @@ export function toEntries(list: Map<string, string>): LoginEntry[] {
 }
 
 export async function ls(options: LsOptions, io: CliIo): Promise<void> {
-  const entries = toEntries(await openCredentialStore(io.env).list());
+  const entries = toEntries(await openCredentialStore(io.env, io.storeHooks).list());
   if (options.json) {
     io.stdout.write(JSON.stringify(entries) + '\n');
     return;

@@ -7,7 +7,7 @@
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
 import { MigrationFailed, oneLine } from '../../errors.ts';
-import { findPlaintext, withoutSecrets, type PlaintextCredential } from '../../docker-auths.ts';
+import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker-auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
 import { checkLogin } from '../../registry/auth.ts';
 import { openCredentialStore } from '../../store/open.ts';
@@ -30,26 +30,74 @@ export interface MigrateReport {
   backup: string | null;
 }
 
+/** What migrate will do with the plaintext it found: pure, so every rule is one row of a table test. */
+export interface MigrationPlan {
+  /** One credential per registry, to store and read back. */
+  move: PlaintextCredential[];
+  /** Entries whose credential is identical to one that moves: removed once that one reads back. */
+  alsoRemove: PlaintextCredential[];
+  left: Array<{ registry: string; reason: string }>;
+}
+
+/**
+ * Decides, for the credentials found in config.json and what the keychain already holds for
+ * each registry, which move and which stay. Two spellings of one registry (`https://dup.io/`
+ * and `dup.io`; `https://index.docker.io/v1/` and `docker.io`) are one keychain entry: when
+ * they hold different logins only one may move (the spelling Docker itself writes, else the
+ * first in order) and the other stays in config.json, reported. Nothing is planned for removal
+ * that the keychain will not hold.
+ */
+export function planMigration(credentials: readonly PlaintextCredential[], inKeychain: ReadonlyMap<string, { username: string; secret: string }>): MigrationPlan {
+  const plan: MigrationPlan = { move: [], alsoRemove: [], left: [] };
+  const byRegistry = new Map<string, PlaintextCredential[]>();
+  for (const credential of credentials) byRegistry.set(credential.registry, [...(byRegistry.get(credential.registry) ?? []), credential]);
+  for (const [registry, group] of byRegistry) {
+    const ordered = [...group].sort((a, b) => Number(b.entry === registry) - Number(a.entry === registry) || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
+    const chosen = ordered[0]!;
+    const existing = inKeychain.get(registry);
+    if (existing && !sameLogin(existing, chosen)) {
+      for (const credential of ordered) {
+        plan.left.push({ registry: credential.entry, reason: `the keychain already holds a different login for ${registry}; keep one: \`dcm logout ${registry}\` then migrate again, or delete the entry from config.json` });
+      }
+      continue;
+    }
+    plan.move.push(chosen);
+    for (const other of ordered.slice(1)) {
+      if (sameLogin(other, chosen)) plan.alsoRemove.push(other);
+      else plan.left.push({ registry: other.entry, reason: `${chosen.entry} is another spelling of ${registry} with a different login, and the keychain keeps one login per registry; ${chosen.entry} moves, this one stays: delete the one you do not need` });
+    }
+  }
+  return plan;
+}
+
+function sameLogin(a: { username: string; secret: string }, b: { username: string; secret: string }): boolean {
+  return a.username === b.username && a.secret === b.secret;
+}
+
 export async function migrate(options: MigrateOptions, io: CliIo): Promise<void> {
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
-  const store = openCredentialStore(io.env);
+  const store = openCredentialStore(io.env, io.storeHooks);
   const report: MigrateReport = { configPath: path, dryRun: options.dryRun === true, moved: [], left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })), credsStore: null, backup: null };
   const timeoutMs = parseTimeout(options.timeout);
 
+  const inKeychain = new Map<string, { username: string; secret: string }>();
+  for (const registry of new Set(credentials.map((c) => c.registry))) {
+    const existing = await store.get(registry);
+    if (existing) inKeychain.set(registry, existing);
+  }
+  const plan = planMigration(credentials, inKeychain);
+  report.left.push(...plan.left);
+
   const movable: PlaintextCredential[] = [];
-  for (const credential of credentials) {
-    const existing = await store.get(credential.registry);
-    if (existing && (existing.username !== credential.username || existing.secret !== credential.secret)) {
-      report.left.push({ registry: credential.entry, reason: `the keychain already holds a different login for ${credential.registry}; keep one: \`dcm logout ${credential.registry}\` then migrate again, or delete the entry from config.json` });
-      continue;
-    }
+  for (const credential of plan.move) {
     if (options.verify) {
       try {
         await checkLogin({ server: credential.registry, username: credential.username, secret: credential.secret, timeoutMs, env: io.env });
       } catch (error) {
         report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
+        for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry)) report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
         continue;
       }
     }
@@ -64,8 +112,11 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
         throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
       }
     }
-    const moved = movable.map((c) => c.entry);
-    const next = moved.length > 0 ? withoutSecrets(file.data, moved) : { ...file.data };
+    // Only the fields each stored-and-read-back credential accounts for are removed.
+    const movedRegistries = new Set(movable.map((c) => c.registry));
+    const removals = new Map<string, readonly string[]>();
+    for (const credential of [...movable, ...plan.alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
+    const next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
     next.credsStore = 'dcm';
     if (JSON.stringify(next) !== JSON.stringify(file.data)) {
       report.backup = backupOnce(path) ?? null;

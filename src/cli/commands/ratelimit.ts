@@ -2,8 +2,8 @@
  * `dcm ratelimit`: Docker Hub's pull limits for the anonymous address or the stored account,
  * for people (text) and for CI and monitoring (JSON, Prometheus, GitHub Actions outputs).
  */
-import { appendFileSync } from 'node:fs';
 import { EXIT_CODES, UsageError } from '../../errors.ts';
+import { appendToRegularFile } from '../../fs-safe.ts';
 import { DOCKER_HUB_API_HOST } from '../../registry/endpoint.ts';
 import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
 import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
@@ -56,7 +56,7 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
 
   // Docker Hub's stored login is under Docker's key; any other registry under its own.
   const key = registry === DOCKER_HUB_API_HOST ? DOCKER_HUB_KEY : normaliseServerUrl(registry);
-  const stored = options.anonymous ? undefined : await openCredentialStore(io.env).get(key);
+  const stored = options.anonymous ? undefined : await openCredentialStore(io.env, io.storeHooks).get(key);
   const report = await checkRateLimit({
     registry,
     repository,
@@ -90,7 +90,11 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
       io.stdout.write(renderPrometheus(json));
       break;
     case 'github':
-      appendFileSync(io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
+      try {
+        appendToRegularFile(io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
+      } catch (error) {
+        throw new UsageError(`GITHUB_OUTPUT: ${(error as Error).message}`);
+      }
       io.stdout.write(renderText(json, report, low));
       if (low) io.stdout.write(`::warning title=Docker Hub pull limit::${warningLine(json)}\n`);
       break;

@@ -1,7 +1,8 @@
 /**
  * `dcm setup`: point Docker at dcm (credsStore, or credHelpers for chosen registries), or undo it.
  */
-import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
+import { backupOnce, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
+import { DockerConfigError } from '../../errors.ts';
 import { normaliseServerUrl } from '../../registry/server-url.ts';
 import type { CliIo } from '../io.ts';
 
@@ -25,12 +26,12 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const before = JSON.stringify(file.data);
-  const helpers = { ...((file.data.credHelpers as Record<string, string> | undefined) ?? {}) };
+  const helpers = { ...credHelpersOf(file.data, path) };
   const registries = (options.registry ?? []).map(normaliseServerUrl);
 
   if (options.undo) {
-    const original = readBackup(path);
     if (registries.length === 0 && file.data.credsStore === HELPER) {
+      const original = readBackup(path);
       if (typeof original?.credsStore === 'string' && original.credsStore !== HELPER) file.data.credsStore = original.credsStore;
       else delete file.data.credsStore;
     }
@@ -64,12 +65,14 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
   io.stdout.write(options.json ? JSON.stringify(result) + '\n' : describe(result, options));
 }
 
-function readBackup(path: string): Record<string, unknown> | undefined {
-  try {
-    return readDockerConfig(`${path}.dcm-backup`).data;
-  } catch {
-    return undefined;
+/** `credHelpers` as Docker reads it: an object of registry → helper name; anything else is refused, untouched. */
+function credHelpersOf(data: Record<string, unknown>, path: string): Record<string, unknown> {
+  const value = data.credHelpers;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new DockerConfigError(`"credHelpers" in ${path} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object of registry → helper; fix it, then retry (nothing was changed)`);
   }
+  return value as Record<string, unknown>;
 }
 
 function describe(result: SetupResult, options: SetupOptions): string {
