@@ -71,7 +71,7 @@ function seed(): void {
 
 function main(): void {
   seed();
-  const storeInput = JSON.stringify({ ServerURL: 'bench-store.example', Username: 'bench', Secret: 's'.repeat(2600) }) + '\n';
+  const storeInput = `${JSON.stringify({ ServerURL: 'bench-store.example', Username: 'bench', Secret: 's'.repeat(2600) })}\n`;
   const subjects: Subject[] = [
     { name: 'node -e 0 (floor)', command: join(ROOT, 'node_modules', '.bin', 'node'), args: ['-e', '0'], input: '' },
     { name: 'dcm get', command: DCM, args: ['get'], input: GET_HOST },
@@ -121,7 +121,7 @@ function main(): void {
   const out = join(ROOT, 'bench-results');
   mkdirSync(out, { recursive: true });
   const report = { date: new Date().toISOString(), rounds: ROUNDS, node: process.version, rows, ratios, goals };
-  writeFileSync(join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${join(out, 'latest.json')}`);
 }
 

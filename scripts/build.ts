@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node24',
+    // The Node that package.json pins (engines.node), which also runs this script.
+    target: `node${process.versions.node.split('.')[0]}`,
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -3,10 +3,11 @@
 # real CNCF registry, skopeo, Docker's Go reference helpers, pass, htpasswd (apache2-utils),
 # openssl, hyperfine (benchmarks), tmux (terminal tests), secret-tool (libsecret-tools: items
 # other programs file under dcm's service), a C compiler (gcc, libc6-dev: the planted shared
-# object of the addon-cache test), iproute2 and util-linux (private network namespaces). The
+# object of the addon-cache test), iproute2 and util-linux (private network namespaces),
+# python3-dbus and python3-gi (a prompter that never answers, test/fixtures/silent-prompter.py). The
 # Docker CLI itself is expected on the machine (docker login/logout need no engine).
 set -eu
-packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev iproute2 util-linux"
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev iproute2 util-linux python3-dbus python3-gi"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -15,8 +15,10 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-# Types first: strict TypeScript over src, test and scripts.
+# Types first: strict TypeScript over src, test and scripts. Then Biome: lint, formatting, and
+# the module boundaries and import cycles (biome.json).
 tsc --noEmit -p .
+biome ci --reporter=summary .
 
 # The binary tests run what users install: build it fresh.
 npm run --silent build >/dev/null

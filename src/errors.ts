@@ -54,13 +54,19 @@ export class UsageError extends DcmError {
   readonly code = 'usage';
 }
 
-/** The OS keychain cannot be used; the message names the cause and the fix. */
-export class KeychainUnavailable extends DcmError {
+/** The stores dcm can keep credentials in (store/select.ts picks one), as messages name them. */
+export const STORE_TITLES = { os: 'keychain' } as const;
+export type StoreName = keyof typeof STORE_TITLES;
+
+/** The credential store cannot be used; the message names the store, the cause and the fix. */
+export class StoreUnavailable extends DcmError {
   readonly code = 'keychain';
+  readonly store: StoreName;
   readonly reason: string;
   readonly fix: string;
-  constructor(cause: string, fix: string) {
-    super(`keychain unavailable: ${cause}. ${fix}`);
+  constructor(cause: string, fix: string, store: StoreName = 'os') {
+    super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}`);
+    this.store = store;
     this.reason = cause;
     this.fix = fix;
   }
@@ -72,35 +78,46 @@ export class SecretTooLarge extends DcmError {
 }
 
 /**
- * Exit codes of the management CLI (`dcm login`, `dcm check`, ...). The credential-helper
- * protocol always exits 1 on failure, whatever the error: Docker only looks at stdout.
+ * Exit codes of the management CLI (`dcm login`, `dcm check`, ...), each with what it means: the
+ * one table every help text and the README's table are made from (cli/exit-codes.ts renders
+ * them; a test compares the README). The credential-helper protocol always exits 1 on failure,
+ * whatever the error: Docker only looks at stdout.
  */
-export const EXIT_CODES = {
-  ok: 0,
-  /** Anything not listed below, and "not found". */
-  failure: 1,
-  notFound: 1,
-  /** Bad command line or bad input. */
-  usage: 2,
-  /** The registry rejected the credentials. */
-  credentials: 3,
-  /** DNS, connection refused, timeout, proxy. */
-  network: 4,
-  /** TLS handshake or certificate problem. */
-  tls: 5,
-  /** Rate limited, or a CI threshold (`--fail-under`) breached. */
-  threshold: 6,
-  /** The server answered, but not as a registry does (not a registry, 5xx, bad token reply). */
-  registry: 7,
-  /** The OS keychain cannot be used. */
-  keychain: 8,
-} as const;
+export const EXIT_CODE_TABLE = {
+  ok: { code: 0, label: 'ok', meaning: 'success' },
+  failure: { code: 1, label: 'failure', meaning: 'failure not listed below (a login left in place, a check that failed)' },
+  notFound: { code: 1, label: 'not logged in', meaning: 'not logged in' },
+  usage: { code: 2, label: 'usage', meaning: 'bad command line, bad input, or a config file dcm will not change' },
+  credentials: { code: 3, label: 'credentials rejected', meaning: 'the registry rejected the credentials' },
+  network: { code: 4, label: 'network', meaning: 'network: DNS, connection refused, timeout, proxy' },
+  tls: { code: 5, label: 'TLS', meaning: 'TLS: unknown authority, expired, name mismatch, not TLS' },
+  threshold: { code: 6, label: 'rate limited or under --fail-under', meaning: 'rate limited (HTTP 429), or fewer pulls left than --fail-under' },
+  registry: { code: 7, label: 'registry error', meaning: 'the server answered, but not as a registry does (5xx, not a registry, bad token reply, unsafe redirect or realm)' },
+  keychain: { code: 8, label: 'keychain unavailable', meaning: 'the credential store (the OS keychain) cannot be used' },
+  busy: { code: 9, label: 'index lock busy', meaning: 'another dcm held the credential index lock for too long' },
+  internal: { code: 70, label: 'internal error', meaning: 'internal error: a bug in dcm (please report it)' },
+} as const satisfies Record<string, { code: number; label: string; meaning: string }>;
 
-export type ExitCodeName = keyof typeof EXIT_CODES;
+export type ExitCodeName = keyof typeof EXIT_CODE_TABLE;
 
-/** The CLI's exit code for any thrown value; unknown errors are internal failures. */
+/** name → number, for code that only needs the number. */
+export const EXIT_CODES = Object.fromEntries(Object.entries(EXIT_CODE_TABLE).map(([name, { code }]) => [name, code])) as { readonly [K in ExitCodeName]: (typeof EXIT_CODE_TABLE)[K]['code'] };
+
+/** The CLI's exit code for any thrown value; anything that is not a DcmError is a bug. */
 export function exitCodeFor(error: unknown): number {
-  return error instanceof DcmError ? EXIT_CODES[error.code] : EXIT_CODES.failure;
+  return error instanceof DcmError ? EXIT_CODES[error.code] : EXIT_CODES.internal;
+}
+
+/**
+ * A command that has printed its result and now ends with a non-zero code (changesets'
+ * ExitError, cli/cli's SilentError): nothing more is printed.
+ */
+export class SilentExit extends DcmError {
+  readonly code: ExitCodeName;
+  constructor(code: ExitCodeName) {
+    super(`exit ${EXIT_CODES[code]}`);
+    this.code = code;
+  }
 }
 
 /** One line, suitable for stdout in helper mode: never a stack, never a newline inside. */
@@ -136,7 +153,7 @@ export class AmbiguousEntry extends ItemError {}
 
 /** The lock that keeps the index and the items in step was held by another dcm for too long. */
 export class LockTimeout extends DcmError {
-  readonly code = 'failure';
+  readonly code = 'busy';
 }
 
 /** A file dcm writes (config.json, a backup, the addon cache) could not be written; nothing was changed. */
@@ -176,7 +193,7 @@ export class UnsafeRequest extends DcmError {
   readonly code = 'registry';
 }
 
-/** A rate limit (429) or a CI threshold. */
+/** A rate limit (429) or a CI threshold (`--fail-under`). */
 export class ThresholdError extends DcmError {
   readonly code = 'threshold';
 }

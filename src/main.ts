@@ -16,7 +16,11 @@ const INTERNAL_ERROR = 70;
 
 /** Set when a keychain call was given up at its deadline while the addon's thread still runs. */
 let abandonedNativeCall = false;
-const storeHooks = { onAbandoned: () => void (abandonedNativeCall = true) };
+const storeHooks = {
+  onAbandoned: () => {
+    abandonedNativeCall = true;
+  },
+};
 
 async function main(): Promise<void> {
   const name = invokedName();
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
   const env = process.env;
   let code: number;
   if (name.startsWith('docker-credential-') || isVerb(args[0])) {
-    const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/open.ts')]);
+    const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/select.ts')]);
     const stdout = new BlockingOutput(1);
     code = await runHelper(args, {
       name: name.startsWith('docker-credential-') ? name : HELPER_NAME,

@@ -1,5 +1,5 @@
-import type { Env } from '../paths.ts';
-import type { StoreHooks } from '../store/open.ts';
+import type { Env } from '../platform/paths.ts';
+import type { StoreHooks } from '../store/select.ts';
 
 /** What a CLI command may touch: streams, environment, and whether a person is at a terminal. */
 export interface CliIo {
@@ -10,6 +10,4 @@ export interface CliIo {
   isTTY: boolean;
   /** Passed to every store the command opens (the entry point learns of abandoned keychain calls). */
   storeHooks?: StoreHooks;
-  /** A command that finishes without throwing but wants a non-zero exit (e.g. `dcm check`) sets this. */
-  exitCode?: number;
 }

@@ -3,9 +3,11 @@
  * is imported only when its command runs.
  */
 import { Command, CommanderError } from 'commander';
-import { DcmError, EXIT_CODES, exitCodeFor, oneLine } from '../errors.ts';
+import { DcmError, EXIT_CODES, SilentExit, exitCodeFor, oneLine } from '../errors.ts';
 import { versionLine } from '../version.ts';
+import { ALL_EXIT_CODES, exitCodesHelp } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { withRegistryOptions } from './shared.ts';
 
 const HELPER_HELP = `
 Credential-helper protocol (what Docker runs; reads stdin, writes stdout):
@@ -16,10 +18,9 @@ Examples:
   $ echo ghcr.io | docker-credential-dcm get
   $ docker-credential-dcm list
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 credentials rejected, 4 network, 5 TLS,
-  6 rate limit or threshold, 7 registry error, 8 keychain unavailable.`;
+${exitCodesHelp(ALL_EXIT_CODES)}`;
 
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('dcm')
     .description('Docker credential helper and login manager on the OS keychain')
     .version(versionLine('dcm'), '-V, --version', 'print the version')
@@ -31,18 +32,13 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  const timeoutHelp = 'seconds to wait for each registry (default 15)';
-
-  program
+  withRegistryOptions(program
     .command('login')
     .description('verify a login against the registry, then keep it in the keychain')
     .argument('[server]', 'registry host, default Docker Hub', undefined)
     .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
     .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
-    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)')
-    .option('--cert-dir <dir>', 'extra CA certificates (*.crt) and client certificate (*.cert + *.key)')
-    .option('--insecure', 'skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)')
-    .option('--timeout <seconds>', timeoutHelp)
+    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)'))
     .addHelpText(
       'after',
       `
@@ -57,8 +53,7 @@ Examples:
   $ echo "$GHCR_TOKEN" | dcm login ghcr.io -u octocat --password-stdin
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
 
-Exit codes: 0 stored, 2 usage, 3 credentials rejected, 4 network, 5 TLS, 7 not a registry
-  or registry failing, 8 keychain unavailable.`,
+${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy'], { ok: 'stored' })}`,
     )
     .action(async (server, options) => (await import('./commands/login.ts')).login(server, options, io));
 
@@ -70,9 +65,13 @@ Exit codes: 0 stored, 2 usage, 3 credentials rejected, 4 network, 5 TLS, 7 not a
     .addHelpText(
       'after',
       `
+--all removes every login the store holds, read from the items themselves (not only the index).
+
 Examples:
   $ dcm logout ghcr.io
-  $ dcm logout --all`,
+  $ dcm logout --all
+
+${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'an item another program filed under dcm could not be removed' })}`,
     )
     .action(async (server, options) => (await import('./commands/logout.ts')).logout(server, options, io));
 
@@ -85,33 +84,34 @@ Examples:
       `
 Examples:
   $ dcm ls
-  $ dcm ls --json | jq -r '.[].registry'`,
+  $ dcm ls --json | jq -r '.[].registry'
+
+${exitCodesHelp(['ok', 'usage', 'keychain'])}`,
     )
     .action(async (options) => (await import('./commands/ls.ts')).ls(options, io));
 
-  program
+  withRegistryOptions(program
     .command('check')
     .description('verify stored logins against their registries, all at once')
     .argument('[servers...]', 'registries to check (default: every stored login)')
     .option('--all', 'check every stored login')
-    .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}')
-    .option('--cert-dir <dir>', 'extra CA certificates for every registry checked')
-    .option('--insecure', 'skip TLS verification and allow plain HTTP')
-    .option('--timeout <seconds>', timeoutHelp)
+    .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}'))
     .addHelpText(
       'after',
       `
-Exits 0 when every login works; otherwise with the exit code of the first failing login's class
-(3 credentials rejected, 4 network, 5 TLS, 7 registry, 1 not logged in). Status values in --json:
-ok, not-logged-in, credentials, network, tls, registry, usage, keychain, failure.
+Exits 0 when every login works; otherwise with the exit code of the first failing login's class.
+Status values in --json: ok, not-logged-in, credentials, network, tls, threshold, registry, usage,
+keychain, failure.
 
 Examples:
   $ dcm check                  # every stored login
-  $ dcm check ghcr.io docker.io --json`,
+  $ dcm check ghcr.io docker.io --json
+
+${exitCodesHelp(['ok', 'notFound', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain'], { ok: 'every login works' })}`,
     )
     .action(async (servers, options) => (await import('./commands/check.ts')).check(servers, options, io));
 
-  program
+  withRegistryOptions(program
     .command('ratelimit')
     .description("report Docker Hub's pull rate limit for this address or the stored account")
     .option('--registry <host>', 'registry host (default registry-1.docker.io); for mirrors that pass the headers on')
@@ -119,10 +119,7 @@ Examples:
     .option('--anonymous', 'ignore stored credentials: check the per-address limit')
     .option('--json', 'same as --format json')
     .option('--format <format>', 'text, json, prometheus or github (default text)')
-    .option('--fail-under <n>', 'exit 6 when fewer than N pulls remain (output is printed all the same)')
-    .option('--cert-dir <dir>', 'extra CA certificates')
-    .option('--insecure', 'skip TLS verification and allow plain HTTP')
-    .option('--timeout <seconds>', timeoutHelp)
+    .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`))
     .addHelpText(
       'after',
       `
@@ -139,8 +136,7 @@ appends limit, remaining, window-seconds (and source, authenticated, unlimited) 
 $GITHUB_OUTPUT and prints a ::warning:: annotation when below the threshold (--fail-under, or
 20% of the limit).
 
-Exit codes: 0 checked, 6 fewer than --fail-under pulls remain, 2 usage, 3 credentials rejected,
-  4 network, 5 TLS, 7 registry error, 8 keychain unavailable.
+${exitCodesHelp(['ok', 'threshold', 'usage', 'credentials', 'network', 'tls', 'registry', 'keychain'], { ok: 'checked', threshold: 'fewer than --fail-under pulls remain, or rate limited' })}
 
 Examples:
   $ dcm ratelimit
@@ -150,13 +146,12 @@ Examples:
     )
     .action(async (options) => (await import('./commands/ratelimit.ts')).ratelimit(options, io));
 
-  program
+  withRegistryOptions(program
     .command('migrate')
     .description('move every credential out of config.json into the keychain')
     .option('--dry-run', 'say what would move; change nothing')
     .option('--verify', 'check each against its registry first; keep the failing ones in place')
-    .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}')
-    .option('--timeout <seconds>', timeoutHelp)
+    .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'), { tls: false })
     .addHelpText(
       'after',
       `
@@ -164,11 +159,13 @@ Moves "auth" (base64 user:password), "identitytoken" (kept with the <token> user
 does) and legacy "username"/"password" entries. Each credential is written to the keychain and
 read back before config.json is rewritten without it, in one atomic write, leaving the {} entry
 Docker itself leaves; then credsStore is dcm. Interrupted at any point, config.json is the old
-file or the new one and every credential is in one place or both. Exits 1 when anything was left.
+file or the new one and every credential is in one place or both.
 
 Examples:
   $ dcm migrate --dry-run
-  $ dcm migrate --verify`,
+  $ dcm migrate --verify
+
+${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'something was left in config.json' })}`,
     )
     .action(async (options) => (await import('./commands/migrate.ts')).migrate(options, io));
 
@@ -184,11 +181,13 @@ Examples:
       `
 Speaks the helper protocol to docker-credential-HELPER (list, then get for each), so any helper
 works. secretservice 0.9+ lists "Registry credentials for <url>" keys that its own get refuses:
-dcm asks for <url>. Exits 1 when anything was skipped.
+dcm asks for <url>.
 
 Examples:
   $ dcm import --from secretservice
-  $ dcm import --from pass --registry ghcr.io --remove`,
+  $ dcm import --from pass --registry ghcr.io --remove
+
+${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'something was skipped' })}`,
     )
     .action(async (options) => (await import('./commands/import.ts')).importFrom(options, io));
 
@@ -202,11 +201,13 @@ Examples:
 Checks: docker-credential-dcm on PATH at this version; config.json found, parseable, pointing at
 dcm; no plaintext credentials left (names registries, never secrets); credHelpers that send a
 registry elsewhere; DOCKER_AUTH_CONFIG; the keychain reachable and writable (a probe item is
-written, read and removed); config.json's permissions. Exits 1 when any check fails.
+written, read and removed), every item under dcm's name readable; config.json's permissions.
 
 Examples:
   $ dcm doctor
-  $ dcm doctor --json | jq '.checks[] | select(.status != "ok")'`,
+  $ dcm doctor --json | jq '.checks[] | select(.status != "ok")'
+
+${exitCodesHelp(['ok', 'failure'], { ok: 'every check passed', failure: 'a check failed' })}`,
     )
     .action(async (options) => (await import('./commands/doctor.ts')).doctor(options, io));
 
@@ -225,7 +226,9 @@ once (config.json.dcm-backup), writes atomically with mode 0600, and changes not
 Examples:
   $ dcm setup                               # "credsStore": "dcm"
   $ dcm setup --registry ghcr.io --registry myregistry.azurecr.io
-  $ dcm setup --undo`,
+  $ dcm setup --undo
+
+${exitCodesHelp(['ok', 'failure', 'usage'], { failure: 'config.json could not be written', usage: 'usage, or a config.json dcm will not change' })}`,
     )
     .action(async (options) => (await import('./commands/setup.ts')).setup(options, io));
   return program;
@@ -240,12 +243,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return EXIT_CODES.ok;
     }
     await program.parseAsync([...args], { from: 'user' });
-    return io.exitCode ?? EXIT_CODES.ok;
+    return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
     }
-    io.stderr.write(`dcm: ${oneLine(error)}\n`);
-    return error instanceof DcmError ? exitCodeFor(error) : EXIT_CODES.failure;
+    // The one place an error becomes an exit code (errors.ts holds the table).
+    if (!(error instanceof SilentExit)) io.stderr.write(error instanceof DcmError ? `dcm: ${oneLine(error)}\n` : `dcm: internal error: ${oneLine(error)}\n`);
+    return exitCodeFor(error);
   }
 }

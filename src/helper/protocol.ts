@@ -1,6 +1,6 @@
 /**
  * The docker-credential-helpers wire format, as pure functions. See
- * ../shared/reference/credential-helper-protocol.md §1 for the contract these follow.
+ * docs/helper-protocol.md for the contract these follow.
  */
 import { InvalidInput, MissingServerUrl, MissingUsername } from '../errors.ts';
 
@@ -10,9 +10,6 @@ export type Verb = (typeof VERBS)[number];
 export function isVerb(value: string | undefined): value is Verb {
   return (VERBS as readonly string[]).includes(value ?? '');
 }
-
-/** Docker's marker username: the secret is an identity (refresh) token, not a password. */
-export const TOKEN_USERNAME = '<token>';
 
 /** The largest stdin any verb reads: far above real secrets (Hub access tokens are ~2.5 KB). */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -29,8 +26,25 @@ export interface Credentials {
  * object is refused rather than silently ignored, and multi-line JSON has no 64 KiB line limit.
  */
 export function decodeStoreInput(text: string): Credentials {
+  const fields = decodeCredentialFields(text, 'store expects');
+  if (fields.serverurl.trim() === '') throw new MissingServerUrl();
+  if (fields.username === '') throw new MissingUsername();
+  return { serverURL: fields.serverurl, username: fields.username, secret: fields.secret };
+}
+
+/**
+ * Decodes another helper's `get` reply (`dcm import`), with the same rules as `store` input:
+ * the same object, written by a Go helper. ServerURL may be anything (it echoes the query).
+ */
+export function decodeGetReply(text: string): Credentials {
+  const fields = decodeCredentialFields(text, 'a get reply is');
+  if (fields.username === '') throw new InvalidInput('invalid reply: no Username');
+  return { serverURL: fields.serverurl, username: fields.username, secret: fields.secret };
+}
+
+function decodeCredentialFields(text: string, expects: string): { serverurl: string; username: string; secret: string } {
   if (text.trim() === '') {
-    throw new InvalidInput('no input: store expects a JSON object {"ServerURL","Username","Secret"} on stdin');
+    throw new InvalidInput(`no input: ${expects} a JSON object {"ServerURL","Username","Secret"} on stdin`);
   }
   let value: unknown;
   try {
@@ -39,10 +53,10 @@ export function decodeStoreInput(text: string): Credentials {
     // The parser's message quotes a few characters around the fault, which could be part of
     // the secret: keep only the position.
     const where = /position \d+/.exec(String((error as Error).message))?.[0];
-    throw new InvalidInput(`invalid JSON on stdin${where ? ` at ${where}` : ''}: store expects {"ServerURL","Username","Secret"}`);
+    throw new InvalidInput(`invalid JSON on stdin${where ? ` at ${where}` : ''}: ${expects} {"ServerURL","Username","Secret"}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidInput('invalid input: store expects a JSON object {"ServerURL","Username","Secret"}');
+    throw new InvalidInput(`invalid input: ${expects} a JSON object {"ServerURL","Username","Secret"}`);
   }
   const fields = { serverurl: '', username: '', secret: '' };
   for (const [key, field] of Object.entries(value)) {
@@ -54,9 +68,7 @@ export function decodeStoreInput(text: string): Credentials {
     }
     fields[name as keyof typeof fields] = field ?? '';
   }
-  if (fields.serverurl.trim() === '') throw new MissingServerUrl();
-  if (fields.username === '') throw new MissingUsername();
-  return { serverURL: fields.serverurl, username: fields.username, secret: fields.secret };
+  return fields;
 }
 
 /**
@@ -72,14 +84,14 @@ export function decodeServerAddress(text: string): string {
 
 /** `get`'s reply: key order ServerURL, Username, Secret, as Go marshals the struct. */
 export function encodeGetReply(credentials: Credentials): string {
-  return goJson({ ServerURL: credentials.serverURL, Username: credentials.username, Secret: credentials.secret }) + '\n';
+  return `${goJson({ ServerURL: credentials.serverURL, Username: credentials.username, Secret: credentials.secret })}\n`;
 }
 
 /** `list`'s reply: `{key: username}` with sorted keys, `{}` when empty (never empty output). */
 export function encodeListReply(entries: ReadonlyMap<string, string> | Record<string, string>): string {
   const pairs = entries instanceof Map ? [...entries] : Object.entries(entries);
   pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return goJson(Object.fromEntries(pairs)) + '\n';
+  return `${goJson(Object.fromEntries(pairs))}\n`;
 }
 
 /**

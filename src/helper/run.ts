@@ -39,7 +39,7 @@ export async function runHelper(args: readonly string[], context: HelperContext)
     return 0;
   }
   if (verb === '--version' || verb === '-v' || verb === 'version') {
-    io.stdout.write(versionLine(name) + '\n');
+    io.stdout.write(`${versionLine(name)}\n`);
     return 0;
   }
   if (!isVerb(verb) || verb === 'version') {
@@ -52,7 +52,7 @@ export async function runHelper(args: readonly string[], context: HelperContext)
     return 0;
   } catch (error) {
     // Docker reads only stdout, and shows it to the user inside backticks: one line, exit 1.
-    io.stdout.write((error instanceof DcmError ? oneLine(error) : `internal error: ${oneLine(error)}`) + '\n');
+    io.stdout.write(`${error instanceof DcmError ? oneLine(error) : `internal error: ${oneLine(error)}`}\n`);
     return 1;
   }
 }

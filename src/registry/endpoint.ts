@@ -1,16 +1,6 @@
 /**
  * Where a registry lives and how dcm may talk to it. Pure.
  */
-import { DOCKER_HUB_KEY } from './server-url.ts';
-
-/** Docker Hub's API host: the key `https://index.docker.io/v1/` is not where the v2 API answers. */
-export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
-
-/** The `host[:port]` that serves `/v2/` for a canonical server key. */
-export function apiHost(serverKey: string): string {
-  return serverKey.startsWith(DOCKER_HUB_KEY) ? DOCKER_HUB_API_HOST : serverKey;
-}
-
 /** Host name without port or IPv6 brackets, lower case. */
 export function hostname(hostPort: string): string {
   const bracketed = /^\[([^\]]+)\]/.exec(hostPort);

@@ -7,7 +7,11 @@ import { DcmError, NetworkError, RegistryError, TlsError } from '../errors.ts';
 export interface NetContext {
   /** `host[:port]` that was being talked to. */
   host: string;
-  /** The proxy in use for this request, if any (no credentials in it). */
+  /**
+   * The proxy configured for this request's scheme, if any (an origin, no credentials in it).
+   * Whether the request went through it (NO_PROXY) is undici's decision; the error itself tells
+   * whether it was the proxy that failed (the address it names).
+   */
   proxy?: string;
   timeoutMs: number;
 }
@@ -23,22 +27,45 @@ const UNKNOWN_AUTHORITY = new Set([
 ]);
 
 /** Every `code` along the error and its causes, outermost first. */
-function codes(error: unknown): { codes: string[]; messages: string[]; names: string[] } {
-  const found = { codes: [] as string[], messages: [] as string[], names: [] as string[] };
+function codes(error: unknown): { codes: string[]; messages: string[]; names: string[]; peers: Array<{ address?: string; port?: number; hostname?: string }> } {
+  const found = { codes: [] as string[], messages: [] as string[], names: [] as string[], peers: [] as Array<{ address?: string; port?: number; hostname?: string }> };
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; address?: unknown; port?: unknown; hostname?: unknown };
     if (typeof e.code === 'string') found.codes.push(e.code);
     if (typeof e.message === 'string') found.messages.push(e.message);
     if (typeof e.name === 'string') found.names.push(e.name);
+    // Node's connect and DNS errors name the peer they failed on.
+    if (typeof e.address === 'string' || typeof e.hostname === 'string') {
+      found.peers.push({ address: typeof e.address === 'string' ? e.address : undefined, port: typeof e.port === 'number' ? e.port : undefined, hostname: typeof e.hostname === 'string' ? e.hostname : undefined });
+    }
     current = e.cause;
   }
   return found;
 }
 
+/**
+ * Whether the failure was the proxy's: the peer the error names is the proxy (its port, and its
+ * name or address). An error that names no peer is taken to be the proxy's when one is set.
+ */
+function failedAtProxy(proxy: string | undefined, peers: ReturnType<typeof codes>['peers']): boolean {
+  if (!proxy) return false;
+  if (peers.length === 0) return true;
+  let url: URL;
+  try {
+    url = new URL(proxy);
+  } catch {
+    return true;
+  }
+  const name = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return peers.some((peer) => peer.hostname === name || (peer.port === port && (peer.address === name || !/^[\d.:]+$/.test(name))));
+}
+
 export function classifyNetError(error: unknown, context: NetContext): DcmError {
   if (error instanceof DcmError) return error;
-  const { codes: c, messages, names } = codes(error);
+  const { codes: c, messages, names, peers } = codes(error);
+  const viaProxy = failedAtProxy(context.proxy, peers);
   const has = (...wanted: string[]) => c.some((code) => wanted.includes(code));
   const text = messages.join(' ');
   const host = context.host;
@@ -58,14 +85,14 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
   // The server answered, but not in HTTP a registry speaks: a registry-class failure, not the network's.
   if (has('UND_ERR_HEADERS_OVERFLOW')) return new RegistryError(`${host} answered with response headers too large to be a registry's`);
   if (has('UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE') || c.some((code) => code.startsWith('HPE_'))) return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
-  if (context.proxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
+  if (context.proxy && viaProxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
     return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);
   }
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) {
-    return new NetworkError(`DNS: cannot resolve ${context.proxy ? `the proxy ${context.proxy} or ` : ''}${host}`);
+    return new NetworkError(`DNS: cannot resolve ${viaProxy ? `the proxy ${context.proxy} or ` : ''}${host}`);
   }
   if (has('ECONNREFUSED')) {
-    return new NetworkError(context.proxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`);
+    return new NetworkError(viaProxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`);
   }
   if (
     has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ABORT_ERR', 'ERR_ABORTED') ||

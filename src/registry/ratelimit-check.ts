@@ -3,22 +3,14 @@
  * there are any), one `HEAD` of its `latest` manifest. A HEAD does not count as a pull (Docker's
  * documentation says so); this module never GETs a manifest.
  */
-import { CredentialsRejected, RegistryError } from '../errors.ts';
-import { TOKEN_USERNAME } from '../helper/protocol.ts';
-import { basic, fetchToken, pingRegistry, refuseCleartext, registryMessage, statusError } from './auth.ts';
-import { parseChallenges, pickChallenge } from './challenge.ts';
-import { RegistryHttp, type HttpOptions } from './http.ts';
+import { CredentialsRejected } from '../errors.ts';
 import { readRateLimit, type RateLimit } from './ratelimit.ts';
+import { registryMessage, statusError, withSession, type SessionOptions } from './session.ts';
 
-export interface RateLimitQuery {
+export interface RateLimitQuery extends Omit<SessionOptions, 'host'> {
   /** `host[:port]` serving the v2 API (`registry-1.docker.io` for Docker Hub). */
   registry: string;
   repository: string;
-  credentials?: { username: string; secret: string };
-  certDir?: string;
-  insecure?: boolean;
-  timeoutMs: number;
-  env: HttpOptions['env'];
 }
 
 export interface RateLimitReport extends RateLimit {
@@ -40,32 +32,15 @@ const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.manifest.v1+json',
 ].join(', ');
 
-export async function checkRateLimit(query: RateLimitQuery): Promise<RateLimitReport> {
-  const http = new RegistryHttp({ host: query.registry, certDir: query.certDir, insecure: query.insecure, timeoutMs: query.timeoutMs, env: query.env, secrets: query.credentials ? [query.credentials.secret] : [] });
-  try {
-    const { response: ping, base } = await pingRegistry(http, query.registry, query);
-    const manifest = new URL(`/v2/${query.repository}/manifests/latest`, base);
-    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
-    let authenticated = false;
-
-    if (ping.status === 401) {
-      const challenge = pickChallenge(parseChallenges(ping.headers['www-authenticate']));
-      if (!challenge) throw new RegistryError(`${query.registry} answered 401 without a Basic or Bearer challenge`);
-      if (challenge.scheme === 'bearer') {
-        const token = await fetchToken(http, base, challenge, query.credentials, [`repository:${query.repository}:pull`]);
-        headers.authorization = `Bearer ${token.token}`;
-        authenticated = query.credentials !== undefined;
-      } else {
-        if (!query.credentials || query.credentials.username === TOKEN_USERNAME) throw new CredentialsRejected(`${query.registry} needs a username and password (Basic auth)`);
-        refuseCleartext(base, base.host);
-        headers.authorization = basic(query.credentials.username, query.credentials.secret);
-        authenticated = true;
-      }
-    }
-
-    const head = await http.send(manifest, { method: 'HEAD', headers });
+export function checkRateLimit(query: RateLimitQuery): Promise<RateLimitReport> {
+  const { registry, repository, ...options } = query;
+  return withSession({ ...options, host: registry }, async (session) => {
+    const manifest = `/v2/${repository}/manifests/latest`;
+    const authorization = await session.authorize([`repository:${repository}:pull`]);
+    const authenticated = authorization.scheme !== 'none' && query.credentials !== undefined;
+    const head = await session.send(manifest, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT, ...authorization.headers } });
     const limits = readRateLimit(head.headers);
-    const report = { registry: query.registry, repository: query.repository, authenticated, ...limits };
+    const report = { registry, repository, authenticated, ...limits };
     if (head.status === 429) {
       // A 429 to a HEAD has no body to quote. With limit headers it is the pull limit; a bare
       // 429 comes from Docker Hub's abuse limiter (thousands of requests a minute per address).
@@ -79,11 +54,9 @@ export async function checkRateLimit(query: RateLimitQuery): Promise<RateLimitRe
       };
     }
     if (head.status === 401 || head.status === 403) {
-      throw new CredentialsRejected(`${query.registry}: ${registryMessage(head) ?? `HEAD ${manifest.pathname} answered ${head.status}`} (the token does not allow pulling ${query.repository})`);
+      throw new CredentialsRejected(`${registry}: ${registryMessage(head) ?? `HEAD ${manifest} answered ${head.status}`} (the token does not allow pulling ${repository})`);
     }
-    if (head.status !== 200) throw statusError(head, query.registry, 'login');
+    if (head.status !== 200) throw statusError(head, registry, 'login');
     return { ...report, exhausted: false, message: null };
-  } finally {
-    await http.close();
-  }
+  });
 }

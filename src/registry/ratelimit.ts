@@ -4,7 +4,7 @@
  * `ratelimit-limit: 100;w=21600` means 100 pulls per 21,600-second window; the IETF-draft form
  * `100, 100;w=21600` lists the quota first and then policies. Header names arrive in any case,
  * with or without an `x-` prefix, and neither the numbers nor the window are assumed: they have
- * changed several times since 2020 (registry-auth.md §3). No limit headers at all means the
+ * changed several times since 2020 (docs/rate-limits.md). No limit headers at all means the
  * pulls are not metered; a limit header that is present but unreadable is an error, never
  * "unlimited": a CI gate must not pass on a number it could not read.
  */

@@ -17,7 +17,7 @@ import type { SecretBackend } from './types.ts';
 
 const MARKER = '\u0000dcm-chunks:';
 /** More parts than this is not a credential: refuse rather than flood the keychain. */
-export const MAX_PARTS = 512;
+const MAX_PARTS = 512;
 
 export class ChunkedBackend implements SecretBackend {
   readonly kind: SecretBackend['kind'];

@@ -17,7 +17,7 @@
  * the items themselves, so `dcm logout --all` removes even what a stale index forgot.
  */
 import { CorruptEntry, ItemError } from '../errors.ts';
-import { normaliseServerUrl } from '../registry/server-url.ts';
+import { normaliseServerUrl } from '../docker/server-address.ts';
 import type { IndexLock, SecretBackend } from './types.ts';
 
 export const INDEX_KEY = 'dcm:index';
@@ -66,6 +66,16 @@ export class CredentialStore {
       }
     });
     return key;
+  }
+
+  /**
+   * Stores, then reads back and compares: true only when the store gives back exactly what was
+   * written. What `migrate` and `import` require before they remove anything from the source.
+   */
+  async storeVerified(serverAddress: string, login: StoredLogin): Promise<boolean> {
+    await this.store(serverAddress, login);
+    const back = await this.get(serverAddress);
+    return back?.username === login.username && back.secret === login.secret;
   }
 
   /** Idempotent: erasing what is not there succeeds. Returns whether anything was removed. */

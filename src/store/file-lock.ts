@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeout } from '../errors.ts';
-import { ensureDirectory, readRegularFile } from '../fs-safe.ts';
+import { ensureDirectory, readRegularFile } from '../platform/files.ts';
 import type { IndexLock } from './types.ts';
 
 /**
@@ -63,11 +63,10 @@ export class FileLock implements IndexLock {
   #breakIfStale(): void {
     try {
       const stats = lstatSync(this.path);
-      if (stats.isDirectory()) return rmdirSync(this.path);
-      if (!stats.isFile()) return unlinkSync(this.path);
       const ageMs = Date.now() - stats.mtimeMs;
-      if (ageMs < -1000 || ageMs > this.staleMs) return unlinkSync(this.path);
-      if (ageMs > 100 && ownerIsGone(readRegularFile(this.path, { maxBytes: 512, noFollow: true }).toString('utf8'))) unlinkSync(this.path);
+      if (stats.isDirectory()) rmdirSync(this.path);
+      else if (!stats.isFile() || ageMs < -1000 || ageMs > this.staleMs) unlinkSync(this.path);
+      else if (ageMs > 100 && ownerIsGone(readRegularFile(this.path, { maxBytes: 512, noFollow: true }).toString('utf8'))) unlinkSync(this.path);
     } catch {
       // Released between our open and our stat.
     }

@@ -1,6 +1,6 @@
 import type { IndexLock, SecretBackend } from './types.ts';
 
-/** A SecretBackend in a Map: for unit tests, and for `DCM_BACKEND=memory` when debugging. */
+/** A SecretBackend in a Map, for unit tests: nothing selects it at run time. */
 export class MemoryBackend implements SecretBackend {
   readonly kind = 'memory';
   readonly description = 'in-memory (not persistent)';

@@ -1,7 +1,7 @@
 /**
  * The keychain, reduced to what dcm needs: four operations on string values under string keys.
  * "Missing" is `undefined` / `false`, never an error; every error means the store itself
- * could not be used (locked, unreachable, denied) and is a {@link KeychainUnavailable}.
+ * could not be used (locked, unreachable, denied) and is a {@link StoreUnavailable}.
  */
 export interface SecretBackend {
   /** `os` keeps secrets across reboots; `memory` is for tests and says so honestly. */

@@ -12,7 +12,7 @@ export function dcmHelper(): HelperCall & { path: string; binDir: string } {
 }
 
 export function storeJson(serverURL: string, username: string, secret: string): string {
-  return JSON.stringify({ ServerURL: serverURL, Username: username, Secret: secret }) + '\n';
+  return `${JSON.stringify({ ServerURL: serverURL, Username: username, Secret: secret })}\n`;
 }
 
 /** A prefix unique to this test run, so entries never collide with another test's. */

@@ -61,7 +61,7 @@ export async function startHubStandIn(users: Record<string, string>): Promise<Hu
       const user = tokens.get(bearer);
       const source = user ? state.accountIds[user]! : '127.0.0.1';
       const [limit, remaining] = user ? [200, 190] : [100, 76];
-      const headers: Record<string, string> = { 'docker-ratelimit-source': source, 'docker-content-digest': 'sha256:' + '0'.repeat(64) };
+      const headers: Record<string, string> = { 'docker-ratelimit-source': source, 'docker-content-digest': `sha256:${'0'.repeat(64)}` };
       switch (state.mode) {
         case 'metered':
           Object.assign(headers, { 'ratelimit-limit': `${limit};w=21600`, 'ratelimit-remaining': `${remaining};w=21600` });

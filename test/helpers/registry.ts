@@ -45,7 +45,7 @@ export async function startRegistry(users: Record<string, string>, options: Regi
   const dir = tempDir('registry');
   const htpasswdPath = join(dir, 'htpasswd');
   const setUsers = (list: Record<string, string>) =>
-    writeFileSync(htpasswdPath, Object.entries(list).map(([u, p]) => htpasswdLine(u, p)).join('\n') + '\n');
+    writeFileSync(htpasswdPath, `${Object.entries(list).map(([u, p]) => htpasswdLine(u, p)).join('\n')}\n`);
   setUsers(users);
   const port = await freePort();
   const config = join(dir, 'config.yml');

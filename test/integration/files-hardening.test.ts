@@ -207,7 +207,13 @@ describe('issue 9: the lock and the state directory do not stall a store', () =>
   it.each([
     ['a directory', (path: string) => mkdirSync(path)],
     ['a dangling symlink', (path: string) => symlinkSync('/nonexistent/dcm-lock', path)],
-    ['an mtime in the future', (path: string) => (writeFileSync(path, '1@host'), execFileSync('touch', ['-d', '2099-01-01', path]))],
+    [
+      'an mtime in the future',
+      (path: string) => {
+        writeFileSync(path, '1@host');
+        execFileSync('touch', ['-d', '2099-01-01', path]);
+      },
+    ],
     ['a live unrelated PID', (path: string) => writeFileSync(path, `1@${execFileSync('hostname', { encoding: 'utf8' }).trim()}`)],
     ['an empty file', (path: string) => writeFileSync(path, '')],
   ])('an index.lock that is %s is not a lock', async (_name, plant) => {

@@ -48,7 +48,7 @@ describe('dcm import --from secretservice (the Go reference helper)', () => {
   });
 
   it.each([
-    [['import', '--from', '../../bin/sh'], 2, /--from takes a helper name/],
+    [['import', '--from', '../../bin/sh'], 2, /is not a helper name such as secretservice/],
     [['import', '--from', 'dcm'], 2, /would import dcm into itself/],
     [['import', '--from', 'no-such-helper'], 2, /docker-credential-no-such-helper is not on PATH/],
     [['import'], 2, /required option '--from <helper>' not specified/],

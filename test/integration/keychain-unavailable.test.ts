@@ -36,12 +36,18 @@ function parse(stdout: string) {
     });
 }
 
-/** A private keyring whose daemon is then stopped (SIGSTOP): every call to it waits forever. */
-const STOPPED_KEYRING = [
+/**
+ * A private keyring whose collection is locked while a prompter that never answers owns the
+ * prompter's name (test/fixtures/silent-prompter.py): as on a desktop whose unlock dialog no one
+ * answers, every keychain call then waits inside the binding's worker thread forever.
+ */
+const UNANSWERED_PROMPT = [
   'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
-  "pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}')",
-  'kill -STOP "$pid"',
-  'trap \'kill -9 "$pid"\' EXIT',
+  `printf '%s' '{"ServerURL":"unavailable.test","Username":"u","Secret":"s"}' | DCM_KEYCHAIN_TIMEOUT_MS=10000 '${join(ROOT, 'src/main.ts')}' store`,
+  `/usr/bin/python3 '${join(ROOT, 'test/fixtures/silent-prompter.py')}' > "$HOME/prompter.out" & prompter=$!`,
+  'trap \'kill "$prompter"\' EXIT',
+  'for i in $(seq 50); do grep -q ready "$HOME/prompter.out" 2>/dev/null && break; sleep 0.1; done',
+  'dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null',
 ].join('\n');
 
 describe('keychain unavailable', () => {
@@ -93,11 +99,11 @@ describe('keychain unavailable', () => {
       /^keychain unavailable: the keychain is locked .*gnome-keyring-daemon --unlock/,
     ],
     [
-      // Issue 9: a call that never returns (an unanswered prompt; here a Secret Service that is
-      // stopped) used to print its line at the deadline and then keep the process alive forever.
-      'a Secret Service that never answers',
-      async () => (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, STOPPED_KEYRING)], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '500' } })).stdout,
-      /^keychain unavailable: no answer from the keychain within 500 ms \(it may be waiting for an unlock prompt\)/,
+      // Issue 9: a call that never returns used to print its line at the deadline and then keep
+      // the process alive forever (process.exit joined the stuck worker thread).
+      'an unlock prompt that no one answers',
+      async () => (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, UNANSWERED_PROMPT)], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '1000' } })).stdout,
+      /^keychain unavailable: no answer from the keychain within 1000 ms \(it may be waiting for an unlock prompt\)/,
     ],
   ];
 
@@ -113,12 +119,12 @@ describe('keychain unavailable', () => {
     }
   });
 
-  it('a Secret Service that never answers: the management CLI ends too, exit 8', async () => {
+  it('an unlock prompt that no one answers: the management CLI ends too, exit 8', async () => {
     const { dcm } = dcmBinDir();
-    const calls = `${STOPPED_KEYRING}\n'${dcm}' ls; echo "exit=$?"\n'${dcm}' logout ghcr.io; echo "exit=$?"`;
-    const result = await run('dbus-run-session', ['--', 'sh', '-c', calls], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '500' }, timeoutMs: 20_000 });
+    const calls = `${UNANSWERED_PROMPT}\n'${dcm}' ls; echo "exit=$?"\n'${dcm}' logout ghcr.io; echo "exit=$?"`;
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', calls], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '1000' }, timeoutMs: 30_000 });
     expect(result.signal).toBeNull();
     expect(result.stdout.match(/exit=\d+/g)).toEqual(['exit=8', 'exit=8']);
-    expect(result.stderr).toMatch(/dcm: keychain unavailable: no answer from the keychain within 500 ms/);
+    expect(result.stderr).toMatch(/dcm: keychain unavailable: no answer from the keychain within 1000 ms/);
   });
 });

@@ -32,7 +32,7 @@ describe('docker-credential-dcm on the Secret Service', () => {
 
   it('a 200 KB secret round-trips', async () => {
     const host = uniqueHost('big');
-    const secret = 'eyJ' + 'A'.repeat(200_000);
+    const secret = `eyJ${'A'.repeat(200_000)}`;
     expect((await helper('store', storeJson(host, 'u', secret))).code).toBe(0);
     expect(JSON.parse((await helper('get', host)).stdout).Secret).toBe(secret);
     await helper('erase', host);

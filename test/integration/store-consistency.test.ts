@@ -97,11 +97,13 @@ describe('issue 9: item and index are one transaction', () => {
       const host = uniqueHost(`kill${i}`);
       hosts.push(host);
       const child = spawn(helper.path, ['store'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      // Listened for at once: a store that finishes before the kill has closed already.
+      const closed = new Promise((resolve) => child.on('close', resolve));
       child.stdin.end(storeJson(host, 'u', `killed-${i}`));
       // From the start to well past the end of a typical store, so kills land on both sides of each write.
       await sleep(Math.round(((i + 0.5) / 22) * duration * 1.6));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.on('close', resolve));
+      await closed;
     }
     const [list, raw] = await Promise.all([listed(), rawAccounts()]);
     unlisted.push(...hosts.filter((host) => host.startsWith('kill') && raw.includes(host) && !(host in list)));

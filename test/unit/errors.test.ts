@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exitCodesHelp, exitCodesMarkdown } from '../../src/cli/exit-codes.ts';
 import * as errors from '../../src/errors.ts';
 
 describe('exit codes are decided in one place', () => {
@@ -15,15 +18,17 @@ describe('exit codes are decided in one place', () => {
     [new errors.ThresholdError('x'), 6, 'x'],
     [new errors.RegistryError('x'), 7, 'x'],
     [new errors.UnsafeRequest('x'), 7, 'x'],
-    [new errors.KeychainUnavailable('locked', 'unlock it'), 8, 'keychain unavailable: locked. unlock it'],
+    [new errors.StoreUnavailable('locked', 'unlock it'), 8, 'keychain unavailable: locked. unlock it'],
     [new errors.MigrationFailed('x'), 8, 'x'],
     [new errors.DockerConfigError('x'), 2, 'x'],
     [new errors.HelperFailed('x'), 1, 'x'],
     [new errors.CorruptEntry('x', 'fix it'), 1, 'x; fix it'],
     [new errors.AmbiguousEntry('x', 'fix it'), 1, 'x; fix it'],
-    [new errors.LockTimeout('x'), 1, 'x'],
+    [new errors.LockTimeout('x'), 9, 'x'],
+    [new errors.SilentExit('threshold'), 6, 'exit 6'],
     [new errors.FileWriteFailed('x'), 1, 'x'],
-    [new Error('not ours'), 1, 'not ours'],
+    // Anything that is not a DcmError is a bug: the documented internal-error code.
+    [new Error('not ours'), 70, 'not ours'],
   ])('%s → %i', (error, code, message) => {
     expect(errors.exitCodeFor(error)).toBe(code);
     expect(error.message).toBe(message);
@@ -33,7 +38,7 @@ describe('exit codes are decided in one place', () => {
     type ErrorClass = new (...args: string[]) => errors.DcmError;
     const classes = (Object.values(errors) as unknown[]).filter((v) => typeof v === 'function' && v.prototype instanceof errors.DcmError) as ErrorClass[];
     expect(classes.length).toBeGreaterThan(15);
-    for (const Class of classes) expect(Object.keys(errors.EXIT_CODES)).toContain(new Class('a', 'b').code);
+    for (const Class of classes.filter((c) => c !== errors.SilentExit)) expect(Object.keys(errors.EXIT_CODES)).toContain(new Class('a', 'b').code);
   });
 
   it.each([
@@ -41,4 +46,19 @@ describe('exit codes are decided in one place', () => {
     ['  spaced \r\n\r\n out ', 'spaced out'],
     ['', 'unknown error'],
   ])('oneLine(%j) = %j', (message, expected) => expect(errors.oneLine(new Error(message))).toBe(expected));
+});
+
+describe('the exit-code table is the one source', () => {
+  it("README's table is the table", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Exit codes'));
+    const table = section.slice(section.indexOf('| code |'), section.indexOf('\n\n', section.indexOf('| code |')) + 1);
+    expect(table).toBe(exitCodesMarkdown());
+  });
+
+  it.each([
+    ['labels from the table', ['usage', 'credentials'] as const, {}, 'Exit codes: 2 usage, 3 credentials rejected.'],
+    ['a command\'s own wording for a code', ['ok', 'threshold'] as const, { ok: 'checked' }, 'Exit codes: 0 checked, 6 rate limited or under --fail-under.'],
+    ['the internal-error code', ['internal'] as const, {}, 'Exit codes: 70 internal error.'],
+  ])('help: %s', (_name, names, labels, expected) => expect(exitCodesHelp(names, labels)).toBe(expected));
 });

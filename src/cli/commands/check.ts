@@ -2,21 +2,17 @@
  * `dcm check`: do the stored logins still work? All registries at once, each with a timeout;
  * exits non-zero when any fails. What a CI job runs before it needs its registries.
  */
-import { DcmError, EXIT_CODES, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
-import { checkLogin } from '../../registry/auth.ts';
-import { normaliseServerUrl } from '../../registry/server-url.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { normaliseServerUrl } from '../../docker/server-address.ts';
+import { DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
+import { checkLogin } from '../../registry/login.ts';
+import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../render.ts';
-import { parseTimeout } from './login.ts';
-import { toEntries, type LoginEntry } from './ls.ts';
+import { openStore, parseTimeout, toEntries, type LoginEntry, type RegistryOptions } from '../shared.ts';
 
-export interface CheckOptions {
+export interface CheckOptions extends RegistryOptions {
   all?: boolean;
   json?: boolean;
-  certDir?: string;
-  insecure?: boolean;
-  timeout?: string;
 }
 
 /** One line of `dcm check --json`. */
@@ -32,11 +28,11 @@ export interface CheckResult extends Omit<LoginEntry, 'kind'> {
 export async function check(servers: string[], options: CheckOptions, io: CliIo): Promise<void> {
   if (options.all && servers.length > 0) throw new UsageError('give SERVERs or --all, not both');
   const timeoutMs = parseTimeout(options.timeout);
-  const store = openCredentialStore(io.env, io.storeHooks);
+  const store = openStore(io);
   const stored = toEntries(await store.list());
   const wanted = servers.length > 0 ? [...new Set(servers.map(normaliseServerUrl))] : stored.map((e) => e.registry);
   if (wanted.length === 0) {
-    if (options.json) io.stdout.write(JSON.stringify({ ok: true, results: [] }) + '\n');
+    if (options.json) io.stdout.write(`${JSON.stringify({ ok: true, results: [] })}\n`);
     else io.stdout.write('No stored logins to check.\n');
     return;
   }
@@ -49,7 +45,7 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
       try {
         const login = await store.get(registry);
         if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-        const result = await checkLogin({ server: registry, username: login.username, secret: login.secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
+        const result = await checkLogin({ host: apiHost(registry), username: login.username, secret: login.secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
         const message = result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
         return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
       } catch (error) {
@@ -60,9 +56,9 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
   );
 
   const ok = results.every((r) => r.ok);
-  if (options.json) io.stdout.write(JSON.stringify({ ok, results }) + '\n');
+  if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
   else io.stdout.write(renderTable(['REGISTRY', 'USERNAME', 'STATUS', 'DETAIL'], results.map((r) => [r.registry, r.username ?? (r.kind ? '(identity token)' : '-'), r.status, r.message])));
   const firstFailure = results.find((r) => !r.ok);
   // The exit code of the first failing login's class (README: exit codes).
-  if (firstFailure) io.exitCode = firstFailure.status === 'not-logged-in' ? EXIT_CODES.failure : EXIT_CODES[firstFailure.status as ExitCodeName];
+  if (firstFailure) throw new SilentExit(firstFailure.status === 'not-logged-in' ? 'notFound' : (firstFailure.status as ExitCodeName));
 }

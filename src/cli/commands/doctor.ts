@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { platform } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ItemError, KeychainUnavailable, oneLine } from '../../errors.ts';
-import { registriesWithPlaintext } from '../../docker-auths.ts';
-import { dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker-config.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { ItemError, StoreUnavailable, SilentExit, oneLine } from '../../errors.ts';
+import { registriesWithPlaintext } from '../../docker/auths.ts';
+import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
+import type { CredentialStore } from '../../store/credential-store.ts';
+import { openStore } from '../shared.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
 
@@ -48,13 +49,13 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
 
   const ok = checks.every((c) => c.status !== 'fail');
   if (options.json) {
-    io.stdout.write(JSON.stringify({ ok, checks }) + '\n');
+    io.stdout.write(`${JSON.stringify({ ok, checks })}\n`);
   } else {
     const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
     const lines = checks.flatMap((c) => [`${mark[c.status]} ${c.id}: ${c.detail}`, ...(c.fix && c.status !== 'ok' ? [`    fix: ${c.fix}`] : [])]);
-    io.stdout.write(lines.join('\n') + '\n');
+    io.stdout.write(`${lines.join('\n')}\n`);
   }
-  if (!ok) io.exitCode = 1;
+  if (!ok) throw new SilentExit('failure');
 }
 
 function helperOnPath(env: CliIo['env']): Check {
@@ -83,7 +84,12 @@ function helperOnPath(env: CliIo['env']): Check {
 function configChecks(config: DockerConfigFile): Check[] {
   const checks: Check[] = [];
   const data = config.data;
-  const helpers = (typeof data.credHelpers === 'object' && data.credHelpers !== null ? data.credHelpers : {}) as Record<string, unknown>;
+  let helpers: Record<string, unknown>;
+  try {
+    helpers = credHelpersOf(data, config.path);
+  } catch (error) {
+    return [{ id: 'cred-helpers', status: 'fail', detail: oneLine(error), fix: `fix "credHelpers" in ${config.path}` }];
+  }
   const ours = Object.entries(helpers).filter(([, v]) => v === 'dcm').map(([k]) => k);
   if (data.credsStore === 'dcm') checks.push({ id: 'creds-store', status: 'ok', detail: 'credsStore is dcm' });
   else if (ours.length > 0) checks.push({ id: 'creds-store', status: 'ok', detail: `credHelpers send ${ours.join(', ')} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})` });
@@ -123,9 +129,9 @@ function configChecks(config: DockerConfigFile): Check[] {
  * text, is named with its fix.
  */
 async function keychainChecks(io: CliIo): Promise<Check[]> {
-  let store;
+  let store: CredentialStore;
   try {
-    store = openCredentialStore(io.env, io.storeHooks);
+    store = openStore(io);
     const backend = store.backend;
     const key = 'dcm:doctor-probe';
     const value = `probe-${Date.now()}`;
@@ -134,7 +140,7 @@ async function keychainChecks(io: CliIo): Promise<Check[]> {
     await backend.delete(key);
     if (back !== value) return [{ id: 'keychain', status: 'fail', detail: `${backend.description}: a probe item did not read back`, fix: 'check the keychain with its own tools (seahorse, Keychain Access)' }];
   } catch (error) {
-    return [{ id: 'keychain', status: 'fail', detail: oneLine(error), ...(error instanceof KeychainUnavailable ? { fix: error.fix } : {}) }];
+    return [{ id: 'keychain', status: 'fail', detail: oneLine(error), ...(error instanceof StoreUnavailable ? { fix: error.fix } : {}) }];
   }
   const probe: Check = { id: 'keychain', status: store.backend.kind === 'os' ? 'ok' : 'warn', detail: `${store.backend.description} is reachable and writable` };
   const broken: ItemError[] = [];

@@ -2,22 +2,20 @@
  * `dcm login`: verify credentials against the registry, then keep them in the keychain.
  * Nothing is stored unless the registry accepted them.
  */
+import { DOCKER_HUB_KEY, TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.ts';
 import { UsageError } from '../../errors.ts';
-import { MAX_INPUT_BYTES, TOKEN_USERNAME } from '../../helper/protocol.ts';
 import { readBounded } from '../../helper/io.ts';
-import { checkLogin } from '../../registry/auth.ts';
-import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
+import { checkLogin } from '../../registry/login.ts';
+import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter, type Prompter } from '../prompt.ts';
+import { openStore, parseTimeout, type RegistryOptions } from '../shared.ts';
 
-export interface LoginOptions {
+export interface LoginOptions extends RegistryOptions {
   username?: string;
   password?: string;
   passwordStdin?: boolean;
-  certDir?: string;
-  insecure?: boolean;
-  timeout?: string;
 }
 
 export async function login(server: string | undefined, options: LoginOptions, io: CliIo, prompter: Prompter = terminalPrompter(io)): Promise<void> {
@@ -28,7 +26,7 @@ export async function login(server: string | undefined, options: LoginOptions, i
     io.stderr.write('WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n');
   }
   const timeoutMs = parseTimeout(options.timeout);
-  const store = openCredentialStore(io.env, io.storeHooks);
+  const store = openStore(io);
 
   let username = options.username;
   let secret: string | undefined = options.password;
@@ -47,7 +45,7 @@ export async function login(server: string | undefined, options: LoginOptions, i
   if (!username) throw new UsageError('a username is required');
   if (!secret) throw new UsageError('a password is required');
 
-  const result = await checkLogin({ server: key, username, secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
+  const result = await checkLogin({ host: apiHost(key), username, secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
   if (result.auth === 'none') {
     io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.\n`);
   }
@@ -55,11 +53,4 @@ export async function login(server: string | undefined, options: LoginOptions, i
   if (result.identityToken) await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken });
   else await store.store(key, { username, secret });
   io.stdout.write('Login Succeeded\n');
-}
-
-export function parseTimeout(raw: string | undefined, fallbackSeconds = 15): number {
-  if (raw === undefined) return fallbackSeconds * 1000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not ${JSON.stringify(raw).slice(0, 40)}`);
-  return Math.round(seconds * 1000);
 }

@@ -1,10 +1,8 @@
 /** `dcm logout`: remove stored logins from the keychain. */
-import { ItemError, UsageError, oneLine } from '../../errors.ts';
-import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { DOCKER_HUB_KEY, DOCKER_HUB_TOKEN_KEYS, normaliseServerUrl } from '../../docker/server-address.ts';
+import { ItemError, SilentExit, UsageError, oneLine } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
-
-const DOCKER_HUB_TOKEN_KEYS = [`${DOCKER_HUB_KEY}access-token`, `${DOCKER_HUB_KEY}refresh-token`];
+import { openStore } from '../shared.ts';
 
 export interface LogoutOptions {
   all?: boolean;
@@ -12,7 +10,7 @@ export interface LogoutOptions {
 
 export async function logout(server: string | undefined, options: LogoutOptions, io: CliIo): Promise<void> {
   if (options.all && server) throw new UsageError('give a SERVER or --all, not both');
-  const store = openCredentialStore(io.env, io.storeHooks);
+  const store = openStore(io);
   // --all reads the items themselves, not only the index: a login the index lost is removed too.
   const keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
   if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');
@@ -31,5 +29,5 @@ export async function logout(server: string | undefined, options: LogoutOptions,
       failed = error;
     }
   }
-  if (failed) io.exitCode = 1;
+  if (failed) throw new SilentExit('failure');
 }

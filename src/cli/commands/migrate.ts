@@ -6,13 +6,13 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { MigrationFailed, oneLine } from '../../errors.ts';
-import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker-auths.ts';
-import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
-import { checkLogin } from '../../registry/auth.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { MigrationFailed, SilentExit, oneLine } from '../../errors.ts';
+import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
+import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
+import { checkLogin } from '../../registry/login.ts';
+import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
-import { parseTimeout } from './login.ts';
+import { openStore, parseTimeout } from '../shared.ts';
 
 export interface MigrateOptions {
   dryRun?: boolean;
@@ -78,7 +78,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
-  const store = openCredentialStore(io.env, io.storeHooks);
+  const store = openStore(io);
   const report: MigrateReport = { configPath: path, dryRun: options.dryRun === true, moved: [], left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })), credsStore: null, backup: null };
   const timeoutMs = parseTimeout(options.timeout);
 
@@ -94,7 +94,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   for (const credential of plan.move) {
     if (options.verify) {
       try {
-        await checkLogin({ server: credential.registry, username: credential.username, secret: credential.secret, timeoutMs, env: io.env });
+        await checkLogin({ host: apiHost(credential.registry), username: credential.username, secret: credential.secret, timeoutMs, env: io.env });
       } catch (error) {
         report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
         for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry)) report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
@@ -106,9 +106,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
 
   if (!options.dryRun) {
     for (const credential of movable) {
-      await store.store(credential.registry, { username: credential.username, secret: credential.secret });
-      const back = await store.get(credential.registry);
-      if (!back || back.username !== credential.username || back.secret !== credential.secret) {
+      if (!(await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))) {
         throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
       }
     }
@@ -129,11 +127,11 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === 'identity-token' ? null : c.username, kind: c.kind }));
 
   if (options.json) {
-    io.stdout.write(JSON.stringify(report) + '\n');
+    io.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
     io.stdout.write(render(report));
   }
-  if (report.left.length > 0) io.exitCode = 1;
+  if (report.left.length > 0) throw new SilentExit('failure');
 }
 
 function render(report: MigrateReport): string {
@@ -144,5 +142,5 @@ function render(report: MigrateReport): string {
   for (const l of report.left) lines.push(`left ${l.registry} in config.json: ${l.reason}`);
   if (!report.dryRun) lines.push(`credsStore is dcm in ${report.configPath}${report.backup ? ` (backup of the original: ${report.backup})` : ''}`);
   else lines.push('dry run: nothing was changed');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

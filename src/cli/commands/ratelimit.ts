@@ -2,26 +2,22 @@
  * `dcm ratelimit`: Docker Hub's pull limits for the anonymous address or the stored account,
  * for people (text) and for CI and monitoring (JSON, Prometheus, GitHub Actions outputs).
  */
-import { EXIT_CODES, UsageError } from '../../errors.ts';
-import { appendToRegularFile } from '../../fs-safe.ts';
-import { DOCKER_HUB_API_HOST } from '../../registry/endpoint.ts';
+import { ThresholdError, UsageError } from '../../errors.ts';
+import { appendToRegularFile } from '../../platform/files.ts';
 import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
 import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
-import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../registry/server-url.ts';
-import { openCredentialStore } from '../../store/open.ts';
+import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.ts';
+import { profileFor } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
-import { parseTimeout } from './login.ts';
+import { openStore, parseTimeout, type RegistryOptions } from '../shared.ts';
 
-export interface RateLimitOptions {
+export interface RateLimitOptions extends RegistryOptions {
   registry?: string;
   repository?: string;
   anonymous?: boolean;
   json?: boolean;
   format?: string;
   failUnder?: string;
-  certDir?: string;
-  insecure?: boolean;
-  timeout?: string;
 }
 
 /** What `--json` prints: exactly these keys. */
@@ -47,16 +43,17 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
   const format = chooseFormat(options);
   const failUnder = options.failUnder === undefined ? undefined : parseCount(options.failUnder);
   const timeoutMs = parseTimeout(options.timeout);
-  const registry = options.registry ? registryHost(options.registry) : DOCKER_HUB_API_HOST;
-  const repository = options.repository ?? 'ratelimitpreview/test';
+  // The stored login is under Docker's key for the registry; the check goes to its API host.
+  const key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY);
+  const profile = profileFor(key);
+  const registry = profile.apiHost(key);
+  const repository = options.repository ?? profile.rateLimitRepository ?? 'ratelimitpreview/test';
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
     throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
   }
   if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
 
-  // Docker Hub's stored login is under Docker's key; any other registry under its own.
-  const key = registry === DOCKER_HUB_API_HOST ? DOCKER_HUB_KEY : normaliseServerUrl(registry);
-  const stored = options.anonymous ? undefined : await openCredentialStore(io.env, io.storeHooks).get(key);
+  const stored = options.anonymous ? undefined : await openStore(io).get(key);
   const report = await checkRateLimit({
     registry,
     repository,
@@ -84,7 +81,7 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
 
   switch (format) {
     case 'json':
-      io.stdout.write(JSON.stringify(json) + '\n');
+      io.stdout.write(`${JSON.stringify(json)}\n`);
       break;
     case 'prometheus':
       io.stdout.write(renderPrometheus(json));
@@ -101,7 +98,9 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
     default:
       io.stdout.write(renderText(json, report, low));
   }
-  if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) io.exitCode = EXIT_CODES.threshold;
+  if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) {
+    throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${registry}, fewer than --fail-under ${failUnder}`);
+  }
 }
 
 function chooseFormat(options: RateLimitOptions): Format {
@@ -116,13 +115,7 @@ function parseCount(raw: string): number {
   return Number(raw.trim());
 }
 
-/** `--registry` is a host (for mirrors and tests), in any spelling. */
-function registryHost(raw: string): string {
-  const key = normaliseServerUrl(raw);
-  return key.startsWith(DOCKER_HUB_KEY) ? DOCKER_HUB_API_HOST : key;
-}
-
-export function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
+function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
   const lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`];
   const who = json.source
     ? isIpAddress(json.source)
@@ -142,7 +135,7 @@ export function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'e
   if (report.exhausted) lines.push(`error: pull limit exhausted: ${report.message}`);
   else if (low) lines.push(`warning: only ${json.remaining} pulls left in this window`);
   if (!json.authenticated && !json.unlimited) lines.push('hint: signed-in pulls have a higher limit: dcm login');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function warningLine(json: RateLimitJson): string {
@@ -150,24 +143,24 @@ function warningLine(json: RateLimitJson): string {
 }
 
 /** Prometheus text exposition format, for node_exporter's textfile collector. */
-export function renderPrometheus(json: RateLimitJson): string {
+function renderPrometheus(json: RateLimitJson): string {
   const labels = Object.entries({ registry: json.registry, repository: json.repository, authenticated: String(json.authenticated), account: json.account ?? '', source: json.source ?? '' })
     .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',');
   const metric = (name: string, help: string, value: number | null) =>
     value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
   return (
-    [
+    `${[
       ...metric('dcm_registry_pull_limit', 'Pulls allowed per window by the registry (ratelimit-limit).', json.limit),
       ...metric('dcm_registry_pull_remaining', 'Pulls left in the current window (ratelimit-remaining).', json.remaining),
       ...metric('dcm_registry_pull_window_seconds', 'Length of the rate-limit window in seconds.', json.windowSeconds),
       ...metric('dcm_registry_pull_unlimited', '1 when the registry reported no pull limit (pulls not metered).', json.unlimited ? 1 : 0),
-    ].join('\n') + '\n'
+    ].join('\n')}\n`
   );
 }
 
 /** GitHub Actions step outputs (`name=value` lines appended to $GITHUB_OUTPUT). */
-export function renderGithubOutput(json: RateLimitJson): string {
+function renderGithubOutput(json: RateLimitJson): string {
   const value = (v: number | string | boolean | null) => (v === null ? '' : String(v).replace(/[\r\n]/g, ' '));
   return [
     `limit=${value(json.limit)}`,

@@ -1,9 +1,8 @@
 /**
  * `dcm setup`: point Docker at dcm (credsStore, or credHelpers for chosen registries), or undo it.
  */
-import { backupOnce, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker-config.ts';
-import { DockerConfigError } from '../../errors.ts';
-import { normaliseServerUrl } from '../../registry/server-url.ts';
+import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
+import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
 
 export interface SetupOptions {
@@ -22,18 +21,25 @@ export interface SetupResult {
 
 const HELPER = 'dcm';
 
-export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
-  const path = dockerConfigPath(io.env);
-  const file = readDockerConfig(path);
-  const before = JSON.stringify(file.data);
-  const helpers = { ...credHelpersOf(file.data, path) };
-  const registries = (options.registry ?? []).map(normaliseServerUrl);
+export interface SetupRequest {
+  /** Canonical registry keys for credHelpers entries; none means credsStore. */
+  registries: string[];
+  undo: boolean;
+}
 
-  if (options.undo) {
-    if (registries.length === 0 && file.data.credsStore === HELPER) {
-      const original = readBackup(path);
-      if (typeof original?.credsStore === 'string' && original.credsStore !== HELPER) file.data.credsStore = original.credsStore;
-      else delete file.data.credsStore;
+/**
+ * What config.json becomes: pure, one row of a table test per rule. `original` gives the
+ * settings from before dcm (the backup), asked for only when undo must restore a credsStore.
+ */
+export function planSetup(data: Readonly<Record<string, unknown>>, credHelpers: Readonly<Record<string, unknown>>, request: SetupRequest, original: () => Record<string, unknown> | undefined): Record<string, unknown> {
+  const next = { ...data };
+  const helpers = { ...credHelpers };
+  const { registries } = request;
+  if (request.undo) {
+    if (registries.length === 0 && next.credsStore === HELPER) {
+      const before = original()?.credsStore;
+      if (typeof before === 'string' && before !== HELPER) next.credsStore = before;
+      else delete next.credsStore;
     }
     for (const [key, value] of Object.entries(helpers)) {
       if (value === HELPER && (registries.length === 0 || registries.includes(key))) delete helpers[key];
@@ -41,38 +47,35 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
   } else if (registries.length > 0) {
     for (const key of registries) helpers[key] = HELPER;
   } else {
-    file.data.credsStore = HELPER;
+    next.credsStore = HELPER;
   }
-  if (JSON.stringify(helpers) !== JSON.stringify(file.data.credHelpers ?? {})) {
-    if (Object.keys(helpers).length > 0) file.data.credHelpers = helpers;
-    else delete file.data.credHelpers;
+  if (JSON.stringify(helpers) !== JSON.stringify(credHelpers)) {
+    if (Object.keys(helpers).length > 0) next.credHelpers = helpers;
+    else delete next.credHelpers;
   }
+  return next;
+}
 
-  const changed = JSON.stringify(file.data) !== before;
+export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
+  const path = dockerConfigPath(io.env);
+  const file = readDockerConfig(path);
+  const request = { registries: (options.registry ?? []).map(normaliseServerUrl), undo: options.undo === true };
+  const next = planSetup(file.data, credHelpersOf(file.data, path), request, () => readBackup(path));
+  const changed = JSON.stringify(next) !== JSON.stringify(file.data);
   let backup: string | null = null;
   if (changed) {
     // The backup keeps the file as it was before dcm: undoing never replaces it.
     backup = options.undo ? null : (backupOnce(path) ?? null);
-    writeDockerConfig(file);
+    writeDockerConfig({ ...file, data: next });
   }
   const result: SetupResult = {
     configPath: path,
     changed,
     backup,
-    credsStore: typeof file.data.credsStore === 'string' ? file.data.credsStore : null,
-    credHelpers: (file.data.credHelpers as Record<string, string> | undefined) ?? {},
+    credsStore: typeof next.credsStore === 'string' ? next.credsStore : null,
+    credHelpers: (next.credHelpers as Record<string, string> | undefined) ?? {},
   };
-  io.stdout.write(options.json ? JSON.stringify(result) + '\n' : describe(result, options));
-}
-
-/** `credHelpers` as Docker reads it: an object of registry → helper name; anything else is refused, untouched. */
-function credHelpersOf(data: Record<string, unknown>, path: string): Record<string, unknown> {
-  const value = data.credHelpers;
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new DockerConfigError(`"credHelpers" in ${path} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object of registry → helper; fix it, then retry (nothing was changed)`);
-  }
-  return value as Record<string, unknown>;
+  io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
 }
 
 function describe(result: SetupResult, options: SetupOptions): string {
@@ -83,5 +86,5 @@ function describe(result: SetupResult, options: SetupOptions): string {
   const helpers = Object.entries(result.credHelpers);
   if (helpers.length > 0) lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} → ${v}`).join(', ')}`);
   if (result.backup) lines.push(`  backup of the original: ${result.backup}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

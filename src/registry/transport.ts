@@ -1,0 +1,296 @@
+/**
+ * HTTP for registries (undici): TLS always verified, Docker's certs.d CAs, proxies from the
+ * environment, a deadline on every request, bounded bodies, and redirects followed by hand so
+ * that no credential crosses to another origin: not an Authorization header, and not a request
+ * body (the OAuth2 refresh-token form carries the identity token itself).
+ */
+import { readdirSync } from 'node:fs';
+import { platform } from 'node:os';
+import { join } from 'node:path';
+import { getCACertificates } from 'node:tls';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { RegistryError, UnsafeRequest, UsageError } from '../errors.ts';
+import { FileProblem, readRegularFile } from '../platform/files.ts';
+import type { Env } from '../platform/paths.ts';
+import { certsDirName, isLoopback } from './endpoint.ts';
+import { classifyNetError } from './net-errors.ts';
+
+/** Docker's per-registry CA directory (`/etc/docker/certs.d/<host[:port]>/*.crt`). */
+const DOCKER_CERTS_D = platform() === 'win32' ? 'C:\\ProgramData\\docker\\certs.d' : '/etc/docker/certs.d';
+
+/** Token and error bodies are small; ggcr and containers/image cap them at 64 KiB too. */
+const MAX_BODY_BYTES = 64 * 1024;
+const MAX_REDIRECTS = 5;
+/** A CA bundle or a client key is a few KB; certs.d files larger than this are not certificates. */
+const MAX_CERT_BYTES = 1024 * 1024;
+
+export interface HttpOptions {
+  /** `host[:port]` of the registry: selects certs.d/<host>. */
+  host: string;
+  certDir?: string;
+  /** Skip certificate verification (and, in the caller, allow plain HTTP). */
+  insecure?: boolean;
+  timeoutMs: number;
+  env: Env;
+  /** Where Docker's certs.d lives; tests point it elsewhere. */
+  certsD?: string;
+  /** Secrets this conversation may send (a password, a token): never shown in registry text. */
+  secrets?: readonly string[];
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  url: URL;
+  /** Everything secret this conversation has sent so far, for {@link sanitizeRegistryText}. */
+  secrets: ReadonlySet<string>;
+}
+
+export interface SendOptions {
+  method?: 'GET' | 'HEAD' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One HTTP client per registry conversation. */
+export class RegistryHttp {
+  readonly #options: HttpOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #proxy: { http?: string; https?: string; noProxy?: string };
+  readonly #secrets = new Set<string>();
+
+  constructor(options: HttpOptions) {
+    this.#options = options;
+    for (const secret of options.secrets ?? []) this.#remember(secret);
+    const tls = tlsOptions(options);
+    const env = options.env;
+    this.#proxy = {
+      http: proxyFromEnv(env, 'HTTP_PROXY'),
+      https: proxyFromEnv(env, 'HTTPS_PROXY'),
+      noProxy: env.NO_PROXY || env.no_proxy || undefined,
+    };
+    const timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+    this.#dispatcher =
+      this.#proxy.http || this.#proxy.https
+        ? new EnvHttpProxyAgent({ ...timeouts, connect: tls, requestTls: tls, httpProxy: this.#proxy.http ?? '', httpsProxy: this.#proxy.https ?? '', noProxy: this.#proxy.noProxy ?? '' })
+        : new Agent({ ...timeouts, connect: tls });
+  }
+
+  /**
+   * Sends a request and follows redirects the way browsers and Go do, but stricter where a
+   * credential could leak:
+   * - Authorization goes only to the origin it was meant for: dropped when a redirect changes
+   *   scheme, host or port;
+   * - 303, and 301/302 after a POST, become a GET without a body;
+   * - a body that would be re-sent (307/308) to another origin is refused outright: it may be
+   *   the refresh-token form (Go re-sends it; dcm does not);
+   * - a redirect to plain HTTP on another host outside this machine is refused.
+   */
+  async send(url: URL, options: SendOptions = {}, signal?: AbortSignal): Promise<HttpResponse> {
+    let current = url;
+    let method = options.method ?? 'GET';
+    let body = options.body;
+    let headers: Record<string, string> = { 'user-agent': 'dcm', ...options.headers };
+    for (let hop = 0; ; hop++) {
+      this.#rememberSent(headers, body);
+      let response: Dispatcher.ResponseData;
+      const deadline = signal ?? AbortSignal.timeout(this.#options.timeoutMs);
+      try {
+        response = await request(current, { method, headers, body, dispatcher: this.#dispatcher, signal: deadline });
+      } catch (error) {
+        throw classifyNetError(error, { host: current.host, proxy: this.proxyFor(current), timeoutMs: this.#options.timeoutMs });
+      }
+      const location = response.headers.location;
+      const status = response.statusCode;
+      if (status >= 300 && status < 400 && typeof location === 'string') {
+        await response.body.dump().catch(() => undefined);
+        if (hop >= MAX_REDIRECTS) throw new RegistryError(`too many redirects from ${url.host}`);
+        const next = redirectTarget(current, location);
+        if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+          headers = withoutHeaders(headers, ['content-type', 'content-length']);
+        }
+        if (next.origin !== current.origin) {
+          if (body !== undefined) {
+            throw new UnsafeRequest(`refusing to follow ${current.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`);
+          }
+          headers = withoutHeaders(headers, ['authorization']);
+        }
+        current = next;
+        continue;
+      }
+      let text = '';
+      if (method !== 'HEAD') {
+        try {
+          text = await readBounded(response.body);
+        } catch (error) {
+          // The deadline can fire while the body is still arriving: that is a timeout too.
+          throw classifyNetError(error, { host: current.host, proxy: this.proxyFor(current), timeoutMs: this.#options.timeoutMs });
+        }
+      }
+      return { status, headers: response.headers, body: text, url: current, secrets: this.#secrets };
+    }
+  }
+
+  /** Adds a secret that registry text must never show (see {@link sanitizeRegistryText}). */
+  #remember(secret: string): void {
+    if (secret.length === 0) return;
+    this.#secrets.add(secret);
+    // As it would travel in a form body or a query string.
+    this.#secrets.add(encodeURIComponent(secret));
+    this.#secrets.add(new URLSearchParams({ s: secret }).toString().slice(2));
+  }
+
+  #rememberSent(headers: Record<string, string>, body: string | undefined): void {
+    const authorization = headers.authorization;
+    if (authorization) {
+      this.#remember(authorization);
+      const credential = authorization.replace(/^\S+\s+/, '');
+      this.#remember(credential);
+      if (/^basic\s/i.test(authorization)) {
+        const decoded = Buffer.from(credential, 'base64').toString('utf8');
+        this.#remember(decoded);
+        this.#remember(decoded.slice(decoded.indexOf(':') + 1));
+      }
+    }
+    if (body) {
+      this.#remember(body);
+      for (const [key, value] of new URLSearchParams(body)) if (/token|password|secret/i.test(key)) this.#remember(value);
+    }
+  }
+
+  /** The proxy configured for a URL's scheme, without any credentials in it (for messages). */
+  proxyFor(url: URL): string | undefined {
+    const proxy = url.protocol === 'https:' ? this.#proxy.https : this.#proxy.http;
+    if (!proxy) return undefined;
+    try {
+      const parsed = new URL(proxy);
+      return `${parsed.protocol}//${parsed.host}`;
+    } catch {
+      return 'the configured proxy';
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}
+
+/** The redirect's target, or why it is refused before any connection to it. */
+function redirectTarget(current: URL, location: string): URL {
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    throw new RegistryError(`${current.host} answered with a redirect to an address that is not a URL`);
+  }
+  if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new UnsafeRequest(`refusing ${current.host}'s redirect to a ${next.protocol.replace(':', '')} address`);
+  if (next.username || next.password) throw new UnsafeRequest(`refusing ${current.host}'s redirect to an address that carries credentials`);
+  if (next.protocol === 'http:' && next.origin !== current.origin && !isLoopback(next.host)) {
+    throw new UnsafeRequest(`refusing ${current.host}'s redirect to ${next.host} over plain HTTP; only this machine may be reached without TLS`);
+  }
+  return next;
+}
+
+function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
+}
+
+/** A proxy from the environment, checked: undici's own error would be a bare "Invalid URL". */
+function proxyFromEnv(env: Env, name: 'HTTP_PROXY' | 'HTTPS_PROXY'): string | undefined {
+  const variable = env[name] ? name : env[name.toLowerCase()] ? name.toLowerCase() : undefined;
+  const value = variable ? env[variable] : undefined;
+  if (!value) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  // The value is not echoed: proxy URLs often carry a password.
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+    throw new UsageError(`${variable} is not a proxy URL such as http://proxy.example:3128; fix or unset it`);
+  }
+  return value;
+}
+
+/**
+ * Registry-supplied text (an error message) made safe to print: one line, no control
+ * characters, at most 200 characters, and withheld entirely when it quotes any part of a
+ * credential dcm sent in this conversation (a registry may echo the Authorization header).
+ */
+export function sanitizeRegistryText(text: string, secrets: Iterable<string>): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 2000);
+  for (const secret of secrets) if (quotes(flat, secret)) return "(the registry's message is not shown: it quotes the credentials that were sent)";
+  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
+}
+
+/** True when `text` holds `secret`, or any 12-character run of a longer one (a truncated echo). */
+function quotes(text: string, secret: string): boolean {
+  const run = 12;
+  if (secret.length <= run) return text.includes(secret);
+  for (let i = 0; i + run <= secret.length; i++) if (text.includes(secret.slice(i, i + run))) return true;
+  return false;
+}
+
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).byteLength;
+    if (total > MAX_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * TLS settings for one registry: the system roots plus Docker's certs.d/<host>/*.crt and
+ * --cert-dir/*.crt as extra CAs (Node's `ca` replaces the defaults, so they are concatenated),
+ * and a client certificate from a *.cert/*.key pair.
+ */
+function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' | 'certsD'>): { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } {
+  const dirs = [join(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform()))];
+  if (options.certDir) dirs.push(options.certDir);
+  const extraCas: string[] = [];
+  let cert: string | undefined;
+  let key: string | undefined;
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (error) {
+      if (dir === options.certDir) throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
+      continue;
+    }
+    for (const name of names) {
+      if (name.endsWith('.crt')) extraCas.push(readCertFile(join(dir, name)));
+      if (name.endsWith('.cert')) {
+        const keyName = name.replace(/\.cert$/, '.key');
+        if (!names.includes(keyName)) throw new UsageError(`${join(dir, name)} has no matching ${keyName} (client certificates need both)`);
+        cert = readCertFile(join(dir, name));
+        key = readCertFile(join(dir, keyName));
+      }
+    }
+  }
+  const defaults = getCACertificates('default');
+  return {
+    ...(extraCas.length > 0 ? { ca: [...defaults, ...extraCas] } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    rejectUnauthorized: !options.insecure,
+  };
+}
+
+/** A certificate or key file: a regular file of at most 1 MiB (a FIFO would hang the login). */
+function readCertFile(path: string): string {
+  try {
+    return readRegularFile(path, { maxBytes: MAX_CERT_BYTES }).toString('utf8');
+  } catch (error) {
+    throw new UsageError(error instanceof FileProblem ? `${error.message}; certs.d and --cert-dir hold certificate files only` : `${path} cannot be read`);
+  }
+}
