@@ -113,9 +113,13 @@ function main(): void {
   console.log(`${ROUNDS} interleaved rounds, one process per call\n`);
   console.log('subject'.padEnd(22) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
   for (const row of rows) {
-    console.log(row.name.padEnd(22) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14));
+    console.log(
+      row.name.padEnd(22) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14),
+    );
   }
-  console.log(`\nget: ${ratios.getVsGo}x Go, ${ratios.getOverFloorMs} ms above the runtime floor; store: ${ratios.storeVsGo}x Go; list: ${ratios.listVsGo}x Go`);
+  console.log(
+    `\nget: ${ratios.getVsGo}x Go, ${ratios.getOverFloorMs} ms above the runtime floor; store: ${ratios.storeVsGo}x Go; list: ${ratios.listVsGo}x Go`,
+  );
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 
   const out = join(ROOT, 'bench-results');

@@ -26,7 +26,14 @@ const require = createRequire(import.meta.url);
 
 /** The prebuilt addon package @napi-rs/keyring installed for this platform. */
 function keyringAddonPath(): string {
-  const abi = process.platform === 'linux' ? (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? '-gnu' : '-musl' : process.platform === 'win32' ? '-msvc' : '';
+  const abi =
+    process.platform === 'linux'
+      ? (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
+        ? '-gnu'
+        : '-musl'
+      : process.platform === 'win32'
+        ? '-msvc'
+        : '';
   const pkg = `@napi-rs/keyring-${process.platform}-${process.arch}${abi}`;
   const dir = dirname(require.resolve(`${pkg}/package.json`));
   const file = readdirSync(dir).find((name) => name.endsWith('.node'));
@@ -70,7 +77,9 @@ async function main(): Promise<void> {
     name: 'version-only',
     setup(b) {
       b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
-        args.path === join(ROOT, 'package.json') ? { loader: 'json', contents: JSON.stringify({ version: (JSON.parse(readFileSync(args.path, 'utf8')) as { version: string }).version }) } : undefined,
+        args.path === join(ROOT, 'package.json')
+          ? { loader: 'json', contents: JSON.stringify({ version: (JSON.parse(readFileSync(args.path, 'utf8')) as { version: string }).version }) }
+          : undefined,
       );
     },
   };
@@ -120,7 +129,15 @@ async function main(): Promise<void> {
   chmodSync(executable, 0o755);
   if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', executable]);
   const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
-  quiet(process.execPath, [postject, executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : [])]);
+  quiet(process.execPath, [
+    postject,
+    executable,
+    'NODE_SEA_BLOB',
+    blob,
+    '--sentinel-fuse',
+    SEA_FUSE,
+    ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []),
+  ]);
   if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', executable]);
 
   rmSync(link, { force: true });

@@ -92,7 +92,11 @@ export const EXIT_CODE_TABLE = {
   network: { code: 4, label: 'network', meaning: 'network: DNS, connection refused, timeout, proxy' },
   tls: { code: 5, label: 'TLS', meaning: 'TLS: unknown authority, expired, name mismatch, not TLS' },
   threshold: { code: 6, label: 'rate limited or under --fail-under', meaning: 'rate limited (HTTP 429), or fewer pulls left than --fail-under' },
-  registry: { code: 7, label: 'registry error', meaning: 'the server answered, but not as a registry does (5xx, not a registry, bad token reply, unsafe redirect or realm)' },
+  registry: {
+    code: 7,
+    label: 'registry error',
+    meaning: 'the server answered, but not as a registry does (5xx, not a registry, bad token reply, unsafe redirect or realm)',
+  },
   keychain: { code: 8, label: 'keychain unavailable', meaning: 'the credential store (the OS keychain) cannot be used' },
   busy: { code: 9, label: 'index lock busy', meaning: 'another dcm held the credential index lock for too long' },
   internal: { code: 70, label: 'internal error', meaning: 'internal error: a bug in dcm (please report it)' },
@@ -101,7 +105,9 @@ export const EXIT_CODE_TABLE = {
 export type ExitCodeName = keyof typeof EXIT_CODE_TABLE;
 
 /** name → number, for code that only needs the number. */
-export const EXIT_CODES = Object.fromEntries(Object.entries(EXIT_CODE_TABLE).map(([name, { code }]) => [name, code])) as { readonly [K in ExitCodeName]: (typeof EXIT_CODE_TABLE)[K]['code'] };
+export const EXIT_CODES = Object.fromEntries(Object.entries(EXIT_CODE_TABLE).map(([name, { code }]) => [name, code])) as {
+  readonly [K in ExitCodeName]: (typeof EXIT_CODE_TABLE)[K]['code'];
+};
 
 /** The CLI's exit code for any thrown value; anything that is not a DcmError is a bug. */
 export function exitCodeFor(error: unknown): number {

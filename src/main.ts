@@ -43,7 +43,14 @@ async function main(): Promise<void> {
     exit(code);
   } else {
     const { runCli } = await import('./cli/program.ts');
-    code = await runCli(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY), storeHooks });
+    code = await runCli(args, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env,
+      isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      storeHooks,
+    });
     process.exitCode = code;
     process.stdout.write('', () => exit(code));
   }

@@ -32,13 +32,15 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  withRegistryOptions(program
-    .command('login')
-    .description('verify a login against the registry, then keep it in the keychain')
-    .argument('[server]', 'registry host, default Docker Hub', undefined)
-    .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
-    .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
-    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)'))
+  withRegistryOptions(
+    program
+      .command('login')
+      .description('verify a login against the registry, then keep it in the keychain')
+      .argument('[server]', 'registry host, default Docker Hub', undefined)
+      .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
+      .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
+      .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)'),
+  )
     .addHelpText(
       'after',
       `
@@ -90,12 +92,14 @@ ${exitCodesHelp(['ok', 'usage', 'keychain'])}`,
     )
     .action(async (options) => (await import('./commands/ls.ts')).ls(options, io));
 
-  withRegistryOptions(program
-    .command('check')
-    .description('verify stored logins against their registries, all at once')
-    .argument('[servers...]', 'registries to check (default: every stored login)')
-    .option('--all', 'check every stored login')
-    .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}'))
+  withRegistryOptions(
+    program
+      .command('check')
+      .description('verify stored logins against their registries, all at once')
+      .argument('[servers...]', 'registries to check (default: every stored login)')
+      .option('--all', 'check every stored login')
+      .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}'),
+  )
     .addHelpText(
       'after',
       `
@@ -111,15 +115,17 @@ ${exitCodesHelp(['ok', 'notFound', 'usage', 'credentials', 'network', 'tls', 'th
     )
     .action(async (servers, options) => (await import('./commands/check.ts')).check(servers, options, io));
 
-  withRegistryOptions(program
-    .command('ratelimit')
-    .description("report Docker Hub's pull rate limit for this address or the stored account")
-    .option('--registry <host>', 'registry host (default registry-1.docker.io); for mirrors that pass the headers on')
-    .option('--repository <name>', 'repository whose latest manifest is checked (default ratelimitpreview/test)')
-    .option('--anonymous', 'ignore stored credentials: check the per-address limit')
-    .option('--json', 'same as --format json')
-    .option('--format <format>', 'text, json, prometheus or github (default text)')
-    .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`))
+  withRegistryOptions(
+    program
+      .command('ratelimit')
+      .description("report Docker Hub's pull rate limit for this address or the stored account")
+      .option('--registry <host>', 'registry host (default registry-1.docker.io); for mirrors that pass the headers on')
+      .option('--repository <name>', 'repository whose latest manifest is checked (default ratelimitpreview/test)')
+      .option('--anonymous', 'ignore stored credentials: check the per-address limit')
+      .option('--json', 'same as --format json')
+      .option('--format <format>', 'text, json, prometheus or github (default text)')
+      .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`),
+  )
     .addHelpText(
       'after',
       `
@@ -146,12 +152,15 @@ Examples:
     )
     .action(async (options) => (await import('./commands/ratelimit.ts')).ratelimit(options, io));
 
-  withRegistryOptions(program
-    .command('migrate')
-    .description('move every credential out of config.json into the keychain')
-    .option('--dry-run', 'say what would move; change nothing')
-    .option('--verify', 'check each against its registry first; keep the failing ones in place')
-    .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'), { tls: false })
+  withRegistryOptions(
+    program
+      .command('migrate')
+      .description('move every credential out of config.json into the keychain')
+      .option('--dry-run', 'say what would move; change nothing')
+      .option('--verify', 'check each against its registry first; keep the failing ones in place')
+      .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
+    { tls: false },
+  )
     .addHelpText(
       'after',
       `

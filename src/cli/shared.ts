@@ -31,7 +31,8 @@ const DEFAULT_TIMEOUT_SECONDS = 15;
 export function parseTimeout(raw: string | undefined, fallbackSeconds = DEFAULT_TIMEOUT_SECONDS): number {
   if (raw === undefined) return fallbackSeconds * 1000;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not ${JSON.stringify(raw).slice(0, 40)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not ${JSON.stringify(raw).slice(0, 40)}`);
   return Math.round(seconds * 1000);
 }
 
@@ -46,7 +47,9 @@ export interface LoginEntry {
 export function toEntries(list: Map<string, string>): LoginEntry[] {
   return [...list]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([registry, username]) => (username === TOKEN_USERNAME ? { registry, username: null, kind: 'identity-token' } : { registry, username, kind: 'password' }));
+    .map(([registry, username]) =>
+      username === TOKEN_USERNAME ? { registry, username: null, kind: 'identity-token' } : { registry, username, kind: 'password' },
+    );
 }
 
 /** The credential store, as the entry point wants it opened (its hooks). */

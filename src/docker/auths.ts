@@ -85,14 +85,19 @@ export function findPlaintext(config: Record<string, unknown>): { credentials: P
 }
 
 /** The entry's fields whose whole content the stored login holds (or that hold nothing secret). */
-function coveredFields(fields: Record<string, unknown>, login: Pick<PlaintextCredential, 'username' | 'secret' | 'kind'>, decoded: { username: string; password: string } | undefined): string[] {
+function coveredFields(
+  fields: Record<string, unknown>,
+  login: Pick<PlaintextCredential, 'username' | 'secret' | 'kind'>,
+  decoded: { username: string; password: string } | undefined,
+): string[] {
   const covered: string[] = [];
   for (const name of SECRET_FIELDS) {
     const value = fields[name];
     if (typeof value !== 'string' || value === '') continue;
     const holds =
       name === 'auth'
-        ? decoded !== undefined && (decoded.password === '' || (login.kind === 'password' && decoded.username === login.username && decoded.password === login.secret))
+        ? decoded !== undefined &&
+          (decoded.password === '' || (login.kind === 'password' && decoded.username === login.username && decoded.password === login.secret))
         : name === 'identitytoken'
           ? login.kind === 'identity-token' && value === login.secret
           : name === 'password'

@@ -69,7 +69,9 @@ export function credHelpersOf(data: Readonly<Record<string, unknown>>, path: str
   const value = data.credHelpers;
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new DockerConfigError(`"credHelpers" in ${path} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object of registry → helper; fix it, then retry (nothing was changed)`);
+    throw new DockerConfigError(
+      `"credHelpers" in ${path} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object of registry → helper; fix it, then retry (nothing was changed)`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -123,7 +125,9 @@ export function readBackup(path: string): Record<string, unknown> | undefined {
   try {
     return readDockerConfig(backup, { noFollow: true }).data;
   } catch (error) {
-    throw new DockerConfigError(`${(error as Error).message.replace(/; dcm changes nothing.*$/, '')}; dcm cannot tell what config.json said before dcm, so nothing was changed. Fix or remove ${backup}, then retry`);
+    throw new DockerConfigError(
+      `${(error as Error).message.replace(/; dcm changes nothing.*$/, '')}; dcm cannot tell what config.json said before dcm, so nothing was changed. Fix or remove ${backup}, then retry`,
+    );
   }
 }
 

@@ -30,7 +30,8 @@ export class HelperClient {
   /** `name` as config.json writes it (`secretservice`, `pass`, `desktop`), with or without the prefix. */
   constructor(name: string, env: Env) {
     const bare = name.replace(/^docker-credential-/, '');
-    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(bare)) throw new UsageError(`${JSON.stringify(name.slice(0, 40))} is not a helper name such as secretservice, pass, osxkeychain, wincred or desktop`);
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(bare))
+      throw new UsageError(`${JSON.stringify(name.slice(0, 40))} is not a helper name such as secretservice, pass, osxkeychain, wincred or desktop`);
     this.program = `docker-credential-${bare}`;
     this.#env = env;
   }
@@ -93,11 +94,19 @@ export class HelperClient {
       timers.push(
         setTimeout(() => {
           child.kill('SIGKILL');
-          finish(() => reject(new HelperFailed(`${program} ${verb} did not answer within ${HELPER_TIMEOUT_MS / 1000} s (waiting for a password prompt or a GPG agent?)`)));
+          finish(() =>
+            reject(new HelperFailed(`${program} ${verb} did not answer within ${HELPER_TIMEOUT_MS / 1000} s (waiting for a password prompt or a GPG agent?)`)),
+          );
         }, HELPER_TIMEOUT_MS),
       );
       child.on('error', (error: NodeJS.ErrnoException) => {
-        finish(() => reject(error.code === 'ENOENT' ? new UsageError(`${program} is not on PATH`) : new HelperFailed(`${program} could not be started: ${error.code ?? error.message}`)));
+        finish(() =>
+          reject(
+            error.code === 'ENOENT'
+              ? new UsageError(`${program} is not on PATH`)
+              : new HelperFailed(`${program} could not be started: ${error.code ?? error.message}`),
+          ),
+        );
       });
       child.on('exit', (code) => {
         const done = () => finish(() => resolve({ stdout, code: code ?? 1 }));

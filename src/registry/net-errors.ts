@@ -28,7 +28,12 @@ const UNKNOWN_AUTHORITY = new Set([
 
 /** Every `code` along the error and its causes, outermost first. */
 function codes(error: unknown): { codes: string[]; messages: string[]; names: string[]; peers: Array<{ address?: string; port?: number; hostname?: string }> } {
-  const found = { codes: [] as string[], messages: [] as string[], names: [] as string[], peers: [] as Array<{ address?: string; port?: number; hostname?: string }> };
+  const found = {
+    codes: [] as string[],
+    messages: [] as string[],
+    names: [] as string[],
+    peers: [] as Array<{ address?: string; port?: number; hostname?: string }>,
+  };
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; address?: unknown; port?: unknown; hostname?: unknown };
@@ -37,7 +42,11 @@ function codes(error: unknown): { codes: string[]; messages: string[]; names: st
     if (typeof e.name === 'string') found.names.push(e.name);
     // Node's connect and DNS errors name the peer they failed on.
     if (typeof e.address === 'string' || typeof e.hostname === 'string') {
-      found.peers.push({ address: typeof e.address === 'string' ? e.address : undefined, port: typeof e.port === 'number' ? e.port : undefined, hostname: typeof e.hostname === 'string' ? e.hostname : undefined });
+      found.peers.push({
+        address: typeof e.address === 'string' ? e.address : undefined,
+        port: typeof e.port === 'number' ? e.port : undefined,
+        hostname: typeof e.hostname === 'string' ? e.hostname : undefined,
+      });
     }
     current = e.cause;
   }
@@ -78,13 +87,18 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
   }
   if (has('CERT_HAS_EXPIRED')) return new TlsError(`TLS: the certificate of ${host} has expired`, 'expired');
   if (has('CERT_NOT_YET_VALID')) return new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`, 'not-yet-valid');
-  if (has('ERR_TLS_CERT_ALTNAME_INVALID')) return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, 'name-mismatch');
+  if (has('ERR_TLS_CERT_ALTNAME_INVALID'))
+    return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, 'name-mismatch');
   if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || /wrong version number|packet length too long/i.test(text)) {
-    return new TlsError(`TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`, 'not-tls');
+    return new TlsError(
+      `TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`,
+      'not-tls',
+    );
   }
   // The server answered, but not in HTTP a registry speaks: a registry-class failure, not the network's.
   if (has('UND_ERR_HEADERS_OVERFLOW')) return new RegistryError(`${host} answered with response headers too large to be a registry's`);
-  if (has('UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE') || c.some((code) => code.startsWith('HPE_'))) return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
+  if (has('UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE') || c.some((code) => code.startsWith('HPE_')))
+    return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
   if (context.proxy && viaProxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
     return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);
   }
@@ -92,7 +106,9 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
     return new NetworkError(`DNS: cannot resolve ${viaProxy ? `the proxy ${context.proxy} or ` : ''}${host}`);
   }
   if (has('ECONNREFUSED')) {
-    return new NetworkError(viaProxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`);
+    return new NetworkError(
+      viaProxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`,
+    );
   }
   if (
     has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ABORT_ERR', 'ERR_ABORTED') ||

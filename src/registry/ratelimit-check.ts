@@ -50,11 +50,17 @@ export function checkRateLimit(query: RateLimitQuery): Promise<RateLimitReport> 
         remaining: 0,
         unlimited: false,
         exhausted: true,
-        message: registryMessage(head) ?? (pullLimit ? 'toomanyrequests: the pull rate limit is reached' : 'toomanyrequests without limit headers: the abuse rate limiter, not the pull limit (too many requests of any kind from this address)'),
+        message:
+          registryMessage(head) ??
+          (pullLimit
+            ? 'toomanyrequests: the pull rate limit is reached'
+            : 'toomanyrequests without limit headers: the abuse rate limiter, not the pull limit (too many requests of any kind from this address)'),
       };
     }
     if (head.status === 401 || head.status === 403) {
-      throw new CredentialsRejected(`${registry}: ${registryMessage(head) ?? `HEAD ${manifest} answered ${head.status}`} (the token does not allow pulling ${repository})`);
+      throw new CredentialsRejected(
+        `${registry}: ${registryMessage(head) ?? `HEAD ${manifest} answered ${head.status}`} (the token does not allow pulling ${repository})`,
+      );
     }
     if (head.status !== 200) throw statusError(head, registry, 'login');
     return { ...report, exhausted: false, message: null };

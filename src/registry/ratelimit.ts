@@ -88,7 +88,9 @@ function readCount(headers: Headers, name: string): ReturnType<typeof parseLimit
   const parsed = parseLimitHeader(raw);
   if (raw !== undefined && parsed.count === null) {
     const shown = JSON.stringify(raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 40));
-    throw new RegistryError(`the registry sent a ${name} header that is not a number of pulls (${shown}); the limit cannot be read, so nothing is reported as unlimited`);
+    throw new RegistryError(
+      `the registry sent a ${name} header that is not a number of pulls (${shown}); the limit cannot be read, so nothing is reported as unlimited`,
+    );
   }
   return parsed;
 }

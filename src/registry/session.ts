@@ -77,7 +77,8 @@ export class RegistrySession {
     const credentials = this.#credentials;
     if (challenge.scheme === 'basic') {
       if (!credentials) throw new CredentialsRejected(`${this.host} needs a username and password (Basic auth)`);
-      if (credentials.username === TOKEN_USERNAME) throw new CredentialsRejected(`${this.base.host} uses Basic auth, which does not take an identity token; log in with a username and password`);
+      if (credentials.username === TOKEN_USERNAME)
+        throw new CredentialsRejected(`${this.base.host} uses Basic auth, which does not take an identity token; log in with a username and password`);
       refuseCleartext(this.base, this.base.host);
       return { scheme: 'basic', headers: { authorization: basic(credentials.username, credentials.secret) } };
     }
@@ -158,7 +159,9 @@ async function fetchToken(
     reply = await http.send(url, credentials ? { headers: { authorization: basic(credentials.username, credentials.secret) } } : {});
   }
   if (reply.status === 401 || reply.status === 403 || (identity && reply.status === 400)) {
-    throw new CredentialsRejected(`${base.host}: ${registryMessage(reply) ?? 'the token service refused the credentials'} (wrong ${identity ? 'or expired identity token' : 'username or password'})`);
+    throw new CredentialsRejected(
+      `${base.host}: ${registryMessage(reply) ?? 'the token service refused the credentials'} (wrong ${identity ? 'or expired identity token' : 'username or password'})`,
+    );
   }
   if (reply.status !== 200) throw statusError(reply, realm.host, 'token');
   return parseTokenReply(reply, realm.host);
@@ -180,7 +183,9 @@ export function realmUrl(challenge: Challenge, base: URL): URL {
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw new UnsafeRequest(`refusing the token realm ${realm.origin}: only https is allowed`);
   const sameHost = hostname(realm.host) === hostname(base.host);
   if (realm.protocol === 'http:' && !(sameHost && isLoopback(realm.host))) {
-    throw new UnsafeRequest(`refusing to send credentials to the token realm ${realm.origin} over plain HTTP${sameHost ? '' : ' on another host'}; the realm must use HTTPS`);
+    throw new UnsafeRequest(
+      `refusing to send credentials to the token realm ${realm.origin} over plain HTTP${sameHost ? '' : ' on another host'}; the realm must use HTTPS`,
+    );
   }
   if (realm.username || realm.password) throw new UnsafeRequest('refusing a token realm that carries credentials in its URL');
   return realm;
@@ -199,7 +204,8 @@ function parseTokenReply(reply: HttpResponse, host: string): { token: string; re
   } catch {
     throw new RegistryError(`the token service at ${host} did not answer with JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RegistryError(`the token service at ${host} did not answer with a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new RegistryError(`the token service at ${host} did not answer with a JSON object`);
   // `token` and `access_token` mean the same; clients copy one to the other.
   const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : typeof parsed.access_token === 'string' ? parsed.access_token : '';
   if (!token) throw new RegistryError(`the token service at ${host} returned no token`);
@@ -216,7 +222,9 @@ export function statusError(response: HttpResponse, host: string, stage: 'ping' 
   if (status === 429) return new ThresholdError(`${host} is rate limiting requests (HTTP 429); retry later`);
   if (status >= 500) return new RegistryError(`${host} is failing (HTTP ${status}${detail ? `: ${detail}` : ''}); the registry may be down, retry later`);
   if (stage === 'token') return new RegistryError(`the token service at ${host} answered HTTP ${status}`);
-  return new RegistryError(`${host} is not a registry: GET ${response.url.pathname} answered HTTP ${status}${stage === 'ping' ? ' (a registry answers 200 or 401)' : ''}`);
+  return new RegistryError(
+    `${host} is not a registry: GET ${response.url.pathname} answered HTTP ${status}${stage === 'ping' ? ' (a registry answers 200 or 401)' : ''}`,
+  );
 }
 
 /**

@@ -73,7 +73,14 @@ export class RegistryHttp {
     const timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
     this.#dispatcher =
       this.#proxy.http || this.#proxy.https
-        ? new EnvHttpProxyAgent({ ...timeouts, connect: tls, requestTls: tls, httpProxy: this.#proxy.http ?? '', httpsProxy: this.#proxy.https ?? '', noProxy: this.#proxy.noProxy ?? '' })
+        ? new EnvHttpProxyAgent({
+            ...timeouts,
+            connect: tls,
+            requestTls: tls,
+            httpProxy: this.#proxy.http ?? '',
+            httpsProxy: this.#proxy.https ?? '',
+            noProxy: this.#proxy.noProxy ?? '',
+          })
         : new Agent({ ...timeouts, connect: tls });
   }
 
@@ -114,7 +121,9 @@ export class RegistryHttp {
         }
         if (next.origin !== current.origin) {
           if (body !== undefined) {
-            throw new UnsafeRequest(`refusing to follow ${current.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`);
+            throw new UnsafeRequest(
+              `refusing to follow ${current.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`,
+            );
           }
           headers = withoutHeaders(headers, ['authorization']);
         }
@@ -186,7 +195,8 @@ function redirectTarget(current: URL, location: string): URL {
   } catch {
     throw new RegistryError(`${current.host} answered with a redirect to an address that is not a URL`);
   }
-  if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new UnsafeRequest(`refusing ${current.host}'s redirect to a ${next.protocol.replace(':', '')} address`);
+  if (next.protocol !== 'https:' && next.protocol !== 'http:')
+    throw new UnsafeRequest(`refusing ${current.host}'s redirect to a ${next.protocol.replace(':', '')} address`);
   if (next.username || next.password) throw new UnsafeRequest(`refusing ${current.host}'s redirect to an address that carries credentials`);
   if (next.protocol === 'http:' && next.origin !== current.origin && !isLoopback(next.host)) {
     throw new UnsafeRequest(`refusing ${current.host}'s redirect to ${next.host} over plain HTTP; only this machine may be reached without TLS`);
@@ -222,7 +232,11 @@ function proxyFromEnv(env: Env, name: 'HTTP_PROXY' | 'HTTPS_PROXY'): string | un
  * credential dcm sent in this conversation (a registry may echo the Authorization header).
  */
 export function sanitizeRegistryText(text: string, secrets: Iterable<string>): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 2000);
+  const flat = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 2000);
   for (const secret of secrets) if (quotes(flat, secret)) return "(the registry's message is not shown: it quotes the credentials that were sent)";
   return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
 }
@@ -254,7 +268,12 @@ async function readBounded(body: Dispatcher.ResponseData['body']): Promise<strin
  * --cert-dir/*.crt as extra CAs (Node's `ca` replaces the defaults, so they are concatenated),
  * and a client certificate from a *.cert/*.key pair.
  */
-function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' | 'certsD'>): { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } {
+function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' | 'certsD'>): {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+} {
   const dirs = [join(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform()))];
   if (options.certDir) dirs.push(options.certDir);
   const extraCas: string[] = [];
@@ -265,7 +284,8 @@ function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' |
     try {
       names = readdirSync(dir).sort();
     } catch (error) {
-      if (dir === options.certDir) throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
+      if (dir === options.certDir)
+        throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
       continue;
     }
     for (const name of names) {

@@ -54,7 +54,10 @@ export class FileLock implements IndexLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       this.#breakIfStale();
-      if (Date.now() > deadline) throw new LockTimeout(`another dcm has held the credential index lock ${this.path} for over ${Math.round(this.timeoutMs / 1000)} s; nothing was changed. Retry, or remove the file if no dcm is running`);
+      if (Date.now() > deadline)
+        throw new LockTimeout(
+          `another dcm has held the credential index lock ${this.path} for over ${Math.round(this.timeoutMs / 1000)} s; nothing was changed. Retry, or remove the file if no dcm is running`,
+        );
       // Jittered back-off so a burst of processes does not retry in lockstep.
       await sleep(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
     }

@@ -59,7 +59,9 @@ export class SocketLock implements IndexLock {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       }
       if (Date.now() > deadline) {
-        throw new LockTimeout(`another dcm has held the credential index lock for over ${Math.round(this.timeoutMs / 1000)} s; nothing was changed. Retry, or look for a stuck dcm process (pgrep -a dcm)`);
+        throw new LockTimeout(
+          `another dcm has held the credential index lock for over ${Math.round(this.timeoutMs / 1000)} s; nothing was changed. Retry, or look for a stuck dcm process (pgrep -a dcm)`,
+        );
       }
       // Jittered back-off so a burst of processes does not retry in lockstep.
       await sleep(Math.min(50, 2 + attempt * 2) + Math.random() * 5);

@@ -54,8 +54,16 @@ describe('the addon cache', () => {
   }
 
   it.each([
-    ['owned by another user', (dir: string) => chownSync(dir, NOBODY, NOBODY), /^keychain unavailable: refusing the addon cache .*\/dcm: it belongs to uid 65534, not to you \(uid 0\), so code planted there could run inside dcm\. Remove it \(rm -rf .*\) or run chmod 700 .* if it is yours; or set XDG_CACHE_HOME to a directory of your own\n$/],
-    ['writable by others (0777)', (dir: string) => chmodSync(dir, 0o777), /^keychain unavailable: refusing the addon cache .*\/dcm: it is writable by other users \(mode 777\), so code planted there could run inside dcm/],
+    [
+      'owned by another user',
+      (dir: string) => chownSync(dir, NOBODY, NOBODY),
+      /^keychain unavailable: refusing the addon cache .*\/dcm: it belongs to uid 65534, not to you \(uid 0\), so code planted there could run inside dcm\. Remove it \(rm -rf .*\) or run chmod 700 .* if it is yours; or set XDG_CACHE_HOME to a directory of your own\n$/,
+    ],
+    [
+      'writable by others (0777)',
+      (dir: string) => chmodSync(dir, 0o777),
+      /^keychain unavailable: refusing the addon cache .*\/dcm: it is writable by other users \(mode 777\), so code planted there could run inside dcm/,
+    ],
     ['writable by its group (0770)', (dir: string) => chmodSync(dir, 0o770), /it is writable by other users \(mode 770\)/],
   ])('a cache directory %s is refused in one line, and nothing in it is loaded', async (_name, loosen, message) => {
     const name = await addonName();
@@ -124,8 +132,16 @@ describe('the addon cache', () => {
     return join(file, 'cache');
   };
   it.each([
-    ['/proc, where a directory can never be made', () => '/proc', /^keychain unavailable: the keyring addon cannot be unpacked: cannot create \/proc\/dcm \(no such file or directory\)/],
-    ['a path through a regular file', throughFile, /^keychain unavailable: the keyring addon cannot be unpacked: cannot create .*\(a part of the path is not a directory\)/],
+    [
+      '/proc, where a directory can never be made',
+      () => '/proc',
+      /^keychain unavailable: the keyring addon cannot be unpacked: cannot create \/proc\/dcm \(no such file or directory\)/,
+    ],
+    [
+      'a path through a regular file',
+      throughFile,
+      /^keychain unavailable: the keyring addon cannot be unpacked: cannot create .*\(a part of the path is not a directory\)/,
+    ],
   ])('XDG_CACHE_HOME on %s: one line, at once', async (_name, path, message) => {
     // A hang guard: Node's own recursive mkdir spun forever under /proc.
     const result = await run(helper.path, ['list'], { env: { ...process.env, XDG_CACHE_HOME: path() }, timeoutMs: 10_000 });

@@ -44,7 +44,17 @@ describe('dcm login at a terminal (tmux)', () => {
     tmux('kill-session', '-t', 'login');
     // A private tmux server (-L) started from this process inherits this environment: the
     // test's D-Bus session, HOME and keychain.
-    const result = tmux('new-session', '-d', '-s', 'login', '-x', '120', '-y', '20', `${process.env.DCM_TEST_BINARY} login ${registry.host}; echo "EXIT=$?"; sleep 30`);
+    const result = tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'login',
+      '-x',
+      '120',
+      '-y',
+      '20',
+      `${process.env.DCM_TEST_BINARY} login ${registry.host}; echo "EXIT=$?"; sleep 30`,
+    );
     expect(result.status, result.stderr).toBe(0);
   };
 

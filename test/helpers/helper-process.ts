@@ -6,8 +6,7 @@ export type HelperCall = (verb: string | string[], stdin?: string | Buffer, env?
 /** Runs `docker-credential-dcm VERB` as Docker does: one process per call, stdin in, stdout out. */
 export function dcmHelper(): HelperCall & { path: string; binDir: string } {
   const { helper, dir } = dcmBinDir();
-  const call: HelperCall = (verb, stdin = '', env) =>
-    run(helper, Array.isArray(verb) ? verb : [verb], { stdin, env: env ?? process.env, timeoutMs: 20_000 });
+  const call: HelperCall = (verb, stdin = '', env) => run(helper, Array.isArray(verb) ? verb : [verb], { stdin, env: env ?? process.env, timeoutMs: 20_000 });
   return Object.assign(call, { path: helper, binDir: dir });
 }
 

@@ -49,9 +49,13 @@ export async function startHubStandIn(users: Record<string, string>): Promise<Hu
     const bearer = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
     if (url.pathname === '/v2/') {
       if (tokens.has(bearer)) return json(200, {});
-      return json(401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, {
-        'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="registry.docker.io"`,
-      });
+      return json(
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+        {
+          'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="registry.docker.io"`,
+        },
+      );
     }
     const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
     if (manifest) {

@@ -18,7 +18,26 @@ export interface Ca {
 
 export function makeCa(name = 'dcm-test-ca'): Ca {
   const dir = tempDir('ca');
-  openssl(['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...EC,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   return { dir, certPath: join(dir, 'ca.crt'), keyPath: join(dir, 'ca.key') };
 }
 
@@ -27,7 +46,26 @@ export function makeServerCert(ca: Ca, altNames: string[]): { certPath: string; 
   const dir = tempDir('server-cert');
   writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${altNames.join(',')}\nextendedKeyUsage=serverAuth\n`);
   openssl(['req', ...EC, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=dcm-test-registry'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', ca.certPath, '-CAkey', ca.keyPath, '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      ca.certPath,
+      '-CAkey',
+      ca.keyPath,
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    ],
+    dir,
+  );
   return { certPath: join(dir, 'server.crt'), keyPath: join(dir, 'server.key') };
 }
 

@@ -45,12 +45,24 @@ export async function startRegistry(users: Record<string, string>, options: Regi
   const dir = tempDir('registry');
   const htpasswdPath = join(dir, 'htpasswd');
   const setUsers = (list: Record<string, string>) =>
-    writeFileSync(htpasswdPath, `${Object.entries(list).map(([u, p]) => htpasswdLine(u, p)).join('\n')}\n`);
+    writeFileSync(
+      htpasswdPath,
+      `${Object.entries(list)
+        .map(([u, p]) => htpasswdLine(u, p))
+        .join('\n')}\n`,
+    );
   setUsers(users);
   const port = await freePort();
   const config = join(dir, 'config.yml');
   const auth = options.token
-    ? ['auth:', '  token:', `    realm: ${options.token.realm}`, `    service: ${options.token.service}`, `    issuer: ${options.token.issuer}`, `    rootcertbundle: ${options.token.rootCertBundle}`]
+    ? [
+        'auth:',
+        '  token:',
+        `    realm: ${options.token.realm}`,
+        `    service: ${options.token.service}`,
+        `    issuer: ${options.token.issuer}`,
+        `    rootcertbundle: ${options.token.rootCertBundle}`,
+      ]
     : ['auth:', '  htpasswd:', '    realm: dcm-test', `    path: ${htpasswdPath}`];
   const tls = options.tls ? ['  tls:', `    certificate: ${options.tls.certPath}`, `    key: ${options.tls.keyPath}`] : [];
   writeFileSync(

@@ -19,7 +19,13 @@ export interface TokenIssuer {
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
-export async function startTokenIssuer(options: { certPath: string; keyPath: string; issuer: string; service: string; users: Record<string, string> }): Promise<TokenIssuer> {
+export async function startTokenIssuer(options: {
+  certPath: string;
+  keyPath: string;
+  issuer: string;
+  service: string;
+  users: Record<string, string>;
+}): Promise<TokenIssuer> {
   const key = createPrivateKey(readFileSync(options.keyPath));
   const certDer = new X509Certificate(readFileSync(options.certPath)).raw;
   const users = new Map(Object.entries(options.users));
@@ -29,16 +35,21 @@ export async function startTokenIssuer(options: { certPath: string; keyPath: str
   const jwt = (subject: string, access: unknown[]) => {
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT', x5c: [certDer.toString('base64')] }));
-    const claims = b64url(JSON.stringify({ iss: options.issuer, sub: subject, aud: options.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }));
+    const claims = b64url(
+      JSON.stringify({ iss: options.issuer, sub: subject, aud: options.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access }),
+    );
     const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key, dsaEncoding: 'ieee-p1363' });
     return `${header}.${claims}.${b64url(signature)}`;
   };
 
   const scopes = (raw: string[]) =>
-    raw.flatMap((s) => s.split(' ')).filter(Boolean).map((scope) => {
-      const [type, name, actions] = scope.split(':');
-      return { type, name, actions: (actions ?? '').split(',').filter(Boolean) };
-    });
+    raw
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean)
+      .map((scope) => {
+        const [type, name, actions] = scope.split(':');
+        return { type, name, actions: (actions ?? '').split(',').filter(Boolean) };
+      });
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);

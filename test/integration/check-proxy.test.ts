@@ -31,7 +31,7 @@ describe('dcm check, several registries at once', () => {
     await good?.stop();
   });
 
-  it('reports each, and exits with the first failure\'s class', async () => {
+  it("reports each, and exits with the first failure's class", async () => {
     const result = await run(bin.dcm, ['check', good.host, deadHost, 'never-logged-in.example', '--json', '--timeout', '5']);
     expect(result.code).toBe(4);
     const { ok, results } = JSON.parse(result.stdout);
@@ -123,7 +123,9 @@ describe('dcm ls and logout --all', () => {
       `'${bin.dcm}' logout --all; echo "exit=$?"`,
       `'${bin.dcm}' ls --json`,
     ].join('\n');
-    const result = await run('dbus-run-session', ['--', 'sh', '-c', script], { env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: tempDir('ls-run'), XDG_STATE_HOME: join(home, 'state') } });
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', script], {
+      env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: tempDir('ls-run'), XDG_STATE_HOME: join(home, 'state') },
+    });
     expect(result.stdout).toBe(
       [
         'No stored logins. Log in with: dcm login [SERVER]',

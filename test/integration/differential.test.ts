@@ -29,19 +29,30 @@ const cases: Case[] = [
   { name: 'erase of a missing entry succeeds', step: (h) => [['erase'], h] },
   { name: 'store without server URL', step: () => [['store'], storeJson('', 'u', 's')] },
   { name: 'store without username', step: (h) => [['store'], storeJson(h, '', 's')] },
-  { name: 'store with a wrong type', step: () => [['store'], '{"ServerURL":1}'], differs: {
-    why: 'dcm names the field in words instead of Go struct jargon',
-    dcm: { stdout: 'invalid input: ServerURL must be a string, not a number\n', code: 1 },
-    go: { stdout: 'json: cannot unmarshal number into Go struct field Credentials.ServerURL of type string\n', code: 1 },
-  } },
+  {
+    name: 'store with a wrong type',
+    step: () => [['store'], '{"ServerURL":1}'],
+    differs: {
+      why: 'dcm names the field in words instead of Go struct jargon',
+      dcm: { stdout: 'invalid input: ServerURL must be a string, not a number\n', code: 1 },
+      go: { stdout: 'json: cannot unmarshal number into Go struct field Credentials.ServerURL of type string\n', code: 1 },
+    },
+  },
   { name: 'store succeeds silently', step: (h) => [['store'], storeJson(h, 'u', 's')] },
   { name: 'get after store', setup: (h) => [[['store'], storeJson(h, 'alice', 'p@ss')]], step: (h) => [['get'], h] },
   { name: 'get with a trailing newline', setup: (h) => [[['store'], storeJson(h, 'alice', 'p@ss')]], step: (h) => [['get'], `${h}\n`] },
-  { name: 'identity token round trip', setup: (h) => [[['store'], `{"ServerURL":"${h}","Username":"\\u003ctoken\\u003e","Secret":"t\\u0026\\u003c\\u003e"}`]], step: (h) => [['get'], h] },
+  {
+    name: 'identity token round trip',
+    setup: (h) => [[['store'], `{"ServerURL":"${h}","Username":"\\u003ctoken\\u003e","Secret":"t\\u0026\\u003c\\u003e"}`]],
+    step: (h) => [['get'], h],
+  },
   { name: 'lower-case JSON keys', setup: (h) => [[['store'], `{"serverurl":"${h}","username":"u","secret":"s"}`]], step: (h) => [['get'], h] },
   {
     name: 'store again with another username',
-    setup: (h) => [[['store'], storeJson(h, 'alice', 'a')], [['store'], storeJson(h, 'bob', 'b')]],
+    setup: (h) => [
+      [['store'], storeJson(h, 'alice', 'a')],
+      [['store'], storeJson(h, 'bob', 'b')],
+    ],
     step: (h) => [['get'], h],
     differs: {
       why: 'secretservice keeps a second item (its attributes include the username) and get returns whichever the Secret Service lists first; dcm replaces the login',
@@ -50,14 +61,21 @@ const cases: Case[] = [
       mayAgree: true,
     },
   },
-  { name: 'get after erase', setup: (h) => [[['store'], storeJson(h, 'u', 's')], [['erase'], h]], step: (h) => [['get'], h] },
+  {
+    name: 'get after erase',
+    setup: (h) => [
+      [['store'], storeJson(h, 'u', 's')],
+      [['erase'], h],
+    ],
+    step: (h) => [['get'], h],
+  },
   { name: 'no arguments', step: () => [[], ''] },
   { name: 'two arguments', step: () => [['get', 'x'], ''] },
   {
     name: 'unknown verb',
     step: () => [['foo'], ''],
     differs: {
-      why: 'dcm uses the current framework\'s wording (v0.9); Debian ships 0.6.4',
+      why: "dcm uses the current framework's wording (v0.9); Debian ships 0.6.4",
       dcm: { stdout: 'docker-credential-dcm: unknown action: foo\n', code: 1 },
       go: { stdout: 'Unknown credential action `foo`\n', code: 1 },
     },

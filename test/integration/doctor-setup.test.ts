@@ -41,7 +41,14 @@ describe('dcm doctor', () => {
 
   it('plaintext left: names the registries, never the secrets, and says to migrate', async () => {
     const secret = Buffer.from('alice:plaintext-Secret-1').toString('base64');
-    const m = machine({ auths: { 'ghcr.io': { auth: secret }, 'quay.io': { identitytoken: 'idtok-Secret-2' } }, credsStore: 'secretservice', credHelpers: { 'gcr.io': 'gcloud' } }, { mode: 0o644 });
+    const m = machine(
+      {
+        auths: { 'ghcr.io': { auth: secret }, 'quay.io': { identitytoken: 'idtok-Secret-2' } },
+        credsStore: 'secretservice',
+        credHelpers: { 'gcr.io': 'gcloud' },
+      },
+      { mode: 0o644 },
+    );
     const result = await m.dcm(['doctor'], { DOCKER_AUTH_CONFIG: '{"auths":{}}' });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^✗ plaintext: plaintext credentials in config\.json for ghcr\.io, quay\.io\n {4}fix: dcm migrate$/m);
@@ -59,7 +66,11 @@ describe('dcm doctor', () => {
     const result = await run(bin.dcm, ['doctor', '--json'], { env });
     expect(result.code).toBe(1);
     const checks = Object.fromEntries(JSON.parse(result.stdout).checks.map((c: { id: string }) => [c.id, c]));
-    expect(checks.keychain).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^keychain unavailable: no D-Bus session bus/), fix: expect.stringContaining('dbus-run-session') });
+    expect(checks.keychain).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^keychain unavailable: no D-Bus session bus/),
+      fix: expect.stringContaining('dbus-run-session'),
+    });
     expect(checks.helper).toMatchObject({ status: 'fail', fix: expect.stringContaining('install.sh') });
   });
 
@@ -101,7 +112,11 @@ describe('dcm setup', () => {
   it('--registry writes credHelpers under the keys Docker looks up', async () => {
     const m = machine({ credHelpers: { 'gcr.io': 'gcloud' } });
     const result = await m.dcm(['setup', '--registry', 'GHCR.io:443', '--registry', 'docker.io', '--json']);
-    expect(JSON.parse(result.stdout)).toMatchObject({ changed: true, credsStore: null, credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'dcm', 'https://index.docker.io/v1/': 'dcm' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      changed: true,
+      credsStore: null,
+      credHelpers: { 'gcr.io': 'gcloud', 'ghcr.io': 'dcm', 'https://index.docker.io/v1/': 'dcm' },
+    });
     await m.dcm(['setup', '--undo', '--registry', 'ghcr.io']);
     expect(JSON.parse(readFileSync(m.path, 'utf8')).credHelpers).toEqual({ 'gcr.io': 'gcloud', 'https://index.docker.io/v1/': 'dcm' });
   });

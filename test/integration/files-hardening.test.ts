@@ -58,7 +58,10 @@ describe('issue 9: special files are refused before they are read', () => {
   it('a FIFO *.crt in --cert-dir is refused within the login, not waited on past --timeout', async () => {
     const certs = tempDir('certs');
     execFileSync('mkfifo', [join(certs, 'ca.crt')]);
-    const result = await run(bin.dcm, ['login', '127.0.0.1:9', '-u', 'u', '--password-stdin', '--cert-dir', certs, '--timeout', '2'], { stdin: 'pw', ...GUARD });
+    const result = await run(bin.dcm, ['login', '127.0.0.1:9', '-u', 'u', '--password-stdin', '--cert-dir', certs, '--timeout', '2'], {
+      stdin: 'pw',
+      ...GUARD,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`dcm: ${join(certs, 'ca.crt')} is not a regular file (a FIFO); certs.d and --cert-dir hold certificate files only\n`);
   });
@@ -126,7 +129,9 @@ describe('issue 9: dcm never writes through a link', () => {
     symlinkSync(victim, `${docker.path}.dcm-backup`);
     const result = await docker.dcm(['setup']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`dcm: ${docker.path}.dcm-backup is a symbolic link; dcm never writes through it. Remove it (rm ${docker.path}.dcm-backup) and retry\n`);
+    expect(result.stderr).toBe(
+      `dcm: ${docker.path}.dcm-backup is a symbolic link; dcm never writes through it. Remove it (rm ${docker.path}.dcm-backup) and retry\n`,
+    );
     expect(readFileSync(victim, 'utf8')).toBe(victimText);
     expect(readFileSync(docker.path, 'utf8')).toBe('{\n\t"auths": {}\n}\n');
   });
@@ -174,7 +179,10 @@ describe('issue 9: migrate loses nothing', () => {
   it('two spellings of one registry with different logins: one moves, the other stays and is reported', async () => {
     const docker = dockerDir();
     const host = uniqueHost('dup');
-    writeFileSync(docker.path, JSON.stringify({ auths: { [`https://${host}/`]: { auth: b64('erin:erin-pw') }, [host]: { auth: b64('frank:frank-pw') } } }, null, '\t'));
+    writeFileSync(
+      docker.path,
+      JSON.stringify({ auths: { [`https://${host}/`]: { auth: b64('erin:erin-pw') }, [host]: { auth: b64('frank:frank-pw') } } }, null, '\t'),
+    );
     const result = await docker.dcm(['migrate', '--json']);
     const report = JSON.parse(result.stdout);
     expect(result.code).toBe(1);

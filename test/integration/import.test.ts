@@ -42,7 +42,11 @@ describe('dcm import --from secretservice (the Go reference helper)', () => {
   it('--remove erases each from the source once dcm gives it back', async () => {
     const result = await run(bin.dcm, ['import', '--from', 'docker-credential-secretservice', '--registry', hosts[1]!, '--remove', '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ from: 'docker-credential-secretservice', imported: [{ registry: hosts[1], username: 'user1', from: hosts[1], removed: true }], skipped: [] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      from: 'docker-credential-secretservice',
+      imported: [{ registry: hosts[1], username: 'user1', from: hosts[1], removed: true }],
+      skipped: [],
+    });
     expect(JSON.parse((await dcmGet(hosts[1]!)).stdout)).toMatchObject({ Secret: 'go-secret-1' });
     expect((await go('get', hosts[1]!)).stdout).toBe('credentials not found in native keychain\n');
   });

@@ -82,8 +82,11 @@ describe('keychain unavailable', () => {
     [
       'no Secret Service provider',
       async () =>
-        (await run('dbus-run-session', [`--config-file=${join(ROOT, 'test/fixtures/dbus-no-services.conf')}`, '--', 'sh', '-c', script(helper.path, ':')], { env: isolated() }))
-          .stdout,
+        (
+          await run('dbus-run-session', [`--config-file=${join(ROOT, 'test/fixtures/dbus-no-services.conf')}`, '--', 'sh', '-c', script(helper.path, ':')], {
+            env: isolated(),
+          })
+        ).stdout,
       /^keychain unavailable: no Secret Service provider .*gnome-keyring/,
     ],
     [
@@ -102,7 +105,9 @@ describe('keychain unavailable', () => {
       // Issue 9: a call that never returns used to print its line at the deadline and then keep
       // the process alive forever (process.exit joined the stuck worker thread).
       'an unlock prompt that no one answers',
-      async () => (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, UNANSWERED_PROMPT)], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '1000' } })).stdout,
+      async () =>
+        (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, UNANSWERED_PROMPT)], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '1000' } }))
+          .stdout,
       /^keychain unavailable: no answer from the keychain within 1000 ms \(it may be waiting for an unlock prompt\)/,
     ],
   ];

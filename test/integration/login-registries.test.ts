@@ -43,7 +43,10 @@ const setups: Setup[] = [
     start: async () => {
       const signer = makeSigningCert();
       const issuer = await startTokenIssuer({ ...signer, issuer: 'dcm-test-issuer', service: 'dcm-test-registry', users: { [USER]: PASSWORD } });
-      const registry = await startRegistry({}, { token: { realm: issuer.realm, service: 'dcm-test-registry', issuer: 'dcm-test-issuer', rootCertBundle: signer.certPath } });
+      const registry = await startRegistry(
+        {},
+        { token: { realm: issuer.realm, service: 'dcm-test-registry', issuer: 'dcm-test-issuer', rootCertBundle: signer.certPath } },
+      );
       return { registry, issuer };
     },
   },
@@ -92,7 +95,11 @@ describe.each(setups)('dcm login: $name', (setup) => {
     if (setup.storedUsername === USER) expect(got.Secret).toBe(PASSWORD);
     else expect(issuer!.refreshTokens.get(got.Secret)).toBe(USER);
     const ls = JSON.parse((await dcm(['ls', '--json'])).stdout);
-    expect(ls).toContainEqual(setup.storedUsername === USER ? { registry: registry.host, username: USER, kind: 'password' } : { registry: registry.host, username: null, kind: 'identity-token' });
+    expect(ls).toContainEqual(
+      setup.storedUsername === USER
+        ? { registry: registry.host, username: USER, kind: 'password' }
+        : { registry: registry.host, username: null, kind: 'identity-token' },
+    );
   });
 
   it('skopeo pushes with what dcm login stored', async () => {
@@ -100,7 +107,11 @@ describe.each(setups)('dcm login: $name', (setup) => {
     mkdirSync(layout, { recursive: true });
     writeOciLayout(layout, 'v1');
     const tlsArgs = caDir ? ['--dest-cert-dir', caDir] : ['--dest-tls-verify=false'];
-    const copy = await run('skopeo', ['copy', ...tlsArgs, '--authfile', join(dockerConfig, 'config.json'), `oci:${layout}:v1`, `docker://${registry.host}/dcm/login:v1`], { env });
+    const copy = await run(
+      'skopeo',
+      ['copy', ...tlsArgs, '--authfile', join(dockerConfig, 'config.json'), `oci:${layout}:v1`, `docker://${registry.host}/dcm/login:v1`],
+      { env },
+    );
     expect(copy.stderr).toBe('');
     expect(copy.code).toBe(0);
   });

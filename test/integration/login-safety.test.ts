@@ -79,7 +79,9 @@ describe('credentials stay where they were asked for', () => {
       const result = await run(bin.dcm, ['login', registry.host, '-u', 'someone', '-p', SECRET]);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('Login Succeeded\n');
-      expect(result.stderr).toMatch(/^WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists\. Use --password-stdin\.\n$/);
+      expect(result.stderr).toMatch(
+        /^WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists\. Use --password-stdin\.\n$/,
+      );
       expectNoSecret(result.stdout, result.stderr);
       for (const args of [['ls'], ['ls', '--json'], ['check'], ['check', '--json'], ['logout', registry.host]]) {
         const out = await run(bin.dcm, args);
@@ -150,7 +152,11 @@ describe('each failure says what went wrong, with its own exit code', () => {
   ])('%s', async (_name, prepare, code, message) => {
     const { server, env } = await prepare();
     const wrong = _name === 'wrong credentials' ? 'wrong-password' : SECRET;
-    const result = await run(bin.dcm, ['login', server, '-u', 'someone', '--password-stdin', '--timeout', '3'], { stdin: wrong, env: env ?? process.env, timeoutMs: 30_000 });
+    const result = await run(bin.dcm, ['login', server, '-u', 'someone', '--password-stdin', '--timeout', '3'], {
+      stdin: wrong,
+      env: env ?? process.env,
+      timeoutMs: 30_000,
+    });
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');

@@ -42,7 +42,14 @@ describe('dcm migrate', () => {
     registry = await startRegistry({ migrated: 'migrated-Pa55' });
     const layout = tempDir('oci');
     writeOciLayout(layout, 'v1');
-    const push = await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', 'migrated:migrated-Pa55', `oci:${layout}:v1`, `docker://${registry.host}/dcm/migrated:v1`]);
+    const push = await run('skopeo', [
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'migrated:migrated-Pa55',
+      `oci:${layout}:v1`,
+      `docker://${registry.host}/dcm/migrated:v1`,
+    ]);
     expect(push.code, push.stderr).toBe(0);
   });
   afterAll(async () => {
@@ -87,7 +94,9 @@ describe('dcm migrate', () => {
     const inspect = await run('docker', ['manifest', 'inspect', '--insecure', image], { env: config.env });
     expect(inspect.stderr).toBe('');
     expect(JSON.parse(inspect.stdout)).toMatchObject({ schemaVersion: 2 });
-    const anonymous = await run('docker', ['manifest', 'inspect', '--insecure', image], { env: { ...config.env, DOCKER_CONFIG: tempDir('empty-docker-config') } });
+    const anonymous = await run('docker', ['manifest', 'inspect', '--insecure', image], {
+      env: { ...config.env, DOCKER_CONFIG: tempDir('empty-docker-config') },
+    });
     expect(anonymous.code).not.toBe(0);
     expect(readFileSync(config.path, 'utf8')).not.toMatch(SECRET_FIELD);
 
@@ -120,7 +129,11 @@ describe('dcm migrate', () => {
     const json = await config.dcm(['migrate', '--json']);
     expect(json.code).toBe(0);
     cleanup.push('harbor.example.com');
-    expect(JSON.parse(json.stdout)).toMatchObject({ moved: [{ registry: 'harbor.example.com', username: 'robot$ci', kind: 'password' }], left: [], credsStore: 'dcm' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      moved: [{ registry: 'harbor.example.com', username: 'robot$ci', kind: 'password' }],
+      left: [],
+      credsStore: 'dcm',
+    });
     const data = JSON.parse(readFileSync(config.path, 'utf8'));
     expect(otherKeys(data)).toEqual(otherKeys(JSON.parse(original)));
     expect(readFileSync(config.path, 'utf8')).toMatch(/\n {4}"auths"/);
@@ -165,7 +178,14 @@ describe('dcm migrate, killed at many points', () => {
 
   it('config.json always parses and every credential is in config.json or the keychain', { timeout: 240_000 }, async () => {
     const entries = Array.from({ length: 6 }, (_, i) => [`kill-${i}-${process.pid}.example`, `user${i}`, `secret-${i}`] as const);
-    const original = JSON.stringify({ auths: Object.fromEntries(entries.map(([host, user, secret]) => [host, { auth: Buffer.from(`${user}:${secret}`).toString('base64') }])), other: 'kept' }, null, '\t');
+    const original = JSON.stringify(
+      {
+        auths: Object.fromEntries(entries.map(([host, user, secret]) => [host, { auth: Buffer.from(`${user}:${secret}`).toString('base64') }])),
+        other: 'kept',
+      },
+      null,
+      '\t',
+    );
     const outcomes = new Set<string>();
     const eraseAll = () => Promise.all(entries.map(([host]) => run(bin.helper, ['erase'], { stdin: host })));
     // How long one whole migrate takes on this machine, so the kills can be spread over all of it.

@@ -151,9 +151,17 @@ describe('dcm ratelimit', () => {
     expect(result.code).toBe(0);
     const families = parsePrometheus(result.stdout);
     const value = (name: string) => families.find((f) => f.name === name)?.metrics[0];
-    expect(families.map((f) => f.name).sort()).toEqual(['dcm_registry_pull_limit', 'dcm_registry_pull_remaining', 'dcm_registry_pull_unlimited', 'dcm_registry_pull_window_seconds']);
+    expect(families.map((f) => f.name).sort()).toEqual([
+      'dcm_registry_pull_limit',
+      'dcm_registry_pull_remaining',
+      'dcm_registry_pull_unlimited',
+      'dcm_registry_pull_window_seconds',
+    ]);
     for (const family of families) expect(family.type).toBe('GAUGE');
-    expect(value('dcm_registry_pull_limit')).toEqual({ value: '100', labels: { registry: hub.host, repository: 'ratelimitpreview/test', authenticated: 'false', account: '', source: '127.0.0.1' } });
+    expect(value('dcm_registry_pull_limit')).toEqual({
+      value: '100',
+      labels: { registry: hub.host, repository: 'ratelimitpreview/test', authenticated: 'false', account: '', source: '127.0.0.1' },
+    });
     expect(value('dcm_registry_pull_remaining')?.value).toBe('76');
     expect(value('dcm_registry_pull_window_seconds')?.value).toBe('21600');
     expect(value('dcm_registry_pull_unlimited')?.value).toBe('0');

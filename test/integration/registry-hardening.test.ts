@@ -64,7 +64,9 @@ describe('issue 9: secrets go only where they belong', () => {
       // Go would re-send the body; dcm refuses the redirect before connecting.
       expect(thief.requests).toHaveLength(0);
       expect(result.code).toBe(7);
-      expect(JSON.parse(result.stdout).results[0].message).toMatch(/refusing to follow .* redirect to http:\/\/localhost:\d+: it would re-send the request body, which carries credentials, to another origin/);
+      expect(JSON.parse(result.stdout).results[0].message).toMatch(
+        /refusing to follow .* redirect to http:\/\/localhost:\d+: it would re-send the request body, which carries credentials, to another origin/,
+      );
     } else {
       // As browsers and Go do: the POST becomes a GET without a body.
       expect(thief.requests.map((r) => [r.method, r.body])).toEqual([['GET', '']]);
@@ -107,7 +109,10 @@ describe('issue 9: secrets go only where they belong', () => {
     ['a token realm', 'bearer'],
   ])('error text that quotes the credentials is not printed (%s)', async (_name, scheme) => {
     const registry = await fakeHttpServer((req, res) => {
-      const echo = JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: `bad credentials: ${req.headers.authorization ?? '(none)'}\nsecond line` }], details: `you sent ${req.headers.authorization}` });
+      const echo = JSON.stringify({
+        errors: [{ code: 'UNAUTHORIZED', message: `bad credentials: ${req.headers.authorization ?? '(none)'}\nsecond line` }],
+        details: `you sent ${req.headers.authorization}`,
+      });
       if (req.url === '/v2/' && !req.headers.authorization) {
         const challenge = scheme === 'basic' ? 'Basic realm="echo"' : `Bearer realm="http://127.0.0.1:${registry.port}/token",service="echo"`;
         return res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end(echo);
@@ -140,7 +145,12 @@ describe('issue 9: raw runtime messages become errors that say what happened', (
       7,
       /did not answer with a JSON object/,
     ],
-    ['a redirect to a Location that is not a URL', (_req, res) => res.writeHead(302, { location: 'http://[::bad' }).end(), 7, /answered with a redirect to an address that is not a URL/],
+    [
+      'a redirect to a Location that is not a URL',
+      (_req, res) => res.writeHead(302, { location: 'http://[::bad' }).end(),
+      7,
+      /answered with a redirect to an address that is not a URL/,
+    ],
     [
       'headers larger than any registry sends',
       (_req, res) => {
@@ -179,7 +189,7 @@ describe('issue 9: raw runtime messages become errors that say what happened', (
 describe('issue 9: the Kelvin sign is not another registry', () => {
   beforeAll(requireTestSession);
 
-  it('a get for \\u212Aey.io does not return key.io\'s login', async () => {
+  it("a get for \\u212Aey.io does not return key.io's login", async () => {
     const host = uniqueHost('key');
     const kelvin = `\u212A${host.slice(1)}`;
     await helper('store', storeJson(host, 'keyuser', PASSWORD));
@@ -189,7 +199,9 @@ describe('issue 9: the Kelvin sign is not another registry', () => {
     // Plain ASCII case differences stay one entry.
     expect(JSON.parse(plain.stdout).Username).toBe('keyuser');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^invalid server URL: its host has non-ASCII characters that read as ".*", another registry's name; type the address in ASCII\n$/);
+    expect(result.stdout).toMatch(
+      /^invalid server URL: its host has non-ASCII characters that read as ".*", another registry's name; type the address in ASCII\n$/,
+    );
     expect(result.stdout).not.toContain(PASSWORD);
   });
 });
@@ -234,7 +246,9 @@ describe('issue 9: ratelimit never fails open', () => {
     await hub.stop();
     expect(result.code).toBe(7);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^dcm: the registry sent a ratelimit-remaining header that is not a number of pulls \(.*\); the limit cannot be read, so nothing is reported as unlimited\n$/);
+    expect(result.stderr).toMatch(
+      /^dcm: the registry sent a ratelimit-remaining header that is not a number of pulls \(.*\); the limit cannot be read, so nothing is reported as unlimited\n$/,
+    );
   });
 });
 
@@ -249,7 +263,9 @@ describe('issue 9: GITHUB_OUTPUT that cannot take the outputs', () => {
       if (req.url === '/v2/') return res.writeHead(200).end('{}');
       res.writeHead(200, { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '99;w=21600' }).end();
     });
-    const result = await run(bin.dcm, ['ratelimit', '--anonymous', '--registry', `127.0.0.1:${hub.port}`, '--format', 'github'], { env: { ...process.env, GITHUB_OUTPUT: path() } });
+    const result = await run(bin.dcm, ['ratelimit', '--anonymous', '--registry', `127.0.0.1:${hub.port}`, '--format', 'github'], {
+      env: { ...process.env, GITHUB_OUTPUT: path() },
+    });
     await hub.stop();
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);

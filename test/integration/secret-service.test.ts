@@ -48,7 +48,7 @@ describe('docker-credential-dcm on the Secret Service', () => {
     expect(await helper('erase', host)).toMatchObject({ stdout: '', code: 0 });
   });
 
-  it('Docker Hub aliases are one entry under Docker\'s key', async () => {
+  it("Docker Hub aliases are one entry under Docker's key", async () => {
     await helper('store', storeJson('docker.io', 'hubuser', 'dckr_pat_x'));
     expect(JSON.parse((await helper('get', 'https://index.docker.io/v1/')).stdout)).toMatchObject({ Username: 'hubuser' });
     expect(JSON.parse((await helper('get', 'registry-1.docker.io')).stdout)).toMatchObject({ Username: 'hubuser' });

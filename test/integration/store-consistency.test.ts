@@ -64,7 +64,9 @@ describe('issue 9: item and index are one transaction', () => {
     });
     hosts.push(...raced);
     const [list, items] = await Promise.all([listed(), rawItems()]);
-    const disagreements = raced.filter((host) => itemUser(items.get(host)) !== list[host]).map((host) => `${host}: item ${itemUser(items.get(host))}, list ${list[host]}`);
+    const disagreements = raced
+      .filter((host) => itemUser(items.get(host)) !== list[host])
+      .map((host) => `${host}: item ${itemUser(items.get(host))}, list ${list[host]}`);
     expect(disagreements).toEqual([]);
     // And through dcm's own get, for a sample.
     for (const host of raced.slice(0, 3)) expect(await username(host)).toBe(list[host]);
@@ -119,7 +121,9 @@ describe('issue 9: item and index are one transaction', () => {
     // What dcm 0.1's race left: the item, and a version-1 index that does not name it.
     await new AsyncEntry('dcm', host, PINNED).setPassword(JSON.stringify({ Username: 'lost', Secret: 'forgotten-secret' }));
     const list = await listed();
-    await new AsyncEntry('dcm', 'dcm:index', PINNED).setPassword(JSON.stringify({ v: 1, entries: Object.fromEntries(Object.entries(list).filter(([k]) => k !== host)) }));
+    await new AsyncEntry('dcm', 'dcm:index', PINNED).setPassword(
+      JSON.stringify({ v: 1, entries: Object.fromEntries(Object.entries(list).filter(([k]) => k !== host)) }),
+    );
     expect((await listed())[host]).toBe('lost');
     // A current index that forgot an item (written by another tool): logout --all still finds it.
     const current = await listed();
@@ -145,7 +149,9 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
     await helper('erase', other);
   });
 
-  const ambiguous = new RegExp(`^the keychain holds 2 items for ${twin.replace(/\./g, '\\.')} under the service "dcm" \\(another program, such as Python keyring or secret-tool, filed one there too\\), so dcm cannot tell which is its own; remove them with \`secret-tool clear service dcm username ${twin.replace(/\./g, '\\.')}\`, then log in again$`);
+  const ambiguous = new RegExp(
+    `^the keychain holds 2 items for ${twin.replace(/\./g, '\\.')} under the service "dcm" \\(another program, such as Python keyring or secret-tool, filed one there too\\), so dcm cannot tell which is its own; remove them with \`secret-tool clear service dcm username ${twin.replace(/\./g, '\\.')}\`, then log in again$`,
+  );
 
   it('a twin item: every verb says so in one line naming the registry and the fix; the rest keeps working', async () => {
     expect((await helper('store', storeJson(twin, 'mine', 'my-secret'))).code).toBe(0);
@@ -166,7 +172,12 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
     expect(logout.stderr.replace(/^dcm: /, '').trimEnd()).toMatch(ambiguous);
     const doctor = await run(bin.dcm, ['doctor', '--json']);
     expect(doctor.code).toBe(1);
-    expect(JSON.parse(doctor.stdout).checks).toContainEqual({ id: 'keychain-items', status: 'fail', detail: expect.stringContaining(`2 items for ${twin}`), fix: `remove them with \`secret-tool clear service dcm username ${twin}\`, then log in again` });
+    expect(JSON.parse(doctor.stdout).checks).toContainEqual({
+      id: 'keychain-items',
+      status: 'fail',
+      detail: expect.stringContaining(`2 items for ${twin}`),
+      fix: `remove them with \`secret-tool clear service dcm username ${twin}\`, then log in again`,
+    });
     // The rest of the store: list, ls and other registries.
     expect((await helper('store', storeJson(other, 'o', 'other-secret'))).code).toBe(0);
     expect(await username(other)).toBe('o');
@@ -185,7 +196,10 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
   it('an item that is not UTF-8 is that item\'s problem, not "keychain unavailable", and logout removes it', async () => {
     expect((await run('sh', ['-c', `printf '\\377\\376' | secret-tool store --label=binary service dcm username '${binary}'`])).code).toBe(0);
     const result = await helper('get', binary);
-    expect(result).toMatchObject({ code: 1, stdout: `the keychain item for ${binary} is not text, so another program wrote it (dcm writes JSON); remove it with \`dcm logout ${binary}\` and log in again\n` });
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: `the keychain item for ${binary} is not text, so another program wrote it (dcm writes JSON); remove it with \`dcm logout ${binary}\` and log in again\n`,
+    });
     expect((await listed())[other]).toBe('o');
     const logout = await run(bin.dcm, ['logout', binary]);
     expect(logout.code).toBe(0);

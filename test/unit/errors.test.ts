@@ -58,7 +58,7 @@ describe('the exit-code table is the one source', () => {
 
   it.each([
     ['labels from the table', ['usage', 'credentials'] as const, {}, 'Exit codes: 2 usage, 3 credentials rejected.'],
-    ['a command\'s own wording for a code', ['ok', 'threshold'] as const, { ok: 'checked' }, 'Exit codes: 0 checked, 6 rate limited or under --fail-under.'],
+    ["a command's own wording for a code", ['ok', 'threshold'] as const, { ok: 'checked' }, 'Exit codes: 0 checked, 6 rate limited or under --fail-under.'],
     ['the internal-error code', ['internal'] as const, {}, 'Exit codes: 70 internal error.'],
   ])('help: %s', (_name, names, labels, expected) => expect(exitCodesHelp(names, labels)).toBe(expected));
 });

@@ -45,8 +45,17 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
       try {
         const login = await store.get(registry);
         if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-        const result = await checkLogin({ host: apiHost(registry), username: login.username, secret: login.secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
-        const message = result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
+        const result = await checkLogin({
+          host: apiHost(registry),
+          username: login.username,
+          secret: login.secret,
+          certDir: options.certDir,
+          insecure: options.insecure,
+          timeoutMs,
+          env: io.env,
+        });
+        const message =
+          result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
         return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
       } catch (error) {
         const status = error instanceof DcmError ? error.code : 'failure';
@@ -57,7 +66,13 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
 
   const ok = results.every((r) => r.ok);
   if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
-  else io.stdout.write(renderTable(['REGISTRY', 'USERNAME', 'STATUS', 'DETAIL'], results.map((r) => [r.registry, r.username ?? (r.kind ? '(identity token)' : '-'), r.status, r.message])));
+  else
+    io.stdout.write(
+      renderTable(
+        ['REGISTRY', 'USERNAME', 'STATUS', 'DETAIL'],
+        results.map((r) => [r.registry, r.username ?? (r.kind ? '(identity token)' : '-'), r.status, r.message]),
+      ),
+    );
   const firstFailure = results.find((r) => !r.ok);
   // The exit code of the first failing login's class (README: exit codes).
   if (firstFailure) throw new SilentExit(firstFailure.status === 'not-logged-in' ? 'notFound' : (firstFailure.status as ExitCodeName));

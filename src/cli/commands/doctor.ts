@@ -43,7 +43,12 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
   }
   if (config) checks.push(...configChecks(config));
   if (io.env.DOCKER_AUTH_CONFIG) {
-    checks.push({ id: 'docker-auth-config', status: 'warn', detail: 'DOCKER_AUTH_CONFIG is set: Docker reads credentials from it before any helper', fix: 'unset DOCKER_AUTH_CONFIG' });
+    checks.push({
+      id: 'docker-auth-config',
+      status: 'warn',
+      detail: 'DOCKER_AUTH_CONFIG is set: Docker reads credentials from it before any helper',
+      fix: 'unset DOCKER_AUTH_CONFIG',
+    });
   }
   checks.push(...(await keychainChecks(io)));
 
@@ -72,11 +77,22 @@ function helperOnPath(env: CliIo['env']): Check {
         return false;
       }
     });
-  if (!found) return { id: 'helper', status: 'fail', detail: 'docker-credential-dcm is not on PATH, so Docker cannot run it', fix: './install.sh (or add the directory holding docker-credential-dcm to PATH)' };
+  if (!found)
+    return {
+      id: 'helper',
+      status: 'fail',
+      detail: 'docker-credential-dcm is not on PATH, so Docker cannot run it',
+      fix: './install.sh (or add the directory holding docker-credential-dcm to PATH)',
+    };
   const result = spawnSync(found, ['version'], { encoding: 'utf8', env: env as NodeJS.ProcessEnv, timeout: 10_000 });
   const version = /v(\d+\.\d+\.\d+\S*)/.exec(result.stdout ?? '')?.[1];
   if (version !== VERSION) {
-    return { id: 'helper', status: 'fail', detail: `${found} is version ${version ?? 'unknown'}, this dcm is ${VERSION}`, fix: './install.sh (install one version of both)' };
+    return {
+      id: 'helper',
+      status: 'fail',
+      detail: `${found} is version ${version ?? 'unknown'}, this dcm is ${VERSION}`,
+      fix: './install.sh (install one version of both)',
+    };
   }
   return { id: 'helper', status: 'ok', detail: `${found} (v${version})` };
 }
@@ -90,10 +106,23 @@ function configChecks(config: DockerConfigFile): Check[] {
   } catch (error) {
     return [{ id: 'cred-helpers', status: 'fail', detail: oneLine(error), fix: `fix "credHelpers" in ${config.path}` }];
   }
-  const ours = Object.entries(helpers).filter(([, v]) => v === 'dcm').map(([k]) => k);
+  const ours = Object.entries(helpers)
+    .filter(([, v]) => v === 'dcm')
+    .map(([k]) => k);
   if (data.credsStore === 'dcm') checks.push({ id: 'creds-store', status: 'ok', detail: 'credsStore is dcm' });
-  else if (ours.length > 0) checks.push({ id: 'creds-store', status: 'ok', detail: `credHelpers send ${ours.join(', ')} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})` });
-  else checks.push({ id: 'creds-store', status: 'fail', detail: `credsStore is ${JSON.stringify(data.credsStore ?? null)}, not dcm`, fix: data.credsStore ? `dcm import --from ${String(data.credsStore)} && dcm setup` : 'dcm setup' });
+  else if (ours.length > 0)
+    checks.push({
+      id: 'creds-store',
+      status: 'ok',
+      detail: `credHelpers send ${ours.join(', ')} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})`,
+    });
+  else
+    checks.push({
+      id: 'creds-store',
+      status: 'fail',
+      detail: `credsStore is ${JSON.stringify(data.credsStore ?? null)}, not dcm`,
+      fix: data.credsStore ? `dcm import --from ${String(data.credsStore)} && dcm setup` : 'dcm setup',
+    });
 
   const elsewhere = Object.entries(helpers).filter(([, v]) => v !== 'dcm');
   if (elsewhere.length > 0) {
@@ -117,7 +146,12 @@ function configChecks(config: DockerConfigFile): Check[] {
     checks.push(
       (mode & 0o077) === 0
         ? { id: 'permissions', status: 'ok', detail: `config.json is private (${mode.toString(8)})` }
-        : { id: 'permissions', status: plaintext.length > 0 ? 'fail' : 'warn', detail: `config.json is readable by others (mode ${mode.toString(8)})`, fix: `chmod 600 ${config.path}` },
+        : {
+            id: 'permissions',
+            status: plaintext.length > 0 ? 'fail' : 'warn',
+            detail: `config.json is readable by others (mode ${mode.toString(8)})`,
+            fix: `chmod 600 ${config.path}`,
+          },
     );
   }
   return checks;
@@ -138,11 +172,23 @@ async function keychainChecks(io: CliIo): Promise<Check[]> {
     await backend.set(key, value);
     const back = await backend.get(key);
     await backend.delete(key);
-    if (back !== value) return [{ id: 'keychain', status: 'fail', detail: `${backend.description}: a probe item did not read back`, fix: 'check the keychain with its own tools (seahorse, Keychain Access)' }];
+    if (back !== value)
+      return [
+        {
+          id: 'keychain',
+          status: 'fail',
+          detail: `${backend.description}: a probe item did not read back`,
+          fix: 'check the keychain with its own tools (seahorse, Keychain Access)',
+        },
+      ];
   } catch (error) {
     return [{ id: 'keychain', status: 'fail', detail: oneLine(error), ...(error instanceof StoreUnavailable ? { fix: error.fix } : {}) }];
   }
-  const probe: Check = { id: 'keychain', status: store.backend.kind === 'os' ? 'ok' : 'warn', detail: `${store.backend.description} is reachable and writable` };
+  const probe: Check = {
+    id: 'keychain',
+    status: store.backend.kind === 'os' ? 'ok' : 'warn',
+    detail: `${store.backend.description} is reachable and writable`,
+  };
   const broken: ItemError[] = [];
   try {
     for (const key of await store.allKeys()) {
@@ -156,6 +202,6 @@ async function keychainChecks(io: CliIo): Promise<Check[]> {
   } catch (error) {
     return [probe, { id: 'keychain-items', status: 'fail', detail: `the stored items could not be read: ${oneLine(error)}` }];
   }
-  if (broken.length === 0) return [probe, { id: 'keychain-items', status: 'ok', detail: 'every item under dcm\'s name is dcm\'s and readable' }];
+  if (broken.length === 0) return [probe, { id: 'keychain-items', status: 'ok', detail: "every item under dcm's name is dcm's and readable" }];
   return [probe, ...broken.map((error): Check => ({ id: 'keychain-items', status: 'fail', detail: error.problem, fix: error.fix }))];
 }

@@ -58,7 +58,10 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ from: program, imported, skipped })}\n`);
   } else {
-    const lines = imported.map((i) => `imported ${i.registry} (${i.username === TOKEN_USERNAME ? 'identity token' : i.username}) from ${program}${i.removed ? ', removed from the source' : ''}`);
+    const lines = imported.map(
+      (i) =>
+        `imported ${i.registry} (${i.username === TOKEN_USERNAME ? 'identity token' : i.username}) from ${program}${i.removed ? ', removed from the source' : ''}`,
+    );
     for (const s of skipped) lines.push(`skipped ${s.key}: ${s.reason}`);
     if (lines.length === 0) lines.push(`${program} holds no credentials${wanted.length > 0 ? ' for those registries' : ''}.`);
     io.stdout.write(`${lines.join('\n')}\n`);

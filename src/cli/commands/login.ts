@@ -23,7 +23,9 @@ export async function login(server: string | undefined, options: LoginOptions, i
   if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin cannot be used together');
   if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username (-u)');
   if (options.password !== undefined) {
-    io.stderr.write('WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n');
+    io.stderr.write(
+      'WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n',
+    );
   }
   const timeoutMs = parseTimeout(options.timeout);
   const store = openStore(io);

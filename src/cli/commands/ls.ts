@@ -17,5 +17,10 @@ export async function ls(options: LsOptions, io: CliIo): Promise<void> {
     io.stdout.write('No stored logins. Log in with: dcm login [SERVER]\n');
     return;
   }
-  io.stdout.write(renderTable(['REGISTRY', 'USERNAME', 'KIND'], entries.map((e) => [e.registry, e.username ?? '(identity token)', e.kind])));
+  io.stdout.write(
+    renderTable(
+      ['REGISTRY', 'USERNAME', 'KIND'],
+      entries.map((e) => [e.registry, e.username ?? '(identity token)', e.kind]),
+    ),
+  );
 }

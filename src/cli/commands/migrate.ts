@@ -47,24 +47,36 @@ export interface MigrationPlan {
  * first in order) and the other stays in config.json, reported. Nothing is planned for removal
  * that the keychain will not hold.
  */
-export function planMigration(credentials: readonly PlaintextCredential[], inKeychain: ReadonlyMap<string, { username: string; secret: string }>): MigrationPlan {
+export function planMigration(
+  credentials: readonly PlaintextCredential[],
+  inKeychain: ReadonlyMap<string, { username: string; secret: string }>,
+): MigrationPlan {
   const plan: MigrationPlan = { move: [], alsoRemove: [], left: [] };
   const byRegistry = new Map<string, PlaintextCredential[]>();
   for (const credential of credentials) byRegistry.set(credential.registry, [...(byRegistry.get(credential.registry) ?? []), credential]);
   for (const [registry, group] of byRegistry) {
-    const ordered = [...group].sort((a, b) => Number(b.entry === registry) - Number(a.entry === registry) || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
+    const ordered = [...group].sort(
+      (a, b) => Number(b.entry === registry) - Number(a.entry === registry) || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0),
+    );
     const chosen = ordered[0]!;
     const existing = inKeychain.get(registry);
     if (existing && !sameLogin(existing, chosen)) {
       for (const credential of ordered) {
-        plan.left.push({ registry: credential.entry, reason: `the keychain already holds a different login for ${registry}; keep one: \`dcm logout ${registry}\` then migrate again, or delete the entry from config.json` });
+        plan.left.push({
+          registry: credential.entry,
+          reason: `the keychain already holds a different login for ${registry}; keep one: \`dcm logout ${registry}\` then migrate again, or delete the entry from config.json`,
+        });
       }
       continue;
     }
     plan.move.push(chosen);
     for (const other of ordered.slice(1)) {
       if (sameLogin(other, chosen)) plan.alsoRemove.push(other);
-      else plan.left.push({ registry: other.entry, reason: `${chosen.entry} is another spelling of ${registry} with a different login, and the keychain keeps one login per registry; ${chosen.entry} moves, this one stays: delete the one you do not need` });
+      else
+        plan.left.push({
+          registry: other.entry,
+          reason: `${chosen.entry} is another spelling of ${registry} with a different login, and the keychain keeps one login per registry; ${chosen.entry} moves, this one stays: delete the one you do not need`,
+        });
     }
   }
   return plan;
@@ -79,7 +91,14 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
   const store = openStore(io);
-  const report: MigrateReport = { configPath: path, dryRun: options.dryRun === true, moved: [], left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })), credsStore: null, backup: null };
+  const report: MigrateReport = {
+    configPath: path,
+    dryRun: options.dryRun === true,
+    moved: [],
+    left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })),
+    credsStore: null,
+    backup: null,
+  };
   const timeoutMs = parseTimeout(options.timeout);
 
   const inKeychain = new Map<string, { username: string; secret: string }>();
@@ -97,7 +116,8 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
         await checkLogin({ host: apiHost(credential.registry), username: credential.username, secret: credential.secret, timeoutMs, env: io.env });
       } catch (error) {
         report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
-        for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry)) report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
+        for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
+          report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
         continue;
       }
     }

@@ -144,19 +144,23 @@ function warningLine(json: RateLimitJson): string {
 
 /** Prometheus text exposition format, for node_exporter's textfile collector. */
 function renderPrometheus(json: RateLimitJson): string {
-  const labels = Object.entries({ registry: json.registry, repository: json.repository, authenticated: String(json.authenticated), account: json.account ?? '', source: json.source ?? '' })
+  const labels = Object.entries({
+    registry: json.registry,
+    repository: json.repository,
+    authenticated: String(json.authenticated),
+    account: json.account ?? '',
+    source: json.source ?? '',
+  })
     .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',');
   const metric = (name: string, help: string, value: number | null) =>
     value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
-  return (
-    `${[
-      ...metric('dcm_registry_pull_limit', 'Pulls allowed per window by the registry (ratelimit-limit).', json.limit),
-      ...metric('dcm_registry_pull_remaining', 'Pulls left in the current window (ratelimit-remaining).', json.remaining),
-      ...metric('dcm_registry_pull_window_seconds', 'Length of the rate-limit window in seconds.', json.windowSeconds),
-      ...metric('dcm_registry_pull_unlimited', '1 when the registry reported no pull limit (pulls not metered).', json.unlimited ? 1 : 0),
-    ].join('\n')}\n`
-  );
+  return `${[
+    ...metric('dcm_registry_pull_limit', 'Pulls allowed per window by the registry (ratelimit-limit).', json.limit),
+    ...metric('dcm_registry_pull_remaining', 'Pulls left in the current window (ratelimit-remaining).', json.remaining),
+    ...metric('dcm_registry_pull_window_seconds', 'Length of the rate-limit window in seconds.', json.windowSeconds),
+    ...metric('dcm_registry_pull_unlimited', '1 when the registry reported no pull limit (pulls not metered).', json.unlimited ? 1 : 0),
+  ].join('\n')}\n`;
 }
 
 /** GitHub Actions step outputs (`name=value` lines appended to $GITHUB_OUTPUT). */

@@ -31,7 +31,12 @@ export interface SetupRequest {
  * What config.json becomes: pure, one row of a table test per rule. `original` gives the
  * settings from before dcm (the backup), asked for only when undo must restore a credsStore.
  */
-export function planSetup(data: Readonly<Record<string, unknown>>, credHelpers: Readonly<Record<string, unknown>>, request: SetupRequest, original: () => Record<string, unknown> | undefined): Record<string, unknown> {
+export function planSetup(
+  data: Readonly<Record<string, unknown>>,
+  credHelpers: Readonly<Record<string, unknown>>,
+  request: SetupRequest,
+  original: () => Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const next = { ...data };
   const helpers = { ...credHelpers };
   const { registries } = request;

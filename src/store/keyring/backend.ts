@@ -157,5 +157,8 @@ function itemError(error: unknown, key: string | undefined): DcmError | undefine
 }
 
 function notText(key: string): CorruptEntry {
-  return new CorruptEntry(`the keychain item for ${key} is not text, so another program wrote it (dcm writes JSON)`, `remove it with \`dcm logout ${key}\` and log in again`);
+  return new CorruptEntry(
+    `the keychain item for ${key} is not text, so another program wrote it (dcm writes JSON)`,
+    `remove it with \`dcm logout ${key}\` and log in again`,
+  );
 }

@@ -12,7 +12,8 @@ interface Rule {
   fix: string;
 }
 
-const UNLOCK_HINT = 'log in to the desktop session, or run `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` (macOS: `security unlock-keychain`)';
+const UNLOCK_HINT =
+  'log in to the desktop session, or run `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` (macOS: `security unlock-keychain`)';
 
 const RULES: Rule[] = [
   {
@@ -23,7 +24,7 @@ const RULES: Rule[] = [
   {
     match: /ServiceUnknown|org\.freedesktop\.secrets was not provided|not provided by any \.service files|NameHasNoOwner/i,
     cause: 'no Secret Service provider on the session bus',
-    fix: 'Install and start one: apt-get install gnome-keyring (or enable KeePassXC\'s Secret Service integration)',
+    fix: "Install and start one: apt-get install gnome-keyring (or enable KeePassXC's Secret Service integration)",
   },
   {
     match: /prompt was dismissed|IsLocked|is locked|User interaction is not allowed|-25308/i,
@@ -45,7 +46,7 @@ const RULES: Rule[] = [
   {
     match: /AccessDenied|access denied|not permitted|-25293|-128/i,
     cause: 'access to the keychain was denied',
-    fix: 'Allow dcm in the keychain\'s access prompt or policy, then retry; `dcm doctor` checks the set-up',
+    fix: "Allow dcm in the keychain's access prompt or policy, then retry; `dcm doctor` checks the set-up",
   },
 ];
 

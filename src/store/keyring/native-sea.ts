@@ -52,17 +52,28 @@ function prepareCacheDirectory(dir: string): void {
   try {
     ensureDirectory(dir);
   } catch (error) {
-    throw new StoreUnavailable(`the keyring addon cannot be unpacked: cannot create ${dir} (${describeErrno(error)})`, 'Set XDG_CACHE_HOME to a directory you can write, or fix its permissions');
+    throw new StoreUnavailable(
+      `the keyring addon cannot be unpacked: cannot create ${dir} (${describeErrno(error)})`,
+      'Set XDG_CACHE_HOME to a directory you can write, or fix its permissions',
+    );
   }
   let stats: Stats;
   try {
     stats = statSync(dir);
   } catch (error) {
-    throw new StoreUnavailable(`the keyring addon cannot be unpacked: ${dir} cannot be read (${describeErrno(error)})`, 'Set XDG_CACHE_HOME to a directory you can write');
+    throw new StoreUnavailable(
+      `the keyring addon cannot be unpacked: ${dir} cannot be read (${describeErrno(error)})`,
+      'Set XDG_CACHE_HOME to a directory you can write',
+    );
   }
-  if (!stats.isDirectory()) throw new StoreUnavailable(`refusing the addon cache ${dir}: it is not a directory`, `Remove it, or set XDG_CACHE_HOME to a directory of your own`);
+  if (!stats.isDirectory())
+    throw new StoreUnavailable(`refusing the addon cache ${dir}: it is not a directory`, `Remove it, or set XDG_CACHE_HOME to a directory of your own`);
   const problem = untrusted(stats);
-  if (problem) throw new StoreUnavailable(`refusing the addon cache ${dir}: ${problem}, so code planted there could run inside dcm`, `Remove it (rm -rf ${dir}) or run chmod 700 ${dir} if it is yours; or set XDG_CACHE_HOME to a directory of your own`);
+  if (problem)
+    throw new StoreUnavailable(
+      `refusing the addon cache ${dir}: ${problem}, so code planted there could run inside dcm`,
+      `Remove it (rm -rf ${dir}) or run chmod 700 ${dir} if it is yours; or set XDG_CACHE_HOME to a directory of your own`,
+    );
 }
 
 /** Why a file or directory is not safe to load code from: another owner, or writable by others. */
@@ -119,7 +130,10 @@ function writeFresh(dir: string, path: string, bytes: Buffer): { fd: number; loa
     fsyncSync(fd);
   } catch (error) {
     removeQuietly(temporary);
-    throw new StoreUnavailable(`the keyring addon cannot be unpacked to ${dir} (${describeErrno(error)})`, 'Set XDG_CACHE_HOME to a directory you can write, or free some space');
+    throw new StoreUnavailable(
+      `the keyring addon cannot be unpacked to ${dir} (${describeErrno(error)})`,
+      'Set XDG_CACHE_HOME to a directory you can write, or free some space',
+    );
   }
   try {
     renameSync(temporary, path);

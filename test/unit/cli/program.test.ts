@@ -7,9 +7,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CliIo } from '../../../src/cli/io.ts';
 
 const calls: Array<{ command: string; args: unknown[] }> = [];
-const record = (command: string) => (...args: unknown[]) => {
-  calls.push({ command, args: args.slice(0, -1) });
-};
+const record =
+  (command: string) =>
+  (...args: unknown[]) => {
+    calls.push({ command, args: args.slice(0, -1) });
+  };
 vi.mock('../../../src/cli/commands/login.ts', () => ({ login: vi.fn(record('login')) }));
 vi.mock('../../../src/cli/commands/logout.ts', () => ({ logout: vi.fn(record('logout')) }));
 vi.mock('../../../src/cli/commands/ls.ts', () => ({ ls: vi.fn(record('ls')) }));
@@ -44,7 +46,11 @@ describe('dcm argv', () => {
   it.each<[string[], string, unknown[]]>([
     [['login'], 'login', [undefined, {}]],
     [['login', 'ghcr.io', '-u', 'octo', '--password-stdin'], 'login', ['ghcr.io', { username: 'octo', passwordStdin: true }]],
-    [['login', 'r.example:5000', '--cert-dir', '/c', '--insecure', '--timeout', '5'], 'login', ['r.example:5000', { certDir: '/c', insecure: true, timeout: '5' }]],
+    [
+      ['login', 'r.example:5000', '--cert-dir', '/c', '--insecure', '--timeout', '5'],
+      'login',
+      ['r.example:5000', { certDir: '/c', insecure: true, timeout: '5' }],
+    ],
     [['logout', '--all'], 'logout', [undefined, { all: true }]],
     [['ls', '--json'], 'ls', [{ json: true }]],
     [['check', 'a.io', 'b.io', '--json'], 'check', [['a.io', 'b.io'], { json: true }]],
@@ -59,12 +65,7 @@ describe('dcm argv', () => {
     expect(calls).toEqual([{ command, args }]);
   });
 
-  it.each([
-    [['bogus']],
-    [['login', '--no-such-flag']],
-    [['ls', 'extra', 'args']],
-    [['import']],
-  ])('%j is a usage error, exit 2, nothing run', async (argv) => {
+  it.each([[['bogus']], [['login', '--no-such-flag']], [['ls', 'extra', 'args']], [['import']]])('%j is a usage error, exit 2, nothing run', async (argv) => {
     const cli = io();
     expect(await runCli(argv, cli)).toBe(2);
     expect(cli.err()).toMatch(/error:/);

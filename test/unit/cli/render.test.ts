@@ -9,11 +9,26 @@ describe('rendering', () => {
   });
 
   it('aligns a table and neutralises control characters', () => {
-    expect(renderTable(['A', 'BB'], [['x\u001b[2J', 'y'], ['long-value', 'z']])).toBe('A           BB\nx?[2J       y\nlong-value  z\n');
+    expect(
+      renderTable(
+        ['A', 'BB'],
+        [
+          ['x\u001b[2J', 'y'],
+          ['long-value', 'z'],
+        ],
+      ),
+    ).toBe('A           BB\nx?[2J       y\nlong-value  z\n');
   });
 
   it('ls entries: sorted, identity tokens without a username', () => {
-    expect(toEntries(new Map([['quay.io', '<token>'], ['ghcr.io', 'octo']]))).toEqual([
+    expect(
+      toEntries(
+        new Map([
+          ['quay.io', '<token>'],
+          ['ghcr.io', 'octo'],
+        ]),
+      ),
+    ).toEqual([
       { registry: 'ghcr.io', username: 'octo', kind: 'password' },
       { registry: 'quay.io', username: null, kind: 'identity-token' },
     ]);

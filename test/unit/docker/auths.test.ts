@@ -6,10 +6,35 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 describe('findPlaintext', () => {
   it.each([
-    [{ auths: { 'ghcr.io': { auth: b64('octo:pat') } } }, [{ entry: 'ghcr.io', registry: 'ghcr.io', username: 'octo', secret: 'pat', kind: 'password', fields: ['auth'] }], []],
-    [{ auths: { 'https://index.docker.io/v1/': { auth: b64('me:pa:ss:word') } } }, [{ entry: 'https://index.docker.io/v1/', registry: 'https://index.docker.io/v1/', username: 'me', secret: 'pa:ss:word', kind: 'password', fields: ['auth'] }], []],
-    [{ auths: { 'x.azurecr.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'rt' } } }, [{ entry: 'x.azurecr.io', registry: 'x.azurecr.io', username: '<token>', secret: 'rt', kind: 'identity-token', fields: ['auth', 'identitytoken'] }], []],
-    [{ auths: { 'HTTPS://Old.Example/v1/': { username: 'bob', password: 'pw', email: 'b@x' } } }, [{ entry: 'HTTPS://Old.Example/v1/', registry: 'old.example', username: 'bob', secret: 'pw', kind: 'password', fields: ['password', 'username'] }], []],
+    [
+      { auths: { 'ghcr.io': { auth: b64('octo:pat') } } },
+      [{ entry: 'ghcr.io', registry: 'ghcr.io', username: 'octo', secret: 'pat', kind: 'password', fields: ['auth'] }],
+      [],
+    ],
+    [
+      { auths: { 'https://index.docker.io/v1/': { auth: b64('me:pa:ss:word') } } },
+      [
+        {
+          entry: 'https://index.docker.io/v1/',
+          registry: 'https://index.docker.io/v1/',
+          username: 'me',
+          secret: 'pa:ss:word',
+          kind: 'password',
+          fields: ['auth'],
+        },
+      ],
+      [],
+    ],
+    [
+      { auths: { 'x.azurecr.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'rt' } } },
+      [{ entry: 'x.azurecr.io', registry: 'x.azurecr.io', username: '<token>', secret: 'rt', kind: 'identity-token', fields: ['auth', 'identitytoken'] }],
+      [],
+    ],
+    [
+      { auths: { 'HTTPS://Old.Example/v1/': { username: 'bob', password: 'pw', email: 'b@x' } } },
+      [{ entry: 'HTTPS://Old.Example/v1/', registry: 'old.example', username: 'bob', secret: 'pw', kind: 'password', fields: ['password', 'username'] }],
+      [],
+    ],
     // A password beside an identity token: the token moves, the password stays and is reported.
     [
       { auths: { 'both.io': { auth: b64('erin:pw'), identitytoken: 'rt' } } },

@@ -80,7 +80,13 @@ describe('encoding', () => {
 
   it.each([
     [new Map(), '{}\n'],
-    [new Map([['b', 'u2'], ['a', 'u1']]), '{"a":"u1","b":"u2"}\n'],
+    [
+      new Map([
+        ['b', 'u2'],
+        ['a', 'u1'],
+      ]),
+      '{"a":"u1","b":"u2"}\n',
+    ],
     [{ 'https://index.docker.io/v1/': '<token>' }, '{"https://index.docker.io/v1/":"\\u003ctoken\\u003e"}\n'],
   ])('list reply %#', (entries, expected) => {
     expect(encodeListReply(entries)).toBe(expected);

@@ -5,7 +5,10 @@ describe('parseChallenges', () => {
   it.each([
     ['Basic realm="basic-realm"', [{ scheme: 'basic', params: { realm: 'basic-realm' } }]],
     ['basic realm=x', [{ scheme: 'basic', params: { realm: 'x' } }]],
-    ['BEARER realm="https://auth.docker.io/token",service="registry.docker.io"', [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io' } }]],
+    [
+      'BEARER realm="https://auth.docker.io/token",service="registry.docker.io"',
+      [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io' } }],
+    ],
     [
       'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull,push"',
       [{ scheme: 'bearer', params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:user/image:pull,push' } }],
@@ -27,14 +30,26 @@ describe('parseChallenges', () => {
         { scheme: 'bearer', params: { realm: 'https://r/t', service: 's', scope: 'a:b:c,d' } },
       ],
     ],
-    ['Negotiate abc==, Basic realm="x"', [{ scheme: 'negotiate', params: { abc: '' } }, { scheme: 'basic', params: { realm: 'x' } }]],
+    [
+      'Negotiate abc==, Basic realm="x"',
+      [
+        { scheme: 'negotiate', params: { abc: '' } },
+        { scheme: 'basic', params: { realm: 'x' } },
+      ],
+    ],
     // A Harbor fixture separates parameters with spaces; ACR adds error=.
-    ['Bearer realm="https://h/service/token" service="harbor-registry"', [{ scheme: 'bearer', params: { realm: 'https://h/service/token', service: 'harbor-registry' } }]],
+    [
+      'Bearer realm="https://h/service/token" service="harbor-registry"',
+      [{ scheme: 'bearer', params: { realm: 'https://h/service/token', service: 'harbor-registry' } }],
+    ],
     [
       'Bearer realm="https://x.azurecr.io/oauth2/token",service="x.azurecr.io",error="invalid_token"',
       [{ scheme: 'bearer', params: { realm: 'https://x.azurecr.io/oauth2/token', service: 'x.azurecr.io', error: 'invalid_token' } }],
     ],
-    ['Basic realm="https://1.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"', [{ scheme: 'basic', params: { realm: 'https://1.dkr.ecr.us-east-1.amazonaws.com/', service: 'ecr.amazonaws.com' } }]],
+    [
+      'Basic realm="https://1.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"',
+      [{ scheme: 'basic', params: { realm: 'https://1.dkr.ecr.us-east-1.amazonaws.com/', service: 'ecr.amazonaws.com' } }],
+    ],
     ['  ,, Basic   realm = "spaced" ,', [{ scheme: 'basic', params: { realm: 'spaced' } }]],
     ['Bearer realm="unterminated', [{ scheme: 'bearer', params: { realm: 'unterminated' } }]],
     ['', []],

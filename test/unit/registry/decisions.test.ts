@@ -106,7 +106,10 @@ describe('classifyNetError', () => {
     [error('UND_ERR_ABORTED', 'Proxy response (407) !== 200 when HTTP Tunneling'), /^proxy: http:\/\/proxy:3128 could not connect/],
     [error('ENOTFOUND'), /^DNS: cannot resolve the proxy http:\/\/proxy:3128 or reg\.example:5000$/],
     // The error names its peer: the registry itself, reached around the proxy (NO_PROXY).
-    [error('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.5:5000', { address: '10.0.0.5', port: 5000 }), /^connection refused by reg\.example:5000: is the registry running/],
+    [
+      error('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.5:5000', { address: '10.0.0.5', port: 5000 }),
+      /^connection refused by reg\.example:5000: is the registry running/,
+    ],
     [error('ENOTFOUND', 'getaddrinfo ENOTFOUND reg.example', { hostname: 'reg.example' }), /^DNS: cannot resolve reg\.example:5000$/],
     [error('ENOTFOUND', 'getaddrinfo ENOTFOUND', { hostname: 'proxy' }), /^DNS: cannot resolve the proxy http:\/\/proxy:3128 or/],
     [error('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.9:3128', { address: '10.0.0.9', port: 3128 }), /^proxy: connection refused by the proxy/],
@@ -133,4 +136,3 @@ describe('sanitizeRegistryText: registry text that dcm prints', () => {
     expect(sanitizeRegistryText(text, secrets)).toBe(expected);
   });
 });
-

@@ -19,9 +19,18 @@ describe('parseLimitHeader', () => {
 
 describe('readRateLimit', () => {
   it.each([
-    [{ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600', 'docker-ratelimit-source': '203.0.113.7' }, { limit: 100, remaining: 76, windowSeconds: 21600, source: '203.0.113.7', unlimited: false }],
-    [{ 'RateLimit-Limit': '200;w=21600', 'RATELIMIT-REMAINING': '199' }, { limit: 200, remaining: 199, windowSeconds: 21600, source: null, unlimited: false }],
-    [{ 'x-ratelimit-limit': '100, 100;w=3600', 'X-RateLimit-Remaining': '0;w=3600' }, { limit: 100, remaining: 0, windowSeconds: 3600, source: null, unlimited: false }],
+    [
+      { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600', 'docker-ratelimit-source': '203.0.113.7' },
+      { limit: 100, remaining: 76, windowSeconds: 21600, source: '203.0.113.7', unlimited: false },
+    ],
+    [
+      { 'RateLimit-Limit': '200;w=21600', 'RATELIMIT-REMAINING': '199' },
+      { limit: 200, remaining: 199, windowSeconds: 21600, source: null, unlimited: false },
+    ],
+    [
+      { 'x-ratelimit-limit': '100, 100;w=3600', 'X-RateLimit-Remaining': '0;w=3600' },
+      { limit: 100, remaining: 0, windowSeconds: 3600, source: null, unlimited: false },
+    ],
     [{ 'docker-ratelimit-source': 'a2c5b0e4-uuid' }, { limit: null, remaining: null, windowSeconds: null, source: 'a2c5b0e4-uuid', unlimited: true }],
     [{}, { limit: null, remaining: null, windowSeconds: null, source: null, unlimited: true }],
   ])('%j', (headers, expected) => expect(readRateLimit(headers)).toEqual(expected));

@@ -73,7 +73,9 @@ describe('ChunkedBackend over a 2,560-byte limit', () => {
   it('the helper protocol round-trips an ECR token on a limited keychain', async () => {
     const helper = memoryHelper(new ChunkedBackend(limited(), WINDOWS_MAX_BLOB_BYTES));
     const token = `eyJwYXlsb2FkIjoi${'Q'.repeat(2800)}`;
-    expect((await helper.run(['store'], JSON.stringify({ ServerURL: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', Username: 'AWS', Secret: token }))).code).toBe(0);
+    expect(
+      (await helper.run(['store'], JSON.stringify({ ServerURL: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', Username: 'AWS', Secret: token }))).code,
+    ).toBe(0);
     expect(JSON.parse((await helper.run(['get'], '123456789012.dkr.ecr.eu-west-1.amazonaws.com')).stdout)).toMatchObject({ Username: 'AWS', Secret: token });
     expect((await helper.run(['list'])).stdout).toBe('{"123456789012.dkr.ecr.eu-west-1.amazonaws.com":"AWS"}\n');
   });

@@ -136,6 +136,8 @@ describe('DCM_KEYCHAIN_TIMEOUT_MS', () => {
 
   // 99999999999 used to become a 1 ms timer (Node caps timers at 2^31-1 ms).
   it.each(['99999999999', '3600001', '0', '-5', '1.5', 'abc', '1e3'])('%j is refused', (raw) => {
-    expect(() => keychainTimeoutMs({ DCM_KEYCHAIN_TIMEOUT_MS: raw })).toThrow(/DCM_KEYCHAIN_TIMEOUT_MS must be a whole number of milliseconds from 1 to 3600000/);
+    expect(() => keychainTimeoutMs({ DCM_KEYCHAIN_TIMEOUT_MS: raw })).toThrow(
+      /DCM_KEYCHAIN_TIMEOUT_MS must be a whole number of milliseconds from 1 to 3600000/,
+    );
   });
 });
