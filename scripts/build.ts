@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const seaNative: Plugin = {
     name: 'sea-native',
     setup(b) {
-      b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, 'native-sea.ts') }));
+      b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, dirname(args.path), 'native-sea.ts') }));
     },
   };
   // main.ts's `import('./cli/program.ts')` becomes: evaluate the CLI bundle carried as an asset.

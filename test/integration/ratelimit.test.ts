@@ -145,6 +145,29 @@ describe('dcm ratelimit', () => {
     expect(above.code).toBe(0);
   });
 
+  it('--fail-under below the threshold says so on stderr in one line, with the numbers', async () => {
+    hub.mode = 'metered';
+    const below = await ratelimit(['--anonymous', '--fail-under', '77']);
+    expect(below.code).toBe(6);
+    expect(below.stderr).toBe(`dcm: 76 pulls left on ${hub.host}, fewer than --fail-under 77\n`);
+  });
+
+  it('uses the login Docker keeps in config.json (docker login without a credsStore), with no keychain at all', async () => {
+    hub.mode = 'metered';
+    const docker = tempDir('docker-plaintext');
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: docker };
+    // A config.json that already holds an auths entry: the Docker CLI then keeps plaintext, as on
+    // a CI runner, instead of picking a default credential helper of its own (pass, secretservice).
+    writeFileSync(join(docker, 'config.json'), '{"auths": {"example.invalid": {}}}');
+    const login = await run('docker', ['login', hub.host, '-u', 'hubuser', '--password-stdin'], { stdin: 'hub-Passw0rd', env });
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(docker, 'config.json'), 'utf8')).auths[hub.host].auth).toBeTypeOf('string');
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const result = await ratelimit(['--json'], env);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ authenticated: true, account: 'hubuser', source: hub.accountIds.hubuser });
+  });
+
   it('--format prometheus parses with a Prometheus text-format parser', async () => {
     hub.mode = 'metered';
     const result = await ratelimit(['--anonymous', '--format', 'prometheus']);

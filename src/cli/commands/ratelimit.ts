@@ -9,7 +9,7 @@ import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.ts';
 import { profileFor } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
-import { openStore, parseTimeout, type RegistryOptions } from '../shared.ts';
+import { dockerLogin, parseTimeout, type RegistryOptions } from '../shared.ts';
 
 export interface RateLimitOptions extends RegistryOptions {
   registry?: string;
@@ -53,7 +53,8 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
   }
   if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
 
-  const stored = options.anonymous ? undefined : await openStore(io).get(key);
+  // The login Docker itself would use, wherever Docker keeps it (config.json, another helper, dcm).
+  const stored = options.anonymous ? undefined : await dockerLogin(io, key);
   const report = await checkRateLimit({
     registry,
     repository,
