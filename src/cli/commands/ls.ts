@@ -1,26 +1,31 @@
-/** `dcm ls`: the stored logins; never their secrets. */
+/**
+ * `dcm ls`: every login Docker can use here, from every source Docker reads (cli/logins.ts),
+ * each with its source; never a secret. A source that cannot be read is one warning line, the
+ * rest is still listed, and the exit code is that source's failure class.
+ */
+import { SilentExit, oneLine } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
+import { dockerLogins, failureCode, sourceLabel } from '../logins.ts';
 import { renderTable } from '../render.ts';
-import { openStore, toEntries } from '../shared.ts';
 
 export interface LsOptions {
   json?: boolean;
 }
 
 export async function ls(options: LsOptions, io: CliIo): Promise<void> {
-  const entries = toEntries(await openStore(io).list());
+  const { rows, failures } = await dockerLogins(io);
+  for (const failure of failures) io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}\n`);
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(entries)}\n`);
-    return;
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+  } else if (rows.length === 0) {
+    if (failures.length === 0) io.stdout.write('No stored logins. Log in with: dcm login [SERVER]\n');
+  } else {
+    io.stdout.write(
+      renderTable(
+        ['REGISTRY', 'USERNAME', 'KIND', 'SOURCE'],
+        rows.map((row) => [row.registry, row.username ?? '(identity token)', row.kind, sourceLabel(row.source)]),
+      ),
+    );
   }
-  if (entries.length === 0) {
-    io.stdout.write('No stored logins. Log in with: dcm login [SERVER]\n');
-    return;
-  }
-  io.stdout.write(
-    renderTable(
-      ['REGISTRY', 'USERNAME', 'KIND'],
-      entries.map((e) => [e.registry, e.username ?? '(identity token)', e.kind]),
-    ),
-  );
+  if (failures.length > 0) throw new SilentExit(failureCode(failures[0]!));
 }

@@ -1,0 +1,135 @@
+/**
+ * Every login Docker can use on this machine, from every source Docker reads
+ * (docker/credential-sources.ts): dcm's own store, the other helpers config.json names
+ * (`credsStore`, `credHelpers`), asked through the protocol, and config.json's plaintext `auths`.
+ * Shared by `dcm ls` and `dcm check`. Read-only: nothing is written to any source.
+ */
+import { findPlaintext } from '../docker/auths.ts';
+import { dockerConfigPath, readDockerConfig } from '../docker/config-file.ts';
+import { sourceFor } from '../docker/credential-sources.ts';
+import { HelperClient, serverFromListKey } from '../docker/helper-client.ts';
+import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts';
+import { DcmError, type ExitCodeName, type StoreName } from '../errors.ts';
+import type { CliIo } from './io.ts';
+import { openStore, toEntries, type LoginEntry } from './shared.ts';
+
+/** Where a login lives: dcm's own store, another helper, or config.json itself (plaintext). */
+export type LoginSource = 'dcm' | `helper:${string}` | 'config.json';
+
+export interface LoginRow extends LoginEntry {
+  source: LoginSource;
+  /** dcm's store for its own logins (`os`), else null. */
+  store: StoreName | null;
+}
+
+/** A source that could not be read: named in a warning; the rest is still listed. */
+export interface SourceFailure {
+  source: LoginSource;
+  error: unknown;
+}
+
+export interface DockerLogins {
+  rows: LoginRow[];
+  failures: SourceFailure[];
+  /** config.json's settings ({} when it is missing or unreadable). */
+  config: Record<string, unknown>;
+}
+
+/** Every login, sorted by registry; a source that fails is reported, never fatal. */
+export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
+  const rows: LoginRow[] = [];
+  const failures: SourceFailure[] = [];
+  let config: Record<string, unknown> = {};
+  try {
+    config = readDockerConfig(dockerConfigPath(io.env)).data;
+  } catch (error) {
+    failures.push({ source: 'config.json', error });
+  }
+
+  try {
+    for (const entry of toEntries(await openStore(io).list())) rows.push({ ...entry, source: 'dcm', store: 'os' });
+  } catch (error) {
+    failures.push({ source: 'dcm', error });
+  }
+
+  // Plaintext in config.json counts only where Docker would read it (no helper for that registry).
+  for (const credential of findPlaintext(config).credentials) {
+    if (sourceFor(config, credential.registry).kind !== 'auths') continue;
+    const identity = credential.kind === 'identity-token';
+    rows.push({ registry: credential.registry, username: identity ? null : credential.username, kind: credential.kind, source: 'config.json', store: null });
+  }
+
+  for (const helper of otherHelpers(config)) {
+    const source: LoginSource = `helper:${helper}`;
+    try {
+      for (const [key, user] of await new HelperClient(helper, io.env).list()) {
+        let registry: string;
+        try {
+          registry = normaliseServerUrl(serverFromListKey(key));
+        } catch {
+          continue;
+        }
+        // Only the registries Docker sends to this helper.
+        const effective = sourceFor(config, registry);
+        if (effective.kind !== 'helper' || effective.helper !== helper) continue;
+        rows.push({
+          registry,
+          username: user === TOKEN_USERNAME ? null : user,
+          kind: user === TOKEN_USERNAME ? 'identity-token' : 'password',
+          source,
+          store: null,
+        });
+      }
+    } catch (error) {
+      failures.push({ source, error });
+    }
+  }
+
+  const seen = new Set<string>();
+  const unique = rows.filter((row) => {
+    const id = `${row.registry}\n${row.source}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  unique.sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return { rows: unique, failures, config };
+}
+
+/** The credentials of one row, read from its source; undefined when the source no longer has them. */
+export async function credentialsOf(
+  io: CliIo,
+  row: Pick<LoginRow, 'registry' | 'source'>,
+  config: Record<string, unknown>,
+): Promise<{ username: string; secret: string } | undefined> {
+  if (row.source === 'dcm') return openStore(io).get(row.registry);
+  if (row.source === 'config.json') {
+    const found = findPlaintext(config).credentials.find((c) => c.registry === row.registry);
+    return found ? { username: found.username, secret: found.secret } : undefined;
+  }
+  const got = await new HelperClient(row.source.slice('helper:'.length), io.env).get(row.registry);
+  return 'credentials' in got ? { username: got.credentials.username, secret: got.credentials.secret } : undefined;
+}
+
+/** Helpers other than dcm that config.json sends registries to, each once. */
+function otherHelpers(config: Record<string, unknown>): string[] {
+  const names = new Set<string>();
+  if (typeof config.credsStore === 'string' && config.credsStore !== '' && config.credsStore !== 'dcm') names.add(config.credsStore);
+  const helpers = config.credHelpers;
+  if (typeof helpers === 'object' && helpers !== null && !Array.isArray(helpers)) {
+    for (const name of Object.values(helpers)) if (typeof name === 'string' && name !== '' && name !== 'dcm') names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** How a source reads in a table or a warning. */
+export function sourceLabel(source: LoginRow['source']): string {
+  if (source === 'dcm') return 'dcm (keychain)';
+  if (source === 'config.json') return 'config.json (plaintext: dcm migrate)';
+  return `docker-credential-${source.slice('helper:'.length)}`;
+}
+
+/** The exit-code class of a source that could not be read. */
+export function failureCode(failure: SourceFailure): ExitCodeName {
+  return failure.error instanceof DcmError ? failure.error.code : 'internal';
+}
