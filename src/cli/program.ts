@@ -122,6 +122,8 @@ ${exitCodesHelp(['ok', 'notFound', 'usage', 'credentials', 'network', 'tls', 'th
       .option('--registry <host>', 'registry host (default registry-1.docker.io); for mirrors that pass the headers on')
       .option('--repository <name>', 'repository whose latest manifest is checked (default ratelimitpreview/test)')
       .option('--anonymous', 'ignore stored credentials: check the per-address limit')
+      .option('-u, --username <user>', 'check as this account, with the password or token read from stdin (--password-stdin); nothing is stored')
+      .option('--password-stdin', 'read the password or token for --username from stdin (one trailing newline is dropped)')
       .option('--json', 'same as --format json')
       .option('--format <format>', 'text, json, prometheus or github (default text)')
       .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`),
@@ -147,6 +149,7 @@ ${exitCodesHelp(['ok', 'threshold', 'usage', 'credentials', 'network', 'tls', 'r
 Examples:
   $ dcm ratelimit
   $ dcm ratelimit --anonymous --json
+  $ echo "$DOCKERHUB_TOKEN" | dcm ratelimit -u myuser --password-stdin --json   # a one-off check in CI
   $ dcm ratelimit --format github --fail-under 10
   $ dcm ratelimit --format prometheus > /var/lib/node_exporter/textfile/dockerhub.prom`,
     )

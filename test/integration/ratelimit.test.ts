@@ -168,6 +168,29 @@ describe('dcm ratelimit', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ authenticated: true, account: 'hubuser', source: hub.accountIds.hubuser });
   });
 
+  it('-u USER --password-stdin: a one-off signed-in check that stores nothing and prints no secret', async () => {
+    hub.mode = 'metered';
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: tempDir('docker-none') };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const result = await run(bin.dcm, ['ratelimit', '--registry', hub.host, '-u', 'hubuser', '--password-stdin', '--json'], { stdin: 'hub-Passw0rd\n', env });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ authenticated: true, account: 'hubuser', source: hub.accountIds.hubuser });
+    expect(result.stdout).not.toContain('hub-Passw0rd');
+    const wrong = await run(bin.dcm, ['ratelimit', '--registry', hub.host, '-u', 'hubuser', '--password-stdin'], { stdin: 'wrong', env });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr + wrong.stdout).not.toContain('wrong\n');
+  });
+
+  it.each([
+    [['-u', 'hubuser'], /-u\/--username and --password-stdin go together/],
+    [['--password-stdin'], /-u\/--username and --password-stdin go together/],
+    [['-u', 'hubuser', '--password-stdin', '--anonymous'], /--anonymous and --username contradict each other/],
+  ])('%j is a usage error, exit 2', async (args, message) => {
+    const result = await run(bin.dcm, ['ratelimit', '--registry', hub.host, ...args], { stdin: 'x' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
   it('--format prometheus parses with a Prometheus text-format parser', async () => {
     hub.mode = 'metered';
     const result = await ratelimit(['--anonymous', '--format', 'prometheus']);

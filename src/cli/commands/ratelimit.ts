@@ -9,12 +9,16 @@ import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.ts';
 import { profileFor } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
+import { readBounded } from '../../helper/io.ts';
+import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { dockerLogin, parseTimeout, type RegistryOptions } from '../shared.ts';
 
 export interface RateLimitOptions extends RegistryOptions {
   registry?: string;
   repository?: string;
   anonymous?: boolean;
+  username?: string;
+  passwordStdin?: boolean;
   json?: boolean;
   format?: string;
   failUnder?: string;
@@ -53,8 +57,17 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
   }
   if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
 
-  // The login Docker itself would use, wherever Docker keeps it (config.json, another helper, dcm).
-  const stored = options.anonymous ? undefined : await dockerLogin(io, key);
+  if (Boolean(options.username) !== Boolean(options.passwordStdin))
+    throw new UsageError('-u/--username and --password-stdin go together: the password is read from stdin, never from the command line');
+  if (options.username && options.anonymous) throw new UsageError('--anonymous and --username contradict each other; give one');
+  // A one-off login from stdin (stored nowhere), else the login Docker itself would use,
+  // wherever Docker keeps it (config.json, another helper, dcm).
+  const stored = options.username
+    ? { username: options.username, secret: (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '') }
+    : options.anonymous
+      ? undefined
+      : await dockerLogin(io, key);
+  if (stored && stored.secret === '') throw new UsageError('--password-stdin read an empty password');
   const report = await checkRateLimit({
     registry,
     repository,
