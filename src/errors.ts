@@ -55,7 +55,7 @@ export class UsageError extends DcmError {
 }
 
 /** The stores dcm can keep credentials in (store/select.ts picks one), as messages name them. */
-export const STORE_TITLES = { os: 'keychain' } as const;
+export const STORE_TITLES = { os: 'keychain', pass: 'pass store' } as const;
 export type StoreName = keyof typeof STORE_TITLES;
 
 /** The credential store cannot be used; the message names the store, the cause and the fix. */
@@ -65,7 +65,9 @@ export class StoreUnavailable extends DcmError {
   readonly reason: string;
   readonly fix: string;
   constructor(cause: string, fix: string, store: StoreName = 'os') {
-    super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}`);
+    // Never a silent fallback: the line names the other stores, and the user chooses.
+    const others = (Object.keys(STORE_TITLES) as StoreName[]).filter((name) => name !== store).map((name) => `dcm setup --store ${name}`);
+    super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}. Or keep credentials elsewhere: ${others.join(', or ')}`);
     this.store = store;
     this.reason = cause;
     this.fix = fix;

@@ -47,7 +47,8 @@ export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
   }
 
   try {
-    for (const entry of toEntries(await openStore(io).list())) rows.push({ ...entry, source: 'dcm', store: 'os' });
+    const store = await openStore(io);
+    for (const entry of toEntries(await store.list())) rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'pass' ? 'pass' : 'os' });
   } catch (error) {
     failures.push({ source: 'dcm', error });
   }
@@ -102,7 +103,7 @@ export async function credentialsOf(
   row: Pick<LoginRow, 'registry' | 'source'>,
   config: Record<string, unknown>,
 ): Promise<{ username: string; secret: string } | undefined> {
-  if (row.source === 'dcm') return openStore(io).get(row.registry);
+  if (row.source === 'dcm') return (await openStore(io)).get(row.registry);
   if (row.source === 'config.json') {
     const found = findPlaintext(config).credentials.find((c) => c.registry === row.registry);
     return found ? { username: found.username, secret: found.secret } : undefined;
@@ -124,7 +125,7 @@ function otherHelpers(config: Record<string, unknown>): string[] {
 
 /** How a source reads in a table or a warning. */
 export function sourceLabel(source: LoginRow['source']): string {
-  if (source === 'dcm') return 'dcm (keychain)';
+  if (source === 'dcm') return 'dcm';
   if (source === 'config.json') return 'config.json (plaintext: dcm migrate)';
   return `docker-credential-${source.slice('helper:'.length)}`;
 }

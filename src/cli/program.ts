@@ -228,19 +228,24 @@ ${exitCodesHelp(['ok', 'failure'], { ok: 'every check passed', failure: 'a check
     .description('make Docker use dcm: credsStore, or credHelpers for the registries given')
     .option('--registry <host...>', 'only these registries (credHelpers entries)')
     .option('--undo', 'stop using dcm: put credsStore back as it was before dcm, remove dcm credHelpers')
+    .option('--store <name>', 'where dcm keeps credentials: os (the OS keychain, the default) or pass (GPG files, for servers without a desktop keychain)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
       `
 Honours DOCKER_CONFIG. Keeps every other key and the file's indentation, backs config.json up
 once (config.json.dcm-backup), writes atomically with mode 0600, and changes nothing when run again.
+--store first proves the store works (a probe entry written, read back and removed), then records
+it in dcm's own configuration ($XDG_CONFIG_HOME/dcm/config.json); DCM_STORE overrides it for one
+process. Logins already kept in another store stay there.
 
 Examples:
   $ dcm setup                               # "credsStore": "dcm"
+  $ dcm setup --store pass                  # a server: GPG-encrypted files (pass init KEYID first)
   $ dcm setup --registry ghcr.io --registry myregistry.azurecr.io
   $ dcm setup --undo
 
-${exitCodesHelp(['ok', 'failure', 'usage'], { failure: 'config.json could not be written', usage: 'usage, or a config.json dcm will not change' })}`,
+${exitCodesHelp(['ok', 'failure', 'usage', 'keychain'], { failure: 'config.json could not be written', usage: 'usage, or a config.json dcm will not change', keychain: 'the store chosen cannot be used' })}`,
     )
     .action(async (options) => (await import('./commands/setup.ts')).setup(options, io));
   return program;

@@ -57,7 +57,7 @@ export function toEntries(list: Map<string, string>): LoginEntry[] {
 }
 
 /** The credential store, as the entry point wants it opened (its hooks). */
-export function openStore(io: CliIo): CredentialStore {
+export function openStore(io: CliIo): Promise<CredentialStore> {
   return openCredentialStore(io.env, io.storeHooks);
 }
 
@@ -86,6 +86,6 @@ export async function dockerLogin(io: CliIo, registry: string): Promise<DockerLo
     if ('credentials' in got) return { username: got.credentials.username, secret: got.credentials.secret, source };
     return undefined;
   }
-  const stored = await openStore(io).get(registry);
+  const stored = await (await openStore(io)).get(registry);
   return stored ? { ...stored, source: { kind: 'helper', helper: 'dcm', via: source.kind === 'helper' ? source.via : 'credsStore' } } : undefined;
 }

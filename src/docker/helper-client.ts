@@ -3,16 +3,13 @@
  * process per call, `docker-credential-<name> <verb>`, the input on stdin, the answer on stdout,
  * decoded with the same codec dcm's own helper uses. Read-only unless `erase` is called.
  */
-import { spawn } from 'node:child_process';
 import { HelperFailed, UsageError, oneLine } from '../errors.ts';
 import { decodeGetReply, type Credentials } from '../helper/protocol.ts';
 import type { Env } from '../platform/paths.ts';
+import { ProcessFailure, runProcess } from '../platform/process.ts';
 
 /** Longest wait for one call of the other helper (a `pass` helper may wait on a GPG agent). */
 const HELPER_TIMEOUT_MS = 30_000;
-/** After the helper exits, how long its stdout may stay open (held by a process it left behind). */
-const DRAIN_AFTER_EXIT_MS = 500;
-const MAX_HELPER_OUTPUT = 1024 * 1024;
 
 /** secretservice from v0.9 lists keys as "Registry credentials for <url>", which its own get refuses. */
 const SECRETSERVICE_LABEL = 'Registry credentials for ';
@@ -68,53 +65,17 @@ export class HelperClient {
     return erased.code === 0 ? undefined : oneLine(erased.stdout).slice(0, 200) || `${this.program} erase failed`;
   }
 
-  /**
-   * One call. The wait really ends: at the helper's exit (a grandchild that keeps its stdout open
-   * is not waited for beyond a short drain), or at the deadline, when the helper is killed and its
-   * stdout closed.
-   */
-  #call(verb: string, input: string): Promise<{ stdout: string; code: number }> {
-    const program = this.program;
-    return new Promise((resolve, reject) => {
-      const child = spawn(program, [verb], { env: this.#env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'inherit'] });
-      let stdout = '';
-      let settled = false;
-      const timers: NodeJS.Timeout[] = [];
-      const finish = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        for (const timer of timers) clearTimeout(timer);
-        child.stdout.destroy();
-        outcome();
-      };
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        if (stdout.length < MAX_HELPER_OUTPUT) stdout += chunk;
-      });
-      timers.push(
-        setTimeout(() => {
-          child.kill('SIGKILL');
-          finish(() =>
-            reject(new HelperFailed(`${program} ${verb} did not answer within ${HELPER_TIMEOUT_MS / 1000} s (waiting for a password prompt or a GPG agent?)`)),
-          );
-        }, HELPER_TIMEOUT_MS),
-      );
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        finish(() =>
-          reject(
-            error.code === 'ENOENT'
-              ? new UsageError(`${program} is not on PATH`)
-              : new HelperFailed(`${program} could not be started: ${error.code ?? error.message}`),
-          ),
-        );
-      });
-      child.on('exit', (code) => {
-        const done = () => finish(() => resolve({ stdout, code: code ?? 1 }));
-        child.stdout.once('close', done);
-        timers.push(setTimeout(done, DRAIN_AFTER_EXIT_MS));
-      });
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    });
+  /** One call, with a deadline that really ends the wait (platform/process.ts). */
+  async #call(verb: string, input: string): Promise<{ stdout: string; code: number }> {
+    try {
+      const result = await runProcess(this.program, [verb], { input, env: this.#env, timeoutMs: HELPER_TIMEOUT_MS });
+      return { stdout: result.stdout.toString('utf8'), code: result.code };
+    } catch (error) {
+      if (error instanceof ProcessFailure && error.kind === 'not-found') throw new UsageError(`${this.program} is not on PATH`);
+      if (error instanceof ProcessFailure && error.kind === 'timeout') {
+        throw new HelperFailed(`${this.program} ${verb} did not answer within ${HELPER_TIMEOUT_MS / 1000} s (waiting for a password prompt or a GPG agent?)`);
+      }
+      throw new HelperFailed(`${this.program} could not be started: ${(error as Error).message}`);
+    }
   }
 }

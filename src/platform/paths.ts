@@ -26,3 +26,20 @@ export function cacheDir(env: Env): string {
       return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'dcm');
   }
 }
+
+/** dcm's own configuration file (the store it keeps credentials in): the platform's usual place. */
+export function dcmConfigPath(env: Env): string {
+  switch (platform()) {
+    case 'win32':
+      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'dcm', 'config.json');
+    case 'darwin':
+      return join(homedir(), 'Library', 'Application Support', 'dcm', 'config.json');
+    default:
+      return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'dcm', 'config.json');
+  }
+}
+
+/** The password store `pass` uses: PASSWORD_STORE_DIR, else ~/.password-store. */
+export function passwordStoreDir(env: Env): string {
+  return env.PASSWORD_STORE_DIR || join(env.HOME || homedir(), '.password-store');
+}

@@ -1,12 +1,57 @@
+/**
+ * The one place a store is chosen and opened: `DCM_STORE` for one process, else the `store` of
+ * dcm's configuration file (`dcm setup --store`), else `os`. Only the chosen backend is loaded.
+ * A store that cannot be used is an error naming it and the alternatives; never a silent
+ * fallback to another store.
+ */
 import { platform, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
-import { stateDir, type Env } from '../platform/paths.ts';
+import { UsageError, type StoreName } from '../errors.ts';
+import { FileProblem, readRegularFile } from '../platform/files.ts';
+import { dcmConfigPath, passwordStoreDir, stateDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
-import { CredentialStore } from './credential-store.ts';
-import { KeyringBackend } from './keyring/backend.ts';
-import { loadKeyringAddon } from './keyring/native.ts';
-import type { IndexLock } from './types.ts';
+import { CredentialStore, INDEX_KEY } from './credential-store.ts';
+import type { IndexLock, SecretBackend } from './types.ts';
+
+/** The stores, with what each is for (help texts and errors list them from here). */
+export const STORES: Record<StoreName, string> = {
+  os: 'the OS keychain (macOS Keychain, Windows Credential Manager, the Secret Service on Linux)',
+  pass: 'GPG-encrypted files in the pass password store (PASSWORD_STORE_DIR), for servers and WSL without a desktop keychain',
+};
+
+/** Which store this process uses, and what said so. */
+export function chosenStore(env: Env): { store: StoreName; from: string } {
+  const fromEnv = env.DCM_STORE;
+  if (fromEnv !== undefined && fromEnv !== '') return { store: storeName(fromEnv, 'DCM_STORE'), from: 'DCM_STORE' };
+  const path = dcmConfigPath(env);
+  let text: string;
+  try {
+    text = readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8');
+  } catch (error) {
+    if (error instanceof FileProblem && error.kind === 'missing') return { store: 'os', from: 'the default' };
+    throw new UsageError(`dcm's configuration ${(error as Error).message}; fix or remove it`);
+  }
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch {
+    throw new UsageError(`dcm's configuration ${path} is not valid JSON; fix or remove it (dcm setup --store writes it)`);
+  }
+  const store = typeof settings === 'object' && settings !== null ? (settings as { store?: unknown }).store : undefined;
+  if (store === undefined) return { store: 'os', from: 'the default' };
+  return { store: storeName(typeof store === 'string' ? store : JSON.stringify(store), path), from: path };
+}
+
+/** A store's name, or the error that lists the stores there are. */
+export function storeName(raw: string, from: string): StoreName {
+  if (Object.hasOwn(STORES, raw)) return raw as StoreName;
+  const choices = Object.entries(STORES)
+    .map(([name, what]) => `${name} (${what})`)
+    .join('; ');
+  throw new UsageError(
+    `unknown store ${JSON.stringify(raw.slice(0, 40))} (from ${from}); dcm keeps credentials in: ${choices}. Choose one with: dcm setup --store NAME`,
+  );
+}
 
 /** What the entry point wants to hear from the store. */
 export interface StoreHooks {
@@ -20,17 +65,30 @@ const KEYCHAIN_SERVICE = 'dcm';
 /** Long enough for a busy Secret Service (20 helpers at once), short enough that a stuck unlock prompt is noticed. */
 const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000;
 
-/** The store every command uses: the OS keychain, with a lock for the index. */
-export function openCredentialStore(env: Env, hooks: StoreHooks = {}): CredentialStore {
-  const backend = new KeyringBackend({
-    service: KEYCHAIN_SERVICE,
-    addon: loadKeyringAddon(env),
-    timeoutMs: keychainTimeoutMs(env),
-    onAbandoned: hooks.onAbandoned,
-  });
+/** The store every command uses, with a lock for its index. */
+export async function openCredentialStore(env: Env, hooks: StoreHooks = {}): Promise<CredentialStore> {
+  const { store } = chosenStore(env);
+  const backend = await openBackend(store, env, hooks);
   // Windows' Credential Manager holds 2,560 bytes per item: longer values are split (chunked.ts).
-  return new CredentialStore(withChunking(backend), indexLock(env));
+  return new CredentialStore(withChunking(backend), indexLock(env, store));
 }
+
+async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promise<SecretBackend> {
+  switch (store) {
+    case 'pass': {
+      const { PassBackend } = await import('./pass.ts');
+      // gpg takes longer than a keychain call, and 20 pulls at once share two cores.
+      const timeoutMs = env.DCM_KEYCHAIN_TIMEOUT_MS ? keychainTimeoutMs(env) : DEFAULT_PASS_TIMEOUT_MS;
+      return new PassBackend({ dir: passwordStoreDir(env), env, timeoutMs, publicKeys: new Set([INDEX_KEY]) });
+    }
+    case 'os': {
+      const [{ KeyringBackend }, { loadKeyringAddon }] = await Promise.all([import('./keyring/backend.ts'), import('./keyring/native.ts')]);
+      return new KeyringBackend({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks.onAbandoned });
+    }
+  }
+}
+
+const DEFAULT_PASS_TIMEOUT_MS = 15_000;
 
 /**
  * The lock for the index of this user's keychain, loaded only when a verb writes (`get` and
@@ -38,10 +96,14 @@ export function openCredentialStore(env: Env, hooks: StoreHooks = {}): Credentia
  * (socket-lock.ts), named for the user and the keychain (the D-Bus session it lives behind), so
  * that every process writing one keychain shares one lock. macOS: a lock file.
  */
-function indexLock(env: Env): IndexLock {
+function indexLock(env: Env, store: StoreName): IndexLock {
   return {
     async withLock(fn) {
       const os = platform();
+      if (store === 'pass') {
+        const { SocketLock, lockAddress } = await import('./socket-lock.ts');
+        if (os !== 'darwin') return new SocketLock(lockAddress(`dcm-index-${userInfo().uid}`, `pass\n${passwordStoreDir(env)}`, os)).withLock(fn);
+      }
       if (os === 'darwin') {
         const { FileLock } = await import('./file-lock.ts');
         return new FileLock(join(stateDir(env), 'index.lock')).withLock(fn);

@@ -4,8 +4,8 @@
  * could not be used (locked, unreachable, denied) and is a {@link StoreUnavailable}.
  */
 export interface SecretBackend {
-  /** `os` keeps secrets across reboots; `memory` is for tests and says so honestly. */
-  readonly kind: 'os' | 'memory';
+  /** `os` and `pass` keep secrets across reboots; `memory` is for tests and says so honestly. */
+  readonly kind: 'os' | 'pass' | 'memory';
   /** Human name of the store, for `dcm doctor` ("Secret Service", "macOS Keychain", ...). */
   readonly description: string;
   /** Largest value one item can hold, in UTF-8 bytes, or undefined when there is no practical limit. */

@@ -131,8 +131,8 @@ describe('dcm ls and logout --all', () => {
         'No stored logins. Log in with: dcm login [SERVER]',
         'exit=0',
         'REGISTRY   USERNAME          KIND            SOURCE',
-        'a.example  ann               password        dcm (keychain)',
-        'b.example  (identity token)  identity-token  dcm (keychain)',
+        'a.example  ann               password        dcm',
+        'b.example  (identity token)  identity-token  dcm',
         'Removing login credentials for a.example',
         'Removing login credentials for b.example',
         'exit=0',
@@ -144,6 +144,6 @@ describe('dcm ls and logout --all', () => {
     delete env.DBUS_SESSION_BUS_ADDRESS;
     const unavailable = await run(bin.dcm, ['ls'], { env });
     expect(unavailable.code).toBe(8);
-    expect(unavailable.stderr).toMatch(/^dcm: warning: dcm \(keychain\) could not be read: keychain unavailable: no D-Bus session bus/);
+    expect(unavailable.stderr).toMatch(/^dcm: warning: dcm could not be read: keychain unavailable: no D-Bus session bus/);
   });
 });

@@ -36,7 +36,16 @@ describe('dcm doctor', () => {
     expect(result.code).toBe(0);
     const json = JSON.parse((await m.dcm(['doctor', '--json'])).stdout);
     expect(json.ok).toBe(true);
-    expect(json.checks.map((c: { id: string }) => c.id)).toEqual(['helper', 'config', 'creds-store', 'plaintext', 'permissions', 'keychain', 'keychain-items']);
+    expect(json.checks.map((c: { id: string }) => c.id)).toEqual([
+      'helper',
+      'config',
+      'creds-store',
+      'plaintext',
+      'permissions',
+      'store',
+      'keychain',
+      'keychain-items',
+    ]);
   });
 
   it('plaintext left: names the registries, never the secrets, and says to migrate', async () => {

@@ -18,7 +18,12 @@ describe('exit codes are decided in one place', () => {
     [new errors.ThresholdError('x'), 6, 'x'],
     [new errors.RegistryError('x'), 7, 'x'],
     [new errors.UnsafeRequest('x'), 7, 'x'],
-    [new errors.StoreUnavailable('locked', 'unlock it'), 8, 'keychain unavailable: locked. unlock it'],
+    [new errors.StoreUnavailable('locked', 'unlock it'), 8, 'keychain unavailable: locked. unlock it. Or keep credentials elsewhere: dcm setup --store pass'],
+    [
+      new errors.StoreUnavailable('no key', 'import it', 'pass'),
+      8,
+      'pass store unavailable: no key. import it. Or keep credentials elsewhere: dcm setup --store os',
+    ],
     [new errors.MigrationFailed('x'), 8, 'x'],
     [new errors.DockerConfigError('x'), 2, 'x'],
     [new errors.HelperFailed('x'), 1, 'x'],

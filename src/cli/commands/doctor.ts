@@ -10,6 +10,7 @@ import { ItemError, StoreUnavailable, SilentExit, oneLine } from '../../errors.t
 import { registriesWithPlaintext } from '../../docker/auths.ts';
 import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
+import { STORES, chosenStore } from '../../store/select.ts';
 import { openStore } from '../shared.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
@@ -50,6 +51,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
       fix: 'unset DOCKER_AUTH_CONFIG',
     });
   }
+  checks.push(storeCheck(io));
   checks.push(...(await keychainChecks(io)));
 
   const ok = checks.every((c) => c.status !== 'fail');
@@ -162,10 +164,20 @@ function configChecks(config: DockerConfigFile): Check[] {
  * reads every item under dcm's name: an item another program filed there, or one that is not
  * text, is named with its fix.
  */
+/** Which store dcm uses here, and what chose it. */
+function storeCheck(io: CliIo): Check {
+  try {
+    const { store, from } = chosenStore(io.env);
+    return { id: 'store', status: 'ok', detail: `${store}: ${STORES[store]} (chosen by ${from})` };
+  } catch (error) {
+    return { id: 'store', status: 'fail', detail: oneLine(error), fix: 'dcm setup --store os (or pass)' };
+  }
+}
+
 async function keychainChecks(io: CliIo): Promise<Check[]> {
   let store: CredentialStore;
   try {
-    store = openStore(io);
+    store = await openStore(io);
     const backend = store.backend;
     const key = 'dcm:doctor-probe';
     const value = `probe-${Date.now()}`;
@@ -186,7 +198,7 @@ async function keychainChecks(io: CliIo): Promise<Check[]> {
   }
   const probe: Check = {
     id: 'keychain',
-    status: store.backend.kind === 'os' ? 'ok' : 'warn',
+    status: store.backend.kind === 'memory' ? 'warn' : 'ok',
     detail: `${store.backend.description} is reachable and writable`,
   };
   const broken: ItemError[] = [];

@@ -21,7 +21,7 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   const source = new HelperClient(options.from, io.env);
   const program = source.program;
   const wanted = (options.registry ?? []).map(normaliseServerUrl);
-  const store = openStore(io);
+  const store = await openStore(io);
 
   const imported: Array<{ registry: string; username: string; from: string; removed: boolean }> = [];
   const skipped: Array<{ key: string; reason: string }> = [];

@@ -28,7 +28,7 @@ export async function login(server: string | undefined, options: LoginOptions, i
     );
   }
   const timeoutMs = parseTimeout(options.timeout);
-  const store = openStore(io);
+  const store = await openStore(io);
 
   let username = options.username;
   let secret: string | undefined = options.password;

@@ -10,7 +10,7 @@ export interface LogoutOptions {
 
 export async function logout(server: string | undefined, options: LogoutOptions, io: CliIo): Promise<void> {
   if (options.all && server) throw new UsageError('give a SERVER or --all, not both');
-  const store = openStore(io);
+  const store = await openStore(io);
   // --all reads the items themselves, not only the index: a login the index lost is removed too.
   const keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
   if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');

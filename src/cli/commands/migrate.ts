@@ -90,7 +90,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
-  const store = openStore(io);
+  const store = await openStore(io);
   const report: MigrateReport = {
     configPath: path,
     dryRun: options.dryRun === true,

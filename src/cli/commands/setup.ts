@@ -2,12 +2,18 @@
  * `dcm setup`: point Docker at dcm (credsStore, or credHelpers for chosen registries), or undo it.
  */
 import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
+import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
+import { writeFileAtomically } from '../../platform/atomic-file.ts';
+import { FileProblem, readRegularFile } from '../../platform/files.ts';
+import { dcmConfigPath } from '../../platform/paths.ts';
+import { openCredentialStore, storeName } from '../../store/select.ts';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
 
 export interface SetupOptions {
   registry?: string[];
   undo?: boolean;
+  store?: string;
   json?: boolean;
 }
 
@@ -62,6 +68,10 @@ export function planSetup(
 }
 
 export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
+  if (options.store !== undefined) {
+    if (options.undo) throw new UsageError('--store and --undo contradict each other; give one');
+    await chooseStore(storeName(options.store, '--store'), io);
+  }
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const request = { registries: (options.registry ?? []).map(normaliseServerUrl), undo: options.undo === true };
@@ -92,4 +102,29 @@ function describe(result: SetupResult, options: SetupOptions): string {
   if (helpers.length > 0) lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} → ${v}`).join(', ')}`);
   if (result.backup) lines.push(`  backup of the original: ${result.backup}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Proves the store works (a probe entry written, read back and removed), then records it in
+ * dcm's configuration file, keeping any other keys there. A store that fails is not recorded.
+ */
+async function chooseStore(store: StoreName, io: CliIo): Promise<void> {
+  const backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend;
+  const key = 'dcm:setup-probe';
+  const value = `probe-${Date.now()}`;
+  await backend.set(key, value);
+  const back = await backend.get(key);
+  await backend.delete(key);
+  if (back !== value) throw new StoreUnavailable('a probe entry did not read back', 'Check the store with its own tools', store);
+  const path = dcmConfigPath(io.env);
+  let settings: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof FileProblem && error.kind === 'missing'))
+      throw new UsageError(`dcm's configuration ${path} cannot be read as JSON; fix or remove it, then retry`);
+  }
+  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path})\n`);
 }

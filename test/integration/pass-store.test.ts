@@ -1,0 +1,238 @@
+/**
+ * Issue 11 §1 (the `pass` store): dcm on a machine with no D-Bus session at all, keeping
+ * credentials in a real password store (Debian's pass and gnupg, a throwaway GNUPGHOME): the
+ * protocol, the Docker CLI's login and logout through "credsStore": "dcm", skopeo through
+ * credHelpers, with a key without passphrase and with a passphrase preset in the agent; a key
+ * whose passphrase no agent holds fails at once instead of waiting for a pinentry; and afterwards
+ * no file under HOME or the password store holds the secret in plaintext.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { storeJson } from '../helpers/helper-process.ts';
+import { writeOciLayout } from '../helpers/oci-image.ts';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+const USER = 'pass-e2e';
+const PASSWORD = 'Pa55-store-Secret-7f3a9c';
+const TOKEN = 'identity-Token-in-pass-2b8e';
+
+/** Every file below `dir`, read whole (the secrets must appear in none). */
+function everyFile(dir: string): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) files.push(...everyFile(path));
+    else if (stats?.isFile()) files.push(path);
+  }
+  return files;
+}
+
+/** A machine with no D-Bus session: a throwaway HOME, GPG home and password store. */
+async function passMachine(passphrase: string) {
+  const home = tempDir('pass-home');
+  const gnupg = join(home, '.gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    GNUPGHOME: gnupg,
+    PASSWORD_STORE_DIR: join(home, '.password-store'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    DOCKER_CONFIG: join(home, '.docker'),
+    PATH: `${bin.dir}:${process.env.PATH}`,
+  };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  if (passphrase) writeFileSync(join(gnupg, 'gpg-agent.conf'), 'allow-preset-passphrase\n');
+  const key = await run(
+    'gpg',
+    [
+      '--batch',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      passphrase,
+      '--quick-gen-key',
+      'dcm pass test <pass@test.invalid>',
+      'default',
+      'default',
+      'never',
+    ],
+    { env },
+  );
+  expect(key.code, key.stderr).toBe(0);
+  const colons = (await run('gpg', ['--list-secret-keys', '--with-colons', '--with-keygrip'], { env })).stdout;
+  const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(colons)![1]!;
+  const keygrips = [...colons.matchAll(/^grp:+([0-9A-F]+):/gm)].map((m) => m[1]!);
+  expect((await run('pass', ['init', fingerprint], { env })).code).toBe(0);
+  const helper = (verb: string, stdin = '') => run(bin.helper, [verb], { stdin, env, timeoutMs: 30_000 });
+  const dcm = (args: string[], stdin = '') => run(bin.dcm, args, { stdin, env, timeoutMs: 30_000 });
+  return { home, env, keygrips, helper, dcm };
+}
+
+async function presetPassphrase(env: NodeJS.ProcessEnv, keygrips: string[], passphrase: string): Promise<void> {
+  for (const grip of keygrips) {
+    const result = await run('/usr/lib/gnupg/gpg-preset-passphrase', ['--preset', grip], { stdin: passphrase, env });
+    expect(result.code, result.stderr).toBe(0);
+  }
+}
+
+describe.each([
+  ['a key without passphrase', ''],
+  ['a passphrase preset in the agent', 'agent-Preset-Phrase'],
+])('the pass store, with %s, and no D-Bus session', (_name, passphrase) => {
+  let machine: Awaited<ReturnType<typeof passMachine>>;
+  let registry: RunningRegistry;
+
+  beforeAll(async () => {
+    requireTestSession();
+    machine = await passMachine(passphrase);
+    if (passphrase) await presetPassphrase(machine.env, machine.keygrips, passphrase);
+    registry = await startRegistry({ [USER]: PASSWORD });
+  });
+  afterAll(async () => {
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine?.env });
+    await registry?.stop();
+  });
+
+  it('dcm setup --store pass proves the store and records it; doctor reports it', async () => {
+    const setup = await machine.dcm(['setup', '--store', 'pass']);
+    expect(setup.stderr).toContain('dcm keeps credentials in the pass store from now on');
+    expect(setup.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(machine.home, '.config', 'dcm', 'config.json'), 'utf8'))).toEqual({ store: 'pass' });
+    expect(JSON.parse(readFileSync(join(machine.home, '.docker', 'config.json'), 'utf8')).credsStore).toBe('dcm');
+    const doctor = JSON.parse((await machine.dcm(['doctor', '--json'])).stdout) as { checks: Array<{ id: string; status: string; detail: string }> };
+    expect(doctor.checks.find((c) => c.id === 'store')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^pass: .*chosen by .*config\.json/) });
+    expect(doctor.checks.find((c) => c.id === 'keychain')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^pass store .* is reachable and writable$/),
+    });
+  });
+
+  it('the protocol: store, get, list, erase; <token> round-trips', async () => {
+    const host = 'proto.pass.test:5000';
+    expect(await machine.helper('store', storeJson(host, USER, PASSWORD))).toMatchObject({ code: 0, stdout: '' });
+    expect(await machine.helper('store', storeJson('token.pass.test', '<token>', TOKEN))).toMatchObject({ code: 0, stdout: '' });
+    expect(JSON.parse((await machine.helper('get', host)).stdout)).toEqual({ ServerURL: host, Username: USER, Secret: PASSWORD });
+    expect(JSON.parse((await machine.helper('get', 'token.pass.test')).stdout)).toMatchObject({ Username: '<token>', Secret: TOKEN });
+    expect(JSON.parse((await machine.helper('list')).stdout)).toMatchObject({ [host]: USER, 'token.pass.test': '<token>' });
+    // `pass` itself reads what dcm wrote.
+    const shown = await run('pass', ['show', `dcm/${encodeURIComponent(host)}`], { env: machine.env });
+    expect(JSON.parse(shown.stdout)).toEqual({ Username: USER, Secret: PASSWORD });
+    expect(await machine.helper('erase', host)).toMatchObject({ code: 0, stdout: '' });
+    expect((await machine.helper('get', host)).stdout).toBe('credentials not found in native keychain\n');
+    expect(await machine.helper('erase', 'token.pass.test')).toMatchObject({ code: 0 });
+  });
+
+  it('docker login and logout through credsStore dcm; skopeo through credHelpers; ls names the store', async () => {
+    const docker = join(machine.home, '.docker');
+    const config = JSON.parse(readFileSync(join(docker, 'config.json'), 'utf8'));
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ ...config, credHelpers: { [registry.host]: 'dcm' } }, null, '\t'));
+    const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: machine.env });
+    expect(login.code, login.stderr).toBe(0);
+    expect(readFileSync(join(docker, 'config.json'), 'utf8')).not.toContain(PASSWORD);
+    const ls = JSON.parse((await machine.dcm(['ls', '--json'])).stdout);
+    expect(ls).toContainEqual({ registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'pass' });
+
+    const layout = tempDir('oci');
+    writeOciLayout(layout, 'v1');
+    const image = `docker://${registry.host}/dcm/pass:v1`;
+    const authfile = join(docker, 'config.json');
+    const copy = await run('skopeo', ['copy', '--dest-tls-verify=false', '--authfile', authfile, `oci:${layout}:v1`, image], { env: machine.env });
+    expect(copy.code, copy.stderr).toBe(0);
+    const inspect = await run('skopeo', ['inspect', '--tls-verify=false', '--authfile', authfile, image], { env: machine.env });
+    expect(inspect.code, inspect.stderr).toBe(0);
+
+    const logout = await run('docker', ['logout', registry.host], { env: machine.env });
+    expect(logout.code).toBe(0);
+    expect((await machine.helper('get', registry.host)).stdout).toBe('credentials not found in native keychain\n');
+  });
+
+  it('no file under HOME or the password store holds a secret in plaintext', async () => {
+    await machine.helper('store', storeJson('leftover.pass.test', USER, PASSWORD));
+    for (const file of everyFile(machine.home)) {
+      const text = readFileSync(file, 'latin1');
+      expect(text, file).not.toContain(PASSWORD);
+      expect(text, file).not.toContain(TOKEN);
+    }
+    // The entries are GPG files, and the index is plain (it holds no secret).
+    const names = readdirSync(join(machine.home, '.password-store', 'dcm'));
+    expect(names).toContain(`${encodeURIComponent('leftover.pass.test')}.gpg`);
+    expect(names).toContain(`${encodeURIComponent('dcm:index')}.json`);
+  });
+});
+
+describe('the pass store when it cannot be used', () => {
+  beforeAll(requireTestSession);
+
+  it('a passphrase no agent holds: one line at once with the fix, never a wait for a pinentry', async () => {
+    const machine = await passMachine('never-Preset');
+    // Encryption needs only the public key; decryption needs the passphrase.
+    const stored = await run(bin.helper, ['store'], { stdin: storeJson('locked.pass.test', USER, PASSWORD), env: { ...machine.env, DCM_STORE: 'pass' } });
+    expect(stored.code, stored.stdout).toBe(0);
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
+    const got = await run(bin.helper, ['get'], { stdin: 'locked.pass.test', env: { ...machine.env, DCM_STORE: 'pass' }, timeoutMs: 20_000 });
+    expect(got.signal).toBeNull();
+    expect(got.code).toBe(1);
+    expect(got.stdout).toMatch(
+      /^pass store unavailable: the GPG key needs a passphrase and no gpg-agent holds it \(dcm never waits for a pinentry\)\. Preset it: .*gpg-preset-passphrase.*Or keep credentials elsewhere: dcm setup --store os\n$/,
+    );
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
+  });
+
+  it('a missing GPG key, an uninitialised store, an entry dcm did not write: one line each, nothing lost', async () => {
+    const machine = await passMachine('');
+    const env = { ...machine.env, DCM_STORE: 'pass' };
+    expect((await run(bin.helper, ['store'], { stdin: storeJson('kept.pass.test', USER, PASSWORD), env })).code).toBe(0);
+    // An entry that is not what dcm wrote.
+    const garbage = await run('pass', ['insert', '-m', 'dcm/garbage.pass.test'], { stdin: 'just a password\n', env });
+    expect(garbage.code).toBe(0);
+    const foreign = await run(bin.helper, ['get'], { stdin: 'garbage.pass.test', env });
+    expect(foreign).toMatchObject({
+      code: 1,
+      stdout: "the keychain item for garbage.pass.test is not in dcm's format; remove it with `dcm logout garbage.pass.test` and log in again\n",
+    });
+    // The key is gone from GNUPGHOME.
+    const emptyGnupg = tempDir('gnupg-empty');
+    chmodSync(emptyGnupg, 0o700);
+    const noKey = await run(bin.helper, ['get'], { stdin: 'kept.pass.test', env: { ...env, GNUPGHOME: emptyGnupg } });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stdout).toMatch(/^pass store unavailable: gpg has no secret key to decrypt the entries in /);
+    // A store no one initialised.
+    const bare = await run(bin.helper, ['store'], {
+      stdin: storeJson('x.pass.test', 'u', 's'),
+      env: { ...env, PASSWORD_STORE_DIR: join(tempDir('bare'), 'store') },
+    });
+    expect(bare.stdout).toMatch(/^pass store unavailable: the password store .* is not initialised \(no \.gpg-id\)\. Run: pass init YOUR-GPG-KEY-ID/);
+    // Nothing was lost.
+    expect(JSON.parse((await run(bin.helper, ['get'], { stdin: 'kept.pass.test', env })).stdout).Secret).toBe(PASSWORD);
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
+  });
+
+  it.each([
+    ['DCM_STORE=nope', { DCM_STORE: 'nope' }],
+    ['a configuration naming no store dcm has', {}],
+  ])('%s: one line that lists the stores, exit 2 for the CLI and 1 for the helper', async (_name, extra) => {
+    const home = tempDir('store-choice');
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...extra };
+    if (!('DCM_STORE' in extra)) {
+      mkdirSync(join(home, '.config', 'dcm'), { recursive: true });
+      writeFileSync(join(home, '.config', 'dcm', 'config.json'), '{"store": "vault"}');
+    }
+    const cli = await run(bin.dcm, ['ls'], { env });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(
+      /unknown store "(nope|vault)" \(from .*\); dcm keeps credentials in: os \(.*\); pass \(.*\)\. Choose one with: dcm setup --store NAME/,
+    );
+    const helper = await run(bin.helper, ['get'], { stdin: 'ghcr.io', env });
+    expect(helper.code).toBe(1);
+    expect(helper.stdout).toMatch(/^unknown store/);
+    expect(execFileSync('ls', ['-A', home], { encoding: 'utf8' })).not.toContain('.password-store');
+  });
+});
