@@ -161,6 +161,8 @@ Examples:
       .description('move every credential out of config.json into the keychain')
       .option('--dry-run', 'say what would move; change nothing')
       .option('--verify', 'check each against its registry first; keep the failing ones in place')
+      .option('--from-store <name>', "move dcm's logins from this store (os, pass) ...")
+      .option('--to-store <name>', '... to this one, which dcm then uses')
       .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
     { tls: false },
   )
@@ -173,9 +175,14 @@ read back before config.json is rewritten without it, in one atomic write, leavi
 Docker itself leaves; then credsStore is dcm. Interrupted at any point, config.json is the old
 file or the new one and every credential is in one place or both.
 
+--from-store A --to-store B moves every login dcm keeps from one store to another with the same
+guarantees: each is written to B and read back before it is erased from A, so a kill at any
+instant leaves it in A, in B, or in both; then B is recorded as dcm's store.
+
 Examples:
   $ dcm migrate --dry-run
   $ dcm migrate --verify
+  $ dcm migrate --from-store os --to-store pass
 
 ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'something was left in config.json' })}`,
     )

@@ -7,6 +7,7 @@
 import { platform, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type StoreName } from '../errors.ts';
+import { writeFileAtomically } from '../platform/atomic-file.ts';
 import { FileProblem, readRegularFile } from '../platform/files.ts';
 import { dcmConfigPath, passwordStoreDir, stateDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
@@ -40,6 +41,24 @@ export function chosenStore(env: Env): { store: StoreName; from: string } {
   const store = typeof settings === 'object' && settings !== null ? (settings as { store?: unknown }).store : undefined;
   if (store === undefined) return { store: 'os', from: 'the default' };
   return { store: storeName(typeof store === 'string' ? store : JSON.stringify(store), path), from: path };
+}
+
+/**
+ * Records `store` as dcm's store in its configuration file (other keys there are kept); returns
+ * the file's path. Atomic, mode 0600, never through a symlink.
+ */
+export function recordStore(store: StoreName, env: Env): string {
+  const path = dcmConfigPath(env);
+  let settings: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof FileProblem && error.kind === 'missing'))
+      throw new UsageError(`dcm's configuration ${path} cannot be read as JSON; fix or remove it, then retry`);
+  }
+  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  return path;
 }
 
 /** A store's name, or the error that lists the stores there are. */

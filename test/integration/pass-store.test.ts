@@ -236,3 +236,67 @@ describe('the pass store when it cannot be used', () => {
     expect(execFileSync('ls', ['-A', home], { encoding: 'utf8' })).not.toContain('.password-store');
   });
 });
+
+describe('dcm migrate --from-store os --to-store pass', () => {
+  beforeAll(requireTestSession);
+
+  it('moves every login, read back before it is erased, even when killed at any point, then uses pass', async () => {
+    const machine = await passMachine('');
+    const env: NodeJS.ProcessEnv = { ...machine.env, XDG_RUNTIME_DIR: tempDir('migrate-run') };
+    const logins = ['a.migrate.test', 'b.migrate.test:5000', 'c.migrate.test'];
+    const put = logins
+      .map((host, i) => `printf '%s' '${storeJson(host, `user${i}`, `${PASSWORD}-${i}`).trim()}' | DCM_STORE=os '${bin.helper}' store`)
+      .join('\n');
+    // Where each login is after a run: "host os|pass|both|none".
+    const where = logins
+      .map(
+        (host) =>
+          `o=$(printf %s '${host}' | DCM_STORE=os '${bin.helper}' get >/dev/null 2>&1 && echo 1); p=$(printf %s '${host}' | DCM_STORE=pass '${bin.helper}' get >/dev/null 2>&1 && echo 1); echo "where ${host} \${o:-0}\${p:-0}"`,
+      )
+      .join('\n');
+    const script = [
+      'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
+      // Killed at spread-out moments: every login stays in one store or both.
+      'for delay in 0.05 0.2 0.4 0.6 0.9 1.3; do',
+      put,
+      `  DCM_STORE=os '${bin.dcm}' migrate --from-store os --to-store pass >/dev/null 2>&1 & pid=$!`,
+      '  sleep $delay; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null',
+      where,
+      'done',
+      put,
+      `'${bin.dcm}' migrate --from-store os --to-store pass --json; echo "exit=$?"`,
+      where,
+      `'${bin.dcm}' ls --json`,
+    ].join('\n');
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', script], { env, timeoutMs: 240_000 });
+    const lines = result.stdout.trim().split('\n');
+    const places = lines.filter((line) => line.startsWith('where '));
+    expect(places.length).toBe(logins.length * 7);
+    // Never lost (00), after any kill.
+    expect(places.filter((line) => line.endsWith(' 00'))).toEqual([]);
+    const report = JSON.parse(lines.find((line) => line.startsWith('{'))!);
+    expect(report).toMatchObject({ from: 'os', to: 'pass', left: [], store: 'pass' });
+    expect(lines).toContain('exit=0');
+    // After the full run: each in pass only.
+    expect(places.slice(-logins.length)).toEqual(logins.map((host) => `where ${host} 01`));
+    expect(JSON.parse(readFileSync(join(machine.home, '.config', 'dcm', 'config.json'), 'utf8'))).toEqual({ store: 'pass' });
+    const ls = JSON.parse(lines[lines.length - 1]!) as Array<{ registry: string; store: string }>;
+    expect(ls.filter((row) => row.registry.endsWith('migrate.test') || row.registry.includes('migrate.test:')).map((row) => row.store)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+    ]);
+    for (const output of [result.stdout, result.stderr]) expect(output).not.toContain(PASSWORD);
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
+  });
+
+  it.each([
+    [['--from-store', 'os'], /--from-store and --to-store go together/],
+    [['--from-store', 'pass', '--to-store', 'pass'], /--from-store and --to-store are both pass/],
+    [['--from-store', 'os', '--to-store', 'vault'], /unknown store "vault" \(from --to-store\)/],
+  ])('%j is a usage error, exit 2', async (args, message) => {
+    const result = await run(bin.dcm, ['migrate', ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

@@ -6,7 +6,9 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { MigrationFailed, SilentExit, oneLine } from '../../errors.ts';
+import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine } from '../../errors.ts';
+import { TOKEN_USERNAME } from '../../docker/server-address.ts';
+import { openCredentialStore, recordStore, storeName } from '../../store/select.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { checkLogin } from '../../registry/login.ts';
@@ -17,6 +19,8 @@ import { openStore, parseTimeout } from '../shared.ts';
 export interface MigrateOptions {
   dryRun?: boolean;
   verify?: boolean;
+  fromStore?: string;
+  toStore?: string;
   json?: boolean;
   timeout?: string;
 }
@@ -87,6 +91,7 @@ function sameLogin(a: { username: string; secret: string }, b: { username: strin
 }
 
 export async function migrate(options: MigrateOptions, io: CliIo): Promise<void> {
+  if (options.fromStore !== undefined || options.toStore !== undefined) return migrateStores(options, io);
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
@@ -163,4 +168,55 @@ function render(report: MigrateReport): string {
   if (!report.dryRun) lines.push(`credsStore is dcm in ${report.configPath}${report.backup ? ` (backup of the original: ${report.backup})` : ''}`);
   else lines.push('dry run: nothing was changed');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `--from-store A --to-store B`: every login dcm keeps in A, written to B and read back, and only
+ * then erased from A. Killed at any instant, a login is in A, in B, or in both; an item of
+ * another program in A is left there and reported. Then B is recorded as dcm's store.
+ */
+async function migrateStores(options: MigrateOptions, io: CliIo): Promise<void> {
+  if (options.fromStore === undefined || options.toStore === undefined) throw new UsageError('--from-store and --to-store go together');
+  if (options.verify) throw new UsageError('--verify checks config.json credentials; it does not go with --from-store');
+  const from = storeName(options.fromStore, '--from-store');
+  const to = storeName(options.toStore, '--to-store');
+  if (from === to) throw new UsageError(`--from-store and --to-store are both ${from}`);
+  const source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks);
+  const target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks);
+  const moved: Array<{ registry: string; username: string | null }> = [];
+  const left: Array<{ registry: string; reason: string }> = [];
+  for (const registry of await source.allKeys()) {
+    let login: Awaited<ReturnType<typeof source.get>>;
+    try {
+      login = await source.get(registry);
+    } catch (error) {
+      if (!(error instanceof ItemError)) throw error;
+      left.push({ registry, reason: oneLine(error) });
+      continue;
+    }
+    if (!login) continue;
+    const existing = await target.get(registry);
+    if (existing && (existing.username !== login.username || existing.secret !== login.secret)) {
+      left.push({ registry, reason: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` });
+      continue;
+    }
+    if (!options.dryRun) {
+      if (!(await target.storeVerified(registry, login)))
+        throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
+      await source.erase(registry);
+    }
+    moved.push({ registry, username: login.username === TOKEN_USERNAME ? null : login.username });
+  }
+  if (!options.dryRun && left.length === 0) recordStore(to, io.env);
+  const report = { from, to, dryRun: options.dryRun === true, moved, left, store: options.dryRun || left.length > 0 ? from : to };
+  if (options.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    const verb = options.dryRun ? 'would move' : 'moved';
+    const lines = moved.map((m) => `${verb} ${m.registry} (${m.username ?? 'identity token'}) from the ${from} store to the ${to} store`);
+    for (const l of left) lines.push(`left ${l.registry} in the ${from} store: ${l.reason}`);
+    if (lines.length === 0) lines.push(`The ${from} store holds no logins.`);
+    if (!options.dryRun && left.length === 0) lines.push(`dcm keeps credentials in the ${to} store from now on`);
+    io.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (left.length > 0) throw new SilentExit('failure');
 }

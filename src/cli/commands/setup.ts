@@ -3,10 +3,7 @@
  */
 import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
-import { writeFileAtomically } from '../../platform/atomic-file.ts';
-import { FileProblem, readRegularFile } from '../../platform/files.ts';
-import { dcmConfigPath } from '../../platform/paths.ts';
-import { openCredentialStore, storeName } from '../../store/select.ts';
+import { openCredentialStore, recordStore, storeName } from '../../store/select.ts';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
 
@@ -116,15 +113,6 @@ async function chooseStore(store: StoreName, io: CliIo): Promise<void> {
   const back = await backend.get(key);
   await backend.delete(key);
   if (back !== value) throw new StoreUnavailable('a probe entry did not read back', 'Check the store with its own tools', store);
-  const path = dcmConfigPath(io.env);
-  let settings: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
-  } catch (error) {
-    if (!(error instanceof FileProblem && error.kind === 'missing'))
-      throw new UsageError(`dcm's configuration ${path} cannot be read as JSON; fix or remove it, then retry`);
-  }
-  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  const path = recordStore(store, io.env);
   io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path})\n`);
 }
