@@ -55,7 +55,7 @@ export class UsageError extends DcmError {
 }
 
 /** The stores dcm can keep credentials in (store/select.ts picks one), as messages name them. */
-export const STORE_TITLES = { os: 'keychain', pass: 'pass store' } as const;
+export const STORE_TITLES = { os: 'keychain', pass: 'pass store', cache: 'cache store' } as const;
 export type StoreName = keyof typeof STORE_TITLES;
 
 /** The credential store cannot be used; the message names the store, the cause and the fix. */

@@ -16,9 +16,20 @@ const INTERNAL_ERROR = 70;
 
 /** Set when a keychain call was given up at its deadline while the addon's thread still runs. */
 let abandonedNativeCall = false;
+/** The hidden verb the cache store starts its agent with (store/cache.ts). */
+const CACHE_AGENT_VERB = '__dcm-cache-agent';
+
 const storeHooks = {
   onAbandoned: () => {
     abandonedNativeCall = true;
+  },
+  // This very program, detached, as the cache agent: the single binary runs itself, the sources
+  // run under the same Node. Nothing secret is on its command line (only the socket path).
+  startCacheAgent: (socket: string) => {
+    const args = isSea() ? [CACHE_AGENT_VERB, socket] : [...process.execArgv, process.argv[1]!, CACHE_AGENT_VERB, socket];
+    // Loaded only here: child_process stays off the hot path.
+    const { spawn } = process.getBuiltinModule('node:child_process');
+    spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: process.env }).unref();
   },
 };
 
@@ -27,6 +38,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const env = process.env;
   let code: number;
+  if (args[0] === CACHE_AGENT_VERB && args[1]) {
+    const { runCacheAgent } = await import('./store/cache-agent.ts');
+    await runCacheAgent(args[1]);
+    return exit(0);
+  }
   if (name.startsWith('docker-credential-') || isVerb(args[0])) {
     const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/select.ts')]);
     const stdout = new BlockingOutput(1);

@@ -86,14 +86,20 @@ export class CredentialStore {
       const entries = await this.#indexForUpdate();
       if (!entries.has(key)) return deleted;
       entries.delete(key);
-      await this.#writeIndex(entries);
+      // A store whose entries expire (the cache agent) holds nothing once the index is empty too.
+      if (entries.size === 0 && this.backend.expires) await this.backend.delete(INDEX_KEY);
+      else await this.#writeIndex(entries);
       return true;
     });
   }
 
   /** address → username, from the index alone (rebuilt from the items when missing, damaged or old). */
   async list(): Promise<Map<string, string>> {
-    return (await this.#readIndex()) ?? (await this.#rebuildIndex());
+    const entries = (await this.#readIndex()) ?? (await this.#rebuildIndex());
+    if (!this.backend.expires) return entries;
+    // A store whose entries expire (the cache) may have forgotten some the index still names.
+    const live = new Set(await this.backend.list());
+    return new Map([...entries].filter(([key]) => live.has(key)));
   }
 
   /**

@@ -18,6 +18,7 @@ import type { IndexLock, SecretBackend } from './types.ts';
 export const STORES: Record<StoreName, string> = {
   os: 'the OS keychain (macOS Keychain, Windows Credential Manager, the Secret Service on Linux)',
   pass: 'GPG-encrypted files in the pass password store (PASSWORD_STORE_DIR), for servers and WSL without a desktop keychain',
+  cache: 'memory only, in a per-user agent, each login for a time to live (DCM_CACHE_TTL, default 8h), for CI jobs and SSH sessions',
 };
 
 /** Which store this process uses, and what said so. */
@@ -76,6 +77,8 @@ export function storeName(raw: string, from: string): StoreName {
 export interface StoreHooks {
   /** A keychain call was given up at its deadline; see KeyringBackendOptions.onAbandoned. */
   onAbandoned?: () => void;
+  /** Starts the cache agent on a socket, in the background (only the entry point can). */
+  startCacheAgent?: (socket: string) => void;
 }
 
 /** The keychain "service" under which every dcm item is filed. */
@@ -100,6 +103,18 @@ async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promi
       const timeoutMs = env.DCM_KEYCHAIN_TIMEOUT_MS ? keychainTimeoutMs(env) : DEFAULT_PASS_TIMEOUT_MS;
       return new PassBackend({ dir: passwordStoreDir(env), env, timeoutMs, publicKeys: new Set([INDEX_KEY]) });
     }
+    case 'cache': {
+      const { CacheBackend, cacheSocket, cacheTtlMs } = await import('./cache.ts');
+      const startAgent = hooks.startCacheAgent;
+      if (!startAgent) throw new UsageError('the cache store needs the dcm entry point to start its agent');
+      return new CacheBackend({
+        socket: cacheSocket(env),
+        quietKeys: new Set([INDEX_KEY]),
+        ttlMs: cacheTtlMs(env),
+        timeoutMs: Math.max(keychainTimeoutMs(env), 5000),
+        startAgent,
+      });
+    }
     case 'os': {
       const [{ KeyringBackend }, { loadKeyringAddon }] = await Promise.all([import('./keyring/backend.ts'), import('./keyring/native.ts')]);
       return new KeyringBackend({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks.onAbandoned });
@@ -119,9 +134,10 @@ function indexLock(env: Env, store: StoreName): IndexLock {
   return {
     async withLock(fn) {
       const os = platform();
-      if (store === 'pass') {
+      if (store !== 'os' && os !== 'darwin') {
         const { SocketLock, lockAddress } = await import('./socket-lock.ts');
-        if (os !== 'darwin') return new SocketLock(lockAddress(`dcm-index-${userInfo().uid}`, `pass\n${passwordStoreDir(env)}`, os)).withLock(fn);
+        const where = store === 'pass' ? passwordStoreDir(env) : (env.XDG_RUNTIME_DIR ?? '');
+        return new SocketLock(lockAddress(`dcm-index-${userInfo().uid}`, `${store}\n${where}`, os)).withLock(fn);
       }
       if (os === 'darwin') {
         const { FileLock } = await import('./file-lock.ts');

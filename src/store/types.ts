@@ -5,7 +5,9 @@
  */
 export interface SecretBackend {
   /** `os` and `pass` keep secrets across reboots; `memory` is for tests and says so honestly. */
-  readonly kind: 'os' | 'pass' | 'memory';
+  readonly kind: 'os' | 'pass' | 'cache' | 'memory';
+  /** True when entries expire on their own (the cache): the index may then name a forgotten one. */
+  readonly expires?: boolean;
   /** Human name of the store, for `dcm doctor` ("Secret Service", "macOS Keychain", ...). */
   readonly description: string;
   /** Largest value one item can hold, in UTF-8 bytes, or undefined when there is no practical limit. */

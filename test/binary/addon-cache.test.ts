@@ -57,7 +57,7 @@ describe('the addon cache', () => {
     [
       'owned by another user',
       (dir: string) => chownSync(dir, NOBODY, NOBODY),
-      /^keychain unavailable: refusing the addon cache .*\/dcm: it belongs to uid 65534, not to you \(uid 0\), so code planted there could run inside dcm\. Remove it \(rm -rf .*\) or run chmod 700 .* if it is yours; or set XDG_CACHE_HOME to a directory of your own\n$/,
+      /^keychain unavailable: refusing the addon cache .*\/dcm: it belongs to uid 65534, not to you \(uid 0\), so code planted there could run inside dcm\. Remove it \(rm -rf .*\) or run chmod 700 .* if it is yours; or set XDG_CACHE_HOME to a directory of your own\. Or keep credentials elsewhere: dcm setup --store pass/,
     ],
     [
       'writable by others (0777)',

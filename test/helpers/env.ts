@@ -3,7 +3,7 @@
  * unlocked gnome-keyring, and a throwaway HOME. Tests fail, loudly, outside it: a skipped
  * integration test would look like a passing one.
  */
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,4 +33,16 @@ export function dcmBinDir(): { dir: string; helper: string; dcm: string } {
   symlinkSync(target, join(dir, 'docker-credential-dcm'));
   symlinkSync(target, join(dir, 'dcm'));
   return { dir, helper: join(dir, 'docker-credential-dcm'), dcm: join(dir, 'dcm') };
+}
+
+/** Every regular file below `dir` (for "no secret in any file" checks). */
+export function everyFile(dir: string): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) files.push(...everyFile(path));
+    else if (stats?.isFile()) files.push(path);
+  }
+  return files;
 }

@@ -7,10 +7,10 @@
  * no file under HOME or the password store holds the secret in plaintext.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { dcmBinDir, everyFile, requireTestSession, tempDir } from '../helpers/env.ts';
 import { storeJson } from '../helpers/helper-process.ts';
 import { writeOciLayout } from '../helpers/oci-image.ts';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
@@ -20,18 +20,6 @@ const bin = dcmBinDir();
 const USER = 'pass-e2e';
 const PASSWORD = 'Pa55-store-Secret-7f3a9c';
 const TOKEN = 'identity-Token-in-pass-2b8e';
-
-/** Every file below `dir`, read whole (the secrets must appear in none). */
-function everyFile(dir: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stats = statSync(path, { throwIfNoEntry: false });
-    if (stats?.isDirectory()) files.push(...everyFile(path));
-    else if (stats?.isFile()) files.push(path);
-  }
-  return files;
-}
 
 /** A machine with no D-Bus session: a throwaway HOME, GPG home and password store. */
 async function passMachine(passphrase: string) {
@@ -181,7 +169,7 @@ describe('the pass store when it cannot be used', () => {
     expect(got.signal).toBeNull();
     expect(got.code).toBe(1);
     expect(got.stdout).toMatch(
-      /^pass store unavailable: the GPG key needs a passphrase and no gpg-agent holds it \(dcm never waits for a pinentry\)\. Preset it: .*gpg-preset-passphrase.*Or keep credentials elsewhere: dcm setup --store os\n$/,
+      /^pass store unavailable: the GPG key needs a passphrase and no gpg-agent holds it \(dcm never waits for a pinentry\)\. Preset it: .*gpg-preset-passphrase.*Or keep credentials elsewhere: dcm setup --store os, or dcm setup --store cache\n$/,
     );
     await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
   });

@@ -18,11 +18,15 @@ describe('exit codes are decided in one place', () => {
     [new errors.ThresholdError('x'), 6, 'x'],
     [new errors.RegistryError('x'), 7, 'x'],
     [new errors.UnsafeRequest('x'), 7, 'x'],
-    [new errors.StoreUnavailable('locked', 'unlock it'), 8, 'keychain unavailable: locked. unlock it. Or keep credentials elsewhere: dcm setup --store pass'],
+    [
+      new errors.StoreUnavailable('locked', 'unlock it'),
+      8,
+      'keychain unavailable: locked. unlock it. Or keep credentials elsewhere: dcm setup --store pass, or dcm setup --store cache',
+    ],
     [
       new errors.StoreUnavailable('no key', 'import it', 'pass'),
       8,
-      'pass store unavailable: no key. import it. Or keep credentials elsewhere: dcm setup --store os',
+      'pass store unavailable: no key. import it. Or keep credentials elsewhere: dcm setup --store os, or dcm setup --store cache',
     ],
     [new errors.MigrationFailed('x'), 8, 'x'],
     [new errors.DockerConfigError('x'), 2, 'x'],

@@ -1,0 +1,183 @@
+/**
+ * The `cache` store: credentials held in memory only, by a per-user dcm agent that the first
+ * store starts (as git-credential-cache and ssh-agent do), for CI jobs and SSH sessions where a
+ * login should last as long as the job or the session. Nothing is written to disk, ever: the
+ * agent holds each value in memory until its time to live runs out, and exits when it holds
+ * nothing.
+ *
+ * The agent listens on a unix socket in a private directory, `$XDG_RUNTIME_DIR/dcm` (else
+ * `<tmpdir>/dcm-<uid>`): the directory must be ours and closed to everyone else (0700), and the
+ * socket path must be a socket, or dcm refuses it in one line. The protocol is one JSON line
+ * each way per request. An agent that exits normally removes its socket; a socket that no one
+ * answers means the agent was killed, and `get` says so instead of "not found".
+ */
+import { connect } from 'node:net';
+import { lstatSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { StoreUnavailable } from '../errors.ts';
+import { describeErrno, ensureDirectory } from '../platform/files.ts';
+import type { Env } from '../platform/paths.ts';
+import type { SecretBackend } from './types.ts';
+
+/**
+ * A working day, and longer than a GitHub-hosted job may run (6 h): git-credential-cache's 15
+ * minutes and gpg-agent's 10 minutes (2 h at most) would expire in the middle of a CI job.
+ */
+export const DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1000;
+
+export type CacheRequest = { op: 'get' | 'delete'; key: string } | { op: 'set'; key: string; value: string; ttlMs: number } | { op: 'list' };
+export type CacheReply = { ok: true; value?: string; deleted?: boolean; keys?: string[] } | { ok: false; error: string };
+
+/** The agent's private directory and socket, checked; refused in one line when unsafe. */
+export function cacheSocket(env: Env): string {
+  const dir = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'dcm') : join(tmpdir(), `dcm-${userInfo().uid}`);
+  try {
+    ensureDirectory(dir);
+  } catch (error) {
+    throw new StoreUnavailable(
+      `cannot create the agent's directory ${dir} (${describeErrno(error)})`,
+      'Set XDG_RUNTIME_DIR to a private directory of yours',
+      'cache',
+    );
+  }
+  const stats = lstatSync(dir);
+  const me = userInfo().uid;
+  if (!stats.isDirectory()) throw new StoreUnavailable(`refusing ${dir}: it is not a directory`, `Remove it (rm ${dir})`, 'cache');
+  if (stats.uid !== me)
+    throw new StoreUnavailable(
+      `refusing ${dir}: it belongs to uid ${stats.uid}, not to you (uid ${me})`,
+      'Set XDG_RUNTIME_DIR to a private directory of yours',
+      'cache',
+    );
+  if ((stats.mode & 0o077) !== 0)
+    throw new StoreUnavailable(`refusing ${dir}: it is open to other users (mode ${(stats.mode & 0o777).toString(8)})`, `Run chmod 700 ${dir}`, 'cache');
+  const socket = join(dir, 'cache.sock');
+  const existing = lstatSync(socket, { throwIfNoEntry: false });
+  if (existing && !existing.isSocket())
+    throw new StoreUnavailable(`refusing ${socket}: it is not a socket`, `Remove it (rm ${socket}); the next store starts the agent`, 'cache');
+  return socket;
+}
+
+export interface CacheBackendOptions {
+  socket: string;
+  /** Keys read as "nothing cached" even from a killed agent (the index: a store must go on). */
+  quietKeys: ReadonlySet<string>;
+  ttlMs: number;
+  timeoutMs: number;
+  /** Starts an agent on `socket` in the background (main.ts runs dcm itself with the agent verb). */
+  startAgent: (socket: string) => void;
+}
+
+export class CacheBackend implements SecretBackend {
+  readonly kind = 'cache';
+  readonly description: string;
+  /** Entries expire: the index may name a login the agent has forgotten (credential-store.ts). */
+  readonly expires = true;
+  readonly #options: CacheBackendOptions;
+
+  constructor(options: CacheBackendOptions) {
+    this.#options = options;
+    this.description = `cache agent (${options.socket}, logins kept ${Math.round(options.ttlMs / 60_000)} min)`;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#ask({ op: 'get', key }, this.#options.quietKeys.has(key) ? 'empty' : 'read')).value;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.#ask({ op: 'set', key, value, ttlMs: this.#options.ttlMs }, 'start');
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.#ask({ op: 'delete', key }, 'empty')).deleted === true;
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.#ask({ op: 'list' }, 'empty')).keys ?? [];
+  }
+
+  /**
+   * One request. With no agent running: `start` starts one (a store), `empty` answers as an empty
+   * cache (list, erase), `read` too unless a socket is left that no one answers (a killed agent).
+   */
+  async #ask(request: CacheRequest, noAgent: 'start' | 'empty' | 'read'): Promise<Extract<CacheReply, { ok: true }>> {
+    const deadline = Date.now() + this.#options.timeoutMs;
+    let started = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await exchange(this.#options.socket, request, Math.max(100, deadline - Date.now()));
+        if (!reply.ok) throw new StoreUnavailable(`the cache agent refused the request (${reply.error})`, 'Run `dcm doctor`', 'cache');
+        return reply;
+      } catch (error) {
+        if (error instanceof StoreUnavailable) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        const absent = code === 'ENOENT';
+        const dead = code === 'ECONNREFUSED';
+        if (!absent && !dead) throw new StoreUnavailable(`the cache agent did not answer (${code ?? (error as Error).message})`, 'Run `dcm doctor`', 'cache');
+        if (noAgent === 'empty' || (noAgent === 'read' && absent)) return { ok: true };
+        if (noAgent === 'read') {
+          throw new StoreUnavailable(
+            `the cache agent at ${this.#options.socket} is gone (killed?), and the logins it held with it`,
+            'Log in again: the next `dcm login` or `docker login` starts a new agent',
+            'cache',
+          );
+        }
+        if (!started) {
+          this.#options.startAgent(this.#options.socket);
+          started = true;
+        }
+        if (Date.now() > deadline)
+          throw new StoreUnavailable('the cache agent did not start in time', 'Run `dcm doctor`; set DCM_KEYCHAIN_TIMEOUT_MS to wait longer', 'cache');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100, 10 + attempt * 10)));
+      }
+    }
+  }
+}
+
+/** Sends one request line and reads one reply line. */
+function exchange(socket: string, request: CacheRequest, timeoutMs: number): Promise<CacheReply> {
+  return new Promise((resolve, reject) => {
+    const connection = connect(socket);
+    let buffer = '';
+    const timer = setTimeout(() => {
+      connection.destroy();
+      reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    connection.setEncoding('utf8');
+    connection.on('connect', () => connection.write(`${JSON.stringify(request)}\n`));
+    connection.on('data', (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end === -1) return;
+      clearTimeout(timer);
+      connection.end();
+      try {
+        resolve(JSON.parse(buffer.slice(0, end)) as CacheReply);
+      } catch {
+        reject(Object.assign(new Error('a reply that is not JSON'), { code: 'EPROTO' }));
+      }
+    });
+    connection.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** `DCM_CACHE_TTL`: `30m`, `8h`, `2d`, or seconds; the default otherwise. */
+export function cacheTtlMs(env: Env): number {
+  const raw = env.DCM_CACHE_TTL?.trim();
+  if (!raw) return DEFAULT_CACHE_TTL_MS;
+  const match = /^(\d{1,7})([smhd]?)$/.exec(raw);
+  const unit = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : Number.NaN;
+  if (!(ms > 0) || ms > 30 * 86_400_000) {
+    throw new StoreUnavailable(
+      `DCM_CACHE_TTL=${JSON.stringify(raw.slice(0, 20))} is not a time to live`,
+      'Give seconds, or a number with s, m, h or d (at most 30d), such as 8h',
+      'cache',
+    );
+  }
+  return ms;
+}

@@ -1,0 +1,170 @@
+/**
+ * Issue 11 §1 (the `cache` store): logins held in memory by a per-user agent the first store
+ * starts, with no D-Bus session at all: 20 stores and 20 gets at once; expiry after the time to
+ * live; the agent's directory and socket permissions; another local user cannot read a login; a
+ * killed agent is a clear error on get and is started again by the next store; a planted file at
+ * the socket path is refused; no file anywhere holds the secret; the agent exits when it holds
+ * nothing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, dcmBinDir, everyFile, requireTestSession, tempDir } from '../helpers/env.ts';
+import { storeJson } from '../helpers/helper-process.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+const SECRET = 'cache-Secret-held-in-memory-9d2f';
+const OTHER_USER = 'dcmcachetest';
+
+function cacheMachine(extra: NodeJS.ProcessEnv = {}) {
+  const home = tempDir('cache-home');
+  const runtime = join(home, 'run');
+  mkdirSync(runtime, { mode: 0o700 });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime, XDG_CACHE_HOME: join(home, '.cache'), DCM_STORE: 'cache', ...extra };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  const helper = (verb: string, stdin = '', more: NodeJS.ProcessEnv = {}) => run(bin.helper, [verb], { stdin, env: { ...env, ...more }, timeoutMs: 30_000 });
+  const agents = () =>
+    spawnSync('pgrep', ['-f', `__dcm-cache-agent ${join(runtime, 'dcm', 'cache.sock')}`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
+  return { home, runtime, env, helper, agents, socket: join(runtime, 'dcm', 'cache.sock') };
+}
+
+describe('the cache store', () => {
+  const machines: Array<ReturnType<typeof cacheMachine>> = [];
+  const machine = (extra: NodeJS.ProcessEnv = {}) => {
+    const m = cacheMachine(extra);
+    machines.push(m);
+    return m;
+  };
+  beforeAll(requireTestSession);
+  afterAll(() => {
+    for (const m of machines) for (const pid of m.agents()) spawnSync('kill', ['-9', pid]);
+    spawnSync('userdel', [OTHER_USER]);
+  });
+
+  it('the first store starts the agent; 20 stores and 20 gets at once all succeed', async () => {
+    const m = machine();
+    expect(m.agents()).toEqual([]);
+    const hosts = Array.from({ length: 20 }, (_, i) => `r${i}.cache.test`);
+    const stores = await Promise.all(hosts.map((host, i) => m.helper('store', storeJson(host, `user${i}`, `${SECRET}-${i}`))));
+    for (const result of stores) expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(m.agents()).toHaveLength(1);
+    const gets = await Promise.all(hosts.map((host) => m.helper('get', host)));
+    for (const [i, result] of gets.entries())
+      expect(JSON.parse(result.stdout)).toEqual({ ServerURL: hosts[i], Username: `user${i}`, Secret: `${SECRET}-${i}` });
+    const listed = JSON.parse((await m.helper('list')).stdout);
+    expect(Object.keys(listed).sort()).toEqual([...hosts].sort());
+    // The agent's private directory and socket.
+    expect(statSync(join(m.runtime, 'dcm')).mode & 0o777).toBe(0o700);
+    expect(statSync(m.socket).isSocket()).toBe(true);
+    expect(statSync(m.socket).mode & 0o777).toBe(0o600);
+    // Nothing on disk holds a secret: not HOME, not the runtime directory, not the temp directory.
+    for (const file of [...everyFile(m.home), ...everyFile(process.env.DCM_TEST_TMP ?? '/tmp').filter((f) => f.includes('cache-home'))]) {
+      expect(readFileSync(file, 'latin1'), file).not.toContain(SECRET);
+    }
+    // Erasing everything: the agent holds nothing and exits.
+    await Promise.all(hosts.map((host) => m.helper('erase', host)));
+    for (let i = 0; i < 50 && m.agents().length > 0; i++) await sleep(100);
+    expect(m.agents()).toEqual([]);
+    expect(existsSync(m.socket)).toBe(false);
+    expect((await m.helper('get', 'r1.cache.test')).stdout).toBe('credentials not found in native keychain\n');
+  });
+
+  it('a login is forgotten after its time to live', async () => {
+    const m = machine({ DCM_CACHE_TTL: '2s' });
+    expect((await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(JSON.parse((await m.helper('get', 'ttl.cache.test')).stdout).Secret).toBe(SECRET);
+    for (let i = 0; i < 60 && m.agents().length > 0; i++) await sleep(100);
+    expect((await m.helper('get', 'ttl.cache.test')).stdout).toBe('credentials not found in native keychain\n');
+    expect(JSON.parse((await m.helper('list')).stdout)).toEqual({});
+    expect(m.agents()).toEqual([]);
+  });
+
+  it('a killed agent is a clear error on get, and the next store starts a new one', async () => {
+    const m = machine();
+    expect((await m.helper('store', storeJson('killed.cache.test', 'u', SECRET))).code).toBe(0);
+    for (const pid of m.agents()) execFileSync('kill', ['-9', pid]);
+    await sleep(200);
+    const got = await m.helper('get', 'killed.cache.test');
+    expect(got.code).toBe(1);
+    expect(got.stdout).toMatch(/^cache store unavailable: the cache agent at .* is gone \(killed\?\), and the logins it held with it\. Log in again: /);
+    expect((await m.helper('store', storeJson('again.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(JSON.parse((await m.helper('get', 'again.cache.test')).stdout).Secret).toBe(SECRET);
+    expect(m.agents()).toHaveLength(1);
+  });
+
+  it('another local user cannot read a login', async () => {
+    const m = machine();
+    expect((await m.helper('store', storeJson('mine.cache.test', 'u', SECRET))).code).toBe(0);
+    spawnSync('useradd', ['-M', '-s', '/bin/sh', OTHER_USER]);
+    // As that user, pointed at this user's agent: refused (the directory is not theirs, and 0700).
+    const other = spawnSync(
+      'runuser',
+      [
+        '-u',
+        OTHER_USER,
+        '--',
+        'env',
+        `XDG_RUNTIME_DIR=${m.runtime}`,
+        'DCM_STORE=cache',
+        `HOME=/tmp`,
+        `PATH=${process.env.PATH}`,
+        process.env.DCM_TEST_BINARY ?? join(ROOT, 'src', 'main.ts'),
+        'get',
+      ],
+      {
+        input: 'mine.cache.test',
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(other.status).toBe(1);
+    expect(other.stdout).not.toContain(SECRET);
+    expect(other.stdout).toMatch(/cache store unavailable: (refusing .* it belongs to uid 0|cannot create the agent's directory)/);
+    // And the socket itself cannot be reached by them.
+    const connect = spawnSync(
+      'runuser',
+      [
+        '-u',
+        OTHER_USER,
+        '--',
+        process.execPath,
+        '-e',
+        `require('net').connect(${JSON.stringify(m.socket)}).on('error', (e) => { console.log(e.code); process.exit(3) }).on('connect', () => process.exit(0))`,
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(connect.status).toBe(3);
+    expect(connect.stdout.trim()).toBe('EACCES');
+  });
+
+  it.each([
+    [
+      'a planted file at the socket path',
+      (m: ReturnType<typeof cacheMachine>) => {
+        mkdirSync(join(m.runtime, 'dcm'), { mode: 0o700 });
+        writeFileSync(m.socket, 'not a socket');
+      },
+      /^cache store unavailable: refusing .*cache\.sock: it is not a socket\. Remove it/,
+    ],
+    [
+      'a directory open to others',
+      (m: ReturnType<typeof cacheMachine>) => mkdirSync(join(m.runtime, 'dcm'), { mode: 0o777 }),
+      /^cache store unavailable: refusing .*: it is open to other users \(mode 7/,
+    ],
+    ['a time to live that is not one', () => undefined, /^cache store unavailable: DCM_CACHE_TTL="forever" is not a time to live/],
+  ])('%s: one clear line, nothing stored', async (name, plant, message) => {
+    const m = machine(name.startsWith('a time') ? { DCM_CACHE_TTL: 'forever' } : {});
+    plant(m);
+    if (name.startsWith('a directory')) execFileSync('chmod', ['777', join(m.runtime, 'dcm')]);
+    const stored = await m.helper('store', storeJson('refused.cache.test', 'u', SECRET));
+    expect(stored.code).toBe(1);
+    expect(stored.stdout).toMatch(message);
+    expect(m.agents()).toEqual([]);
+  });
+});
