@@ -4,13 +4,17 @@
  * runs them, interleaved round by round so that machine noise falls on both alike.
  *
  * Measures `get`, `store` and `list` (50 stored entries) for both, plus the bare start-up of the
- * Node runtime that dist/dcm embeds (`node -e 0`, the same Node 24 build) as the floor. Prints
- * medians, ratios and peak memory, and writes them as JSON to bench-results/latest.json.
+ * Node runtime that dist/dcm embeds (`node -e 0`, the same Node build) as the floor. Then the
+ * stores for machines without a keychain: `get` and `list` (50) through dcm's `pass` store
+ * against Docker's Go docker-credential-pass on one throwaway GPG key and password store, and
+ * `get` through dcm's `cache` agent. Prints medians, ratios and peak memory, and writes them as
+ * JSON to bench-results/latest.json.
  *
  *   BENCH_ROUNDS=60 npm run bench
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,24 +29,29 @@ interface Subject {
   command: string;
   args: string[];
   input: string;
+  env?: NodeJS.ProcessEnv;
 }
 
-function call(command: string, args: string[], input: string): { ms: number; stdout: string; status: number | null } {
+function call(command: string, args: string[], input: string, env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string; status: number | null } {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { input, encoding: 'utf8' });
+  const result = spawnSync(command, args, { input, encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   return { ms, stdout: result.stdout, status: result.status };
 }
 
-function must(command: string, args: string[], input: string): string {
-  const result = call(command, args, input);
+function must(command: string, args: string[], input: string, env?: NodeJS.ProcessEnv): string {
+  const result = call(command, args, input, env);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stdout}`);
   return result.stdout;
 }
 
 /** Peak resident memory in KiB, from GNU time. */
 function peakMemoryKiB(subject: Subject): number {
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', subject.command, ...subject.args], { input: subject.input, encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', subject.command, ...subject.args], {
+    input: subject.input,
+    encoding: 'utf8',
+    env: subject.env ?? process.env,
+  });
   return Number(result.stderr.trim().split('\n').at(-1));
 }
 
@@ -69,8 +78,38 @@ function seed(): void {
   }
 }
 
+/** A throwaway GPG key (no passphrase) and password store, seeded for dcm's pass store and Go's helper alike. */
+function headlessStores(): { pass: NodeJS.ProcessEnv; cache: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), 'dcm-bench-'));
+  const gnupg = join(dir, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  const base: NodeJS.ProcessEnv = { ...process.env, GNUPGHOME: gnupg, PASSWORD_STORE_DIR: join(dir, 'store') };
+  delete base.DBUS_SESSION_BUS_ADDRESS;
+  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'dcm bench <bench@localhost>', 'default', 'default', 'never'], '', base);
+  const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(must('gpg', ['--list-keys', '--with-colons'], '', base))![1]!;
+  must('pass', ['init', fingerprint], '', base);
+  const pass = { ...base, DCM_STORE: 'pass' };
+  const runtime = join(dir, 'run');
+  mkdirSync(runtime, { mode: 0o700 });
+  const cache = { ...base, DCM_STORE: 'cache', XDG_RUNTIME_DIR: runtime };
+  const token = 'x'.repeat(2600);
+  for (const [helper, env] of [
+    [DCM, pass],
+    ['docker-credential-pass', pass],
+    [DCM, cache],
+  ] as const) {
+    must(helper, ['store'], JSON.stringify({ ServerURL: GET_HOST, Username: 'bench', Secret: token }), env);
+    if (env === cache) continue;
+    for (let i = 0; i < LIST_ENTRIES - 1; i++) {
+      must(helper, ['store'], JSON.stringify({ ServerURL: `registry-${i}.bench.example`, Username: `user${i}`, Secret: `secret-${i}` }), env);
+    }
+  }
+  return { pass, cache };
+}
+
 function main(): void {
   seed();
+  const headless = headlessStores();
   const storeInput = `${JSON.stringify({ ServerURL: 'bench-store.example', Username: 'bench', Secret: 's'.repeat(2600) })}\n`;
   const subjects: Subject[] = [
     { name: 'node -e 0 (floor)', command: join(ROOT, 'node_modules', '.bin', 'node'), args: ['-e', '0'], input: '' },
@@ -80,13 +119,18 @@ function main(): void {
     { name: 'go store', command: GO, args: ['store'], input: storeInput },
     { name: `dcm list (${LIST_ENTRIES})`, command: DCM, args: ['list'], input: '' },
     { name: `go list (${LIST_ENTRIES})`, command: GO, args: ['list'], input: '' },
+    { name: 'dcm pass get', command: DCM, args: ['get'], input: GET_HOST, env: headless.pass },
+    { name: 'go pass get', command: 'docker-credential-pass', args: ['get'], input: GET_HOST, env: headless.pass },
+    { name: `dcm pass list (${LIST_ENTRIES})`, command: DCM, args: ['list'], input: '', env: headless.pass },
+    { name: `go pass list (${LIST_ENTRIES})`, command: 'docker-credential-pass', args: ['list'], input: '', env: headless.pass },
+    { name: 'dcm cache get', command: DCM, args: ['get'], input: GET_HOST, env: headless.cache },
   ];
   const samples = new Map(subjects.map((s) => [s.name, [] as number[]]));
-  for (const subject of subjects) call(subject.command, subject.args, subject.input); // warm-up
+  for (const subject of subjects) call(subject.command, subject.args, subject.input, subject.env); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, in a different order each round.
     for (const subject of [...subjects].sort(() => Math.random() - 0.5)) {
-      const result = call(subject.command, subject.args, subject.input);
+      const result = call(subject.command, subject.args, subject.input, subject.env);
       if (result.status !== 0) throw new Error(`${subject.name} failed: ${result.stdout}`);
       samples.get(subject.name)!.push(result.ms);
     }
@@ -103,22 +147,30 @@ function main(): void {
     storeVsGo: round2(at('dcm store') / at('go store')),
     listVsGo: round2(at(`dcm list (${LIST_ENTRIES})`) / at(`go list (${LIST_ENTRIES})`)),
     getOverFloorMs: round2(at('dcm get') - floor),
+    passGetVsGo: round2(at('dcm pass get') / at('go pass get')),
+    passListVsGo: round2(at(`dcm pass list (${LIST_ENTRIES})`) / at(`go pass list (${LIST_ENTRIES})`)),
+    cacheGetOverFloorMs: round2(at('dcm cache get') - floor),
   };
   const goals = {
     'get within 1.8x the Go helper': ratios.getVsGo <= 1.8,
     'get within 8 ms of the runtime start-up': ratios.getOverFloorMs <= 8,
     [`list of ${LIST_ENTRIES} faster than the Go helper`]: ratios.listVsGo < 1,
+    'pass get no slower than docker-credential-pass': ratios.passGetVsGo <= 1,
+    [`pass list of ${LIST_ENTRIES} several times faster than docker-credential-pass`]: ratios.passListVsGo <= 1 / 3,
   };
 
   console.log(`${ROUNDS} interleaved rounds, one process per call\n`);
-  console.log('subject'.padEnd(22) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
+  console.log('subject'.padEnd(24) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
   for (const row of rows) {
     console.log(
-      row.name.padEnd(22) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14),
+      row.name.padEnd(24) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14),
     );
   }
   console.log(
     `\nget: ${ratios.getVsGo}x Go, ${ratios.getOverFloorMs} ms above the runtime floor; store: ${ratios.storeVsGo}x Go; list: ${ratios.listVsGo}x Go`,
+  );
+  console.log(
+    `pass get: ${ratios.passGetVsGo}x Go's pass helper; pass list: ${ratios.passListVsGo}x; cache get: ${ratios.cacheGetOverFloorMs} ms above the floor`,
   );
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 

@@ -48,7 +48,8 @@ export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
 
   try {
     const store = await openStore(io);
-    for (const entry of toEntries(await store.list())) rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'pass' ? 'pass' : 'os' });
+    for (const entry of toEntries(await store.list()))
+      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind });
   } catch (error) {
     failures.push({ source: 'dcm', error });
   }

@@ -59,6 +59,8 @@ describe('the cache store', () => {
       expect(JSON.parse(result.stdout)).toEqual({ ServerURL: hosts[i], Username: `user${i}`, Secret: `${SECRET}-${i}` });
     const listed = JSON.parse((await m.helper('list')).stdout);
     expect(Object.keys(listed).sort()).toEqual([...hosts].sort());
+    const ls = JSON.parse((await run(bin.dcm, ['ls', '--json'], { env: m.env })).stdout) as Array<{ store: string }>;
+    expect(new Set(ls.map((row) => row.store))).toEqual(new Set(['cache']));
     // The agent's private directory and socket.
     expect(statSync(join(m.runtime, 'dcm')).mode & 0o777).toBe(0o700);
     expect(statSync(m.socket).isSocket()).toBe(true);

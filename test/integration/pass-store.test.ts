@@ -203,6 +203,16 @@ describe('the pass store when it cannot be used', () => {
     await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
   });
 
+  it("an unwritable place for dcm's configuration: setup --store says so in one line and records nothing", async () => {
+    const machine = await passMachine('');
+    const file = join(machine.home, 'a-file');
+    writeFileSync(file, 'x');
+    const result = await run(bin.dcm, ['setup', '--store', 'pass'], { env: { ...machine.env, XDG_CONFIG_HOME: join(file, 'config') } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`dcm: cannot write ${join(file, 'config', 'dcm', 'config.json')}: a part of the path is not a directory\n`);
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
+  });
+
   it.each([
     ['DCM_STORE=nope', { DCM_STORE: 'nope' }],
     ['a configuration naming no store dcm has', {}],
