@@ -174,6 +174,10 @@ function main(): void {
   );
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 
+  // The cache agent exits once it holds nothing; the throwaway gpg-agent is stopped.
+  must(DCM, ['erase'], GET_HOST, headless.cache);
+  spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: headless.pass });
+
   const out = join(ROOT, 'bench-results');
   mkdirSync(out, { recursive: true });
   const report = { date: new Date().toISOString(), rounds: ROUNDS, node: process.version, rows, ratios, goals };

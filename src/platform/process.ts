@@ -68,14 +68,20 @@ export function runProcess(
         ),
       );
     });
+    // The outputs may close before or after the exit: both are tracked from the start (waiting
+    // for a 'close' that already happened would cost the whole drain on every call).
+    let exitCode: number | undefined;
+    let open = 2;
+    const done = () => finish(() => resolve({ code: exitCode ?? 1, stdout: Buffer.concat(stdout), stderr }));
+    const closed = () => {
+      open--;
+      if (open === 0 && exitCode !== undefined) done();
+    };
+    child.stdout.once('close', closed);
+    child.stderr.once('close', closed);
     child.on('exit', (code) => {
-      const done = () => finish(() => resolve({ code: code ?? 1, stdout: Buffer.concat(stdout), stderr }));
-      let open = 2;
-      const closed = () => {
-        if (--open === 0) done();
-      };
-      child.stdout.once('close', closed);
-      child.stderr.once('close', closed);
+      exitCode = code ?? 1;
+      if (open === 0) return done();
       timers.push(setTimeout(done, DRAIN_AFTER_EXIT_MS));
     });
     child.stdin.on('error', () => undefined);
