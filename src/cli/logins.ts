@@ -6,7 +6,7 @@
  */
 import { findPlaintext } from '../docker/auths.ts';
 import { dockerConfigPath, readDockerConfig } from '../docker/config-file.ts';
-import { sourceFor } from '../docker/credential-sources.ts';
+import { authsEntryFor, sourceFor } from '../docker/credential-sources.ts';
 import { HelperClient, serverFromListKey } from '../docker/helper-client.ts';
 import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts';
 import { DcmError, type ExitCodeName, type StoreName } from '../errors.ts';
@@ -106,11 +106,26 @@ export async function credentialsOf(
 ): Promise<{ username: string; secret: string } | undefined> {
   if (row.source === 'dcm') return (await openStore(io)).get(row.registry);
   if (row.source === 'config.json') {
-    const found = findPlaintext(config).credentials.find((c) => c.registry === row.registry);
+    // The entry Docker itself reads, when two spellings of the registry are there.
+    const entry = authsEntryFor(config, row.registry);
+    const found = findPlaintext(config).credentials.find((c) => c.entry === entry);
     return found ? { username: found.username, secret: found.secret } : undefined;
   }
   const got = await new HelperClient(row.source.slice('helper:'.length), io.env).get(row.registry);
   return 'credentials' in got ? { username: got.credentials.username, secret: got.credentials.secret } : undefined;
+}
+
+/**
+ * The login Docker would use for `registry` (a canonical key), read from the source Docker uses
+ * for it (docker/credential-sources.ts). When that is config.json and it holds nothing, dcm's own
+ * store is asked too (a `dcm login` without `dcm setup`). Read-only.
+ */
+export async function dockerLogin(io: CliIo, registry: string): Promise<{ username: string; secret: string } | undefined> {
+  const config = readDockerConfig(dockerConfigPath(io.env)).data;
+  const source = sourceFor(config, registry);
+  const where: LoginSource = source.kind === 'auths' ? 'config.json' : source.helper === 'dcm' ? 'dcm' : `helper:${source.helper}`;
+  const found = await credentialsOf(io, { registry, source: where }, config);
+  return found ?? (where === 'config.json' ? (await openStore(io)).get(registry) : undefined);
 }
 
 /** Helpers other than dcm that config.json sends registries to, each once. */

@@ -3,14 +3,12 @@
  * of `ls` and `check`, and the store a command opens. Commands import this, never each other.
  */
 import type { Command } from 'commander';
-import { findPlaintext } from '../docker/auths.ts';
-import { dockerConfigPath, readDockerConfig } from '../docker/config-file.ts';
-import { authsEntryFor, sourceFor, type CredentialSource } from '../docker/credential-sources.ts';
-import { HelperClient } from '../docker/helper-client.ts';
 import { TOKEN_USERNAME } from '../docker/server-address.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError, type StoreName } from '../errors.ts';
+import { writeFileAtomically } from '../platform/atomic-file.ts';
+import type { Env } from '../platform/paths.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
-import { openCredentialStore } from '../store/select.ts';
+import { openCredentialStore, readSettings } from '../store/select.ts';
 import type { CliIo } from './io.ts';
 
 /** `--cert-dir`, `--insecure` and `--timeout`, for every command that talks to registries. */
@@ -61,31 +59,12 @@ export function openStore(io: CliIo): Promise<CredentialStore> {
   return openCredentialStore(io.env, io.storeHooks);
 }
 
-/** A login Docker has for a registry, and where it came from. */
-export interface DockerLogin {
-  username: string;
-  secret: string;
-  source: CredentialSource;
-}
-
 /**
- * The login Docker would use for `registry` (a canonical key), read where Docker keeps it
- * (docker/credential-sources.ts): another helper through the protocol, config.json's plaintext
- * `auths`, or dcm's own store. When Docker's source holds nothing, dcm's own store is asked too
- * (a `dcm login` without `dcm setup`). Read-only: nothing is written anywhere.
+ * Records `store` as dcm's store in its configuration file (other keys there are kept); returns
+ * the file's path. Atomic, mode 0600, never through a symlink.
  */
-export async function dockerLogin(io: CliIo, registry: string): Promise<DockerLogin | undefined> {
-  const config = readDockerConfig(dockerConfigPath(io.env)).data;
-  const source = sourceFor(config, registry);
-  if (source.kind === 'auths') {
-    const entry = authsEntryFor(config, registry);
-    const found = findPlaintext(config).credentials.find((c) => c.entry === entry);
-    if (found) return { username: found.username, secret: found.secret, source };
-  } else if (source.helper !== 'dcm') {
-    const got = await new HelperClient(source.helper, io.env).get(registry);
-    if ('credentials' in got) return { username: got.credentials.username, secret: got.credentials.secret, source };
-    return undefined;
-  }
-  const stored = await (await openStore(io)).get(registry);
-  return stored ? { ...stored, source: { kind: 'helper', helper: 'dcm', via: source.kind === 'helper' ? source.via : 'credsStore' } } : undefined;
+export function recordStore(store: StoreName, env: Env): string {
+  const { path, settings } = readSettings(env);
+  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  return path;
 }

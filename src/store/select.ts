@@ -7,7 +7,6 @@
 import { platform, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type StoreName } from '../errors.ts';
-import { writeFileAtomically } from '../platform/atomic-file.ts';
 import { FileProblem, readRegularFile } from '../platform/files.ts';
 import { dcmConfigPath, passwordStoreDir, stateDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
@@ -21,45 +20,38 @@ export const STORES: Record<StoreName, string> = {
   cache: 'memory only, in a per-user agent, each login for a time to live (DCM_CACHE_TTL, default 8h), for CI jobs and SSH sessions',
 };
 
-/** Which store this process uses, and what said so. */
-export function chosenStore(env: Env): { store: StoreName; from: string } {
-  const fromEnv = env.DCM_STORE;
-  if (fromEnv !== undefined && fromEnv !== '') return { store: storeName(fromEnv, 'DCM_STORE'), from: 'DCM_STORE' };
+/**
+ * dcm's own configuration file (`dcm setup --store` writes it), parsed: {} when there is none.
+ * A file that cannot be read or is not a JSON object is an error: dcm does not guess the store.
+ */
+export function readSettings(env: Env): { path: string; settings: Record<string, unknown> } {
   const path = dcmConfigPath(env);
   let text: string;
   try {
     text = readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8');
   } catch (error) {
-    if (error instanceof FileProblem && error.kind === 'missing') return { store: 'os', from: 'the default' };
+    if (error instanceof FileProblem && error.kind === 'missing') return { path, settings: {} };
     throw new UsageError(`dcm's configuration ${(error as Error).message}; fix or remove it`);
   }
   let settings: unknown;
   try {
     settings = JSON.parse(text);
   } catch {
-    throw new UsageError(`dcm's configuration ${path} is not valid JSON; fix or remove it (dcm setup --store writes it)`);
+    settings = undefined;
   }
-  const store = typeof settings === 'object' && settings !== null ? (settings as { store?: unknown }).store : undefined;
-  if (store === undefined) return { store: 'os', from: 'the default' };
-  return { store: storeName(typeof store === 'string' ? store : JSON.stringify(store), path), from: path };
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw new UsageError(`dcm's configuration ${path} is not a JSON object; fix or remove it (dcm setup --store writes it)`);
+  }
+  return { path, settings: settings as Record<string, unknown> };
 }
 
-/**
- * Records `store` as dcm's store in its configuration file (other keys there are kept); returns
- * the file's path. Atomic, mode 0600, never through a symlink.
- */
-export function recordStore(store: StoreName, env: Env): string {
-  const path = dcmConfigPath(env);
-  let settings: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(readRegularFile(path, { maxBytes: 64 * 1024 }).toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
-  } catch (error) {
-    if (!(error instanceof FileProblem && error.kind === 'missing'))
-      throw new UsageError(`dcm's configuration ${path} cannot be read as JSON; fix or remove it, then retry`);
-  }
-  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
-  return path;
+/** Which store this process uses, and what said so. */
+export function chosenStore(env: Env): { store: StoreName; from: string } {
+  const fromEnv = env.DCM_STORE;
+  if (fromEnv !== undefined && fromEnv !== '') return { store: storeName(fromEnv, 'DCM_STORE'), from: 'DCM_STORE' };
+  const { path, settings } = readSettings(env);
+  if (settings.store === undefined) return { store: 'os', from: 'the default' };
+  return { store: storeName(typeof settings.store === 'string' ? settings.store : JSON.stringify(settings.store), path), from: path };
 }
 
 /** A store's name, or the error that lists the stores there are. */
@@ -125,20 +117,16 @@ async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promi
 const DEFAULT_PASS_TIMEOUT_MS = 15_000;
 
 /**
- * The lock for the index of this user's keychain, loaded only when a verb writes (`get` and
- * `list` never take it). Linux and Windows: a socket the OS releases when its holder dies
- * (socket-lock.ts), named for the user and the keychain (the D-Bus session it lives behind), so
- * that every process writing one keychain shares one lock. macOS: a lock file.
+ * The lock for the index of one store, loaded only when a verb writes (`get` never takes it).
+ * Linux and Windows: a socket the OS releases when its holder dies (socket-lock.ts), named for
+ * the user and what the store lives in (the keychain's D-Bus session, the password store, the
+ * cache agent's directory), so that every process writing one store shares one lock. macOS: a
+ * lock file.
  */
 function indexLock(env: Env, store: StoreName): IndexLock {
   return {
     async withLock(fn) {
       const os = platform();
-      if (store !== 'os' && os !== 'darwin') {
-        const { SocketLock, lockAddress } = await import('./socket-lock.ts');
-        const where = store === 'pass' ? passwordStoreDir(env) : (env.XDG_RUNTIME_DIR ?? '');
-        return new SocketLock(lockAddress(`dcm-index-${userInfo().uid}`, `${store}\n${where}`, os)).withLock(fn);
-      }
       if (os === 'darwin') {
         const { FileLock } = await import('./file-lock.ts');
         return new FileLock(join(stateDir(env), 'index.lock')).withLock(fn);
@@ -146,8 +134,15 @@ function indexLock(env: Env, store: StoreName): IndexLock {
       // A bundled module, not a built-in: the CLI bundle runs without dynamic import() support.
       const { SocketLock, lockAddress } = await import('./socket-lock.ts');
       const user = userInfo();
-      const keychain = os === 'linux' ? (env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus`) : user.username;
-      return new SocketLock(lockAddress(`dcm-index-${user.uid}`, `${KEYCHAIN_SERVICE}\n${keychain}`, os)).withLock(fn);
+      const where =
+        store === 'pass'
+          ? passwordStoreDir(env)
+          : store === 'cache'
+            ? (env.XDG_RUNTIME_DIR ?? '')
+            : os === 'linux'
+              ? (env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus`)
+              : user.username;
+      return new SocketLock(lockAddress(`dcm-index-${user.uid}`, `${store === 'os' ? KEYCHAIN_SERVICE : store}\n${where}`, os)).withLock(fn);
     },
   };
 }

@@ -8,13 +8,13 @@
  */
 import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine } from '../../errors.ts';
 import { TOKEN_USERNAME } from '../../docker/server-address.ts';
-import { openCredentialStore, recordStore, storeName } from '../../store/select.ts';
+import { openCredentialStore, storeName } from '../../store/select.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { checkLogin } from '../../registry/login.ts';
 import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
-import { openStore, parseTimeout } from '../shared.ts';
+import { openStore, parseTimeout, recordStore } from '../shared.ts';
 
 export interface MigrateOptions {
   dryRun?: boolean;

@@ -11,7 +11,8 @@ import { profileFor } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
-import { dockerLogin, parseTimeout, type RegistryOptions } from '../shared.ts';
+import { dockerLogin } from '../logins.ts';
+import { parseTimeout, type RegistryOptions } from '../shared.ts';
 
 export interface RateLimitOptions extends RegistryOptions {
   registry?: string;

@@ -3,7 +3,8 @@
  */
 import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
-import { openCredentialStore, recordStore, storeName } from '../../store/select.ts';
+import { openCredentialStore, storeName } from '../../store/select.ts';
+import { recordStore } from '../shared.ts';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
 
