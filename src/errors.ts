@@ -171,9 +171,15 @@ export class FileWriteFailed extends DcmError {
 
 // --- Talking to registries (src/registry). Each class has its own exit code.
 
-/** The registry (or its token service) refused the credentials: 401/403. */
+/** The registry (or its token service) refused the credentials: 401/403 (ECR also 400). */
 export class CredentialsRejected extends DcmError {
   readonly code = 'credentials';
+  /** The registry said the login expired, or the secret's own expiry has passed. */
+  readonly expired: boolean;
+  constructor(message: string, options: { expired?: boolean } = {}) {
+    super(message);
+    this.expired = options.expired ?? false;
+  }
 }
 
 /** DNS, connection refused or reset, timeout, proxy. */

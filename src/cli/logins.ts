@@ -10,6 +10,8 @@ import { authsEntryFor, sourceFor } from '../docker/credential-sources.ts';
 import { HelperClient, serverFromListKey } from '../docker/helper-client.ts';
 import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts';
 import { DcmError, type ExitCodeName, type StoreName } from '../errors.ts';
+import { secretExpiry } from '../registry/expiry.ts';
+import { profileFor } from '../registry/profiles.ts';
 import type { CliIo } from './io.ts';
 import { openStore, toEntries, type LoginEntry } from './shared.ts';
 
@@ -20,6 +22,11 @@ export interface LoginRow extends LoginEntry {
   source: LoginSource;
   /** dcm's store for its own logins (`os`), else null. */
   store: StoreName | null;
+  /**
+   * When the secret stops working, as it says itself (registry/expiry.ts), ISO 8601 UTC; null
+   * when unknown, and for other helpers' logins, whose secrets `ls` does not read.
+   */
+  expiresAt: string | null;
 }
 
 /** A source that could not be read: named in a warning; the rest is still listed. */
@@ -35,8 +42,12 @@ export interface DockerLogins {
   config: Record<string, unknown>;
 }
 
-/** Every login, sorted by registry; a source that fails is reported, never fatal. */
-export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
+/**
+ * Every login, sorted by registry; a source that fails is reported, never fatal. With
+ * `expiry`, dcm's own secrets are read to learn when each expires (never another helper's:
+ * it might prompt).
+ */
+export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}): Promise<DockerLogins> {
   const rows: LoginRow[] = [];
   const failures: SourceFailure[] = [];
   let config: Record<string, unknown> = {};
@@ -48,8 +59,18 @@ export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
 
   try {
     const store = await openStore(io);
-    for (const entry of toEntries(await store.list()))
-      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind });
+    const entries = toEntries(await store.list());
+    const expiries = await Promise.all(
+      entries.map(async (entry) => {
+        if (!options.expiry) return null;
+        // An item that cannot be read has no known expiry; `dcm check` and `doctor` report the item.
+        const login = await store.get(entry.registry).catch(() => undefined);
+        return login ? expiryOf(entry.registry, login.secret) : null;
+      }),
+    );
+    entries.forEach((entry, i) => {
+      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind, expiresAt: expiries[i] ?? null });
+    });
   } catch (error) {
     failures.push({ source: 'dcm', error });
   }
@@ -58,7 +79,14 @@ export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
   for (const credential of findPlaintext(config).credentials) {
     if (sourceFor(config, credential.registry).kind !== 'auths') continue;
     const identity = credential.kind === 'identity-token';
-    rows.push({ registry: credential.registry, username: identity ? null : credential.username, kind: credential.kind, source: 'config.json', store: null });
+    rows.push({
+      registry: credential.registry,
+      username: identity ? null : credential.username,
+      kind: credential.kind,
+      source: 'config.json',
+      store: null,
+      expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null,
+    });
   }
 
   for (const helper of otherHelpers(config)) {
@@ -80,6 +108,7 @@ export async function dockerLogins(io: CliIo): Promise<DockerLogins> {
           kind: user === TOKEN_USERNAME ? 'identity-token' : 'password',
           source,
           store: null,
+          expiresAt: null,
         });
       }
     } catch (error) {
@@ -126,6 +155,11 @@ export async function dockerLogin(io: CliIo, registry: string): Promise<{ userna
   const where: LoginSource = source.kind === 'auths' ? 'config.json' : source.helper === 'dcm' ? 'dcm' : `helper:${source.helper}`;
   const found = await credentialsOf(io, { registry, source: where }, config);
   return found ?? (where === 'config.json' ? (await openStore(io)).get(registry) : undefined);
+}
+
+/** When a registry's secret expires, ISO 8601 UTC, or null when it does not say. */
+export function expiryOf(registry: string, secret: string): string | null {
+  return secretExpiry(secret, profileFor(registry).id)?.toISOString() ?? null;
 }
 
 /** Helpers other than dcm that config.json sends registries to, each once. */

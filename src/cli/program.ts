@@ -50,9 +50,18 @@ TLS is always verified; Docker's /etc/docker/certs.d/<host[:port]>/*.crt CAs are
 HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured. Plain HTTP is used for loopback hosts only,
 or with --insecure.
 
+Each registry's credentials and traps are known (docs/registries.md): a refusal is exit 3 whether
+the registry answers 401, 403 or (ECR) 400, and says what the registry takes, the trap a username
+fell into (a Harbor robot$name a shell expanded), or for an expired login the command that gets a
+new secret. --password-stdin keeps every byte but one trailing newline: a JSON key file works.
+A registry in daemon.json's insecure-registries is treated as --insecure, as Docker treats it.
+
 Examples:
   $ dcm login                                   # Docker Hub, prompts for username and password
   $ echo "$GHCR_TOKEN" | dcm login ghcr.io -u octocat --password-stdin
+  $ aws ecr get-login-password --region eu-west-1 | dcm login 123456789012.dkr.ecr.eu-west-1.amazonaws.com -u AWS --password-stdin
+  $ dcm login europe-west1-docker.pkg.dev -u _json_key --password-stdin < key.json
+  $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
 
 ${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy'], { ok: 'stored' })}`,
@@ -79,11 +88,16 @@ ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'an i
 
   program
     .command('ls')
-    .description('list stored logins (registry, username, kind); never shows secrets')
-    .option('--json', 'print [{"registry","username","kind"}] (username null for identity tokens)')
+    .description('list stored logins (registry, username, kind, source, expiry); never shows secrets')
+    .option('--json', 'print [{"registry","username","kind","source","store","expiresAt"}] (username null for identity tokens)')
     .addHelpText(
       'after',
       `
+EXPIRES (expiresAt in --json, ISO 8601 UTC or null) is read from the secret itself, without
+asking the registry: a JWT's exp (ACR tokens, GitLab job tokens, identity tokens) or an ECR
+token's expiration. Only the expiry is read; no other claim of a token is shown. Logins held by
+other credential helpers are not read (that could prompt): their expiry is null.
+
 Examples:
   $ dcm ls
   $ dcm ls --json | jq -r '.[].registry'
@@ -98,18 +112,23 @@ ${exitCodesHelp(['ok', 'usage', 'keychain'])}`,
       .description('verify stored logins against their registries, all at once')
       .argument('[servers...]', 'registries to check (default: every stored login)')
       .option('--all', 'check every stored login')
-      .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","durationMs"}]}'),
+      .option('--expiring-within <duration>', 'fail a login whose secret expires within this window (30m, 12h, 7d), before asking the registry')
+      .option('--json', 'print {"ok", "results": [{"registry","username","kind","ok","status","message","expiresAt","durationMs"}]}'),
   )
     .addHelpText(
       'after',
       `
 Exits 0 when every login works; otherwise with the exit code of the first failing login's class.
-Status values in --json: ok, not-logged-in, credentials, network, tls, threshold, registry, usage,
-keychain, failure.
+Status values in --json: ok, not-logged-in, expired, expiring, credentials, network, tls,
+threshold, registry, usage, keychain, failure. expired and expiring exit 3, as credentials do.
+expiresAt comes from the secret itself (a JWT's exp, an ECR token's expiration), or is null.
+A refused login names what the registry takes and, when it expired, the command that gets a new
+secret (aws ecr get-login-password, az acr login --expose-token, gcloud auth print-access-token).
 
 Examples:
   $ dcm check                  # every stored login
   $ dcm check ghcr.io docker.io --json
+  $ dcm check --expiring-within 2h    # in CI: refresh before the pipeline breaks
 
 ${exitCodesHelp(['ok', 'notFound', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain'], { ok: 'every login works' })}`,
     )

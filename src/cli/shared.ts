@@ -3,18 +3,21 @@
  * of `ls` and `check`, and the store a command opens. Commands import this, never each other.
  */
 import type { Command } from 'commander';
+import { daemonConfigPath, insecureRegistries, matchesInsecure, readDaemonConfig } from '../docker/daemon-config.ts';
 import { TOKEN_USERNAME } from '../docker/server-address.ts';
-import { UsageError, type StoreName } from '../errors.ts';
+import { UsageError, oneLine, type StoreName } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
 import type { Env } from '../platform/paths.ts';
+import { apiHost } from '../registry/profiles.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
 import { openCredentialStore, readSettings } from '../store/select.ts';
 import type { CliIo } from './io.ts';
 
-/** `--cert-dir`, `--insecure` and `--timeout`, for every command that talks to registries. */
+/** `--cert-dir`, `--insecure`, `--daemon-config` and `--timeout`, for every command that talks to registries. */
 export interface RegistryOptions {
   certDir?: string;
   insecure?: boolean;
+  daemonConfig?: string;
   timeout?: string;
 }
 
@@ -23,7 +26,8 @@ export function withRegistryOptions(command: Command, options: { tls?: boolean }
   if (options.tls !== false) {
     command
       .option('--cert-dir <dir>', 'extra CA certificates (*.crt) and client certificate (*.cert + *.key)')
-      .option('--insecure', 'skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)');
+      .option('--insecure', 'skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)')
+      .option('--daemon-config <path>', "the Docker daemon's daemon.json, whose insecure-registries count as --insecure (default: /etc/docker/daemon.json)");
   }
   return command.option('--timeout <seconds>', `seconds to wait for each registry (default ${DEFAULT_TIMEOUT_SECONDS})`);
 }
@@ -36,6 +40,46 @@ export function parseTimeout(raw: string | undefined, fallbackSeconds = DEFAULT_
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, not ${JSON.stringify(raw).slice(0, 40)}`);
   return Math.round(seconds * 1000);
+}
+
+/** How to reach one registry: its API host, and TLS as the user and Docker's daemon.json want it. */
+export interface RegistryTarget {
+  registry: string;
+  host: string;
+  certDir?: string;
+  insecure: boolean;
+  timeoutMs: number;
+  env: CliIo['env'];
+}
+
+/**
+ * The target for a canonical server key. A registry in daemon.json's `insecure-registries` is
+ * treated as --insecure, as Docker treats it, and a note says so; a daemon.json that cannot be
+ * read is a warning, and the registry stays secure.
+ */
+export async function registryTarget(
+  registry: string,
+  options: RegistryOptions,
+  io: CliIo,
+  timeoutMs = parseTimeout(options.timeout),
+): Promise<RegistryTarget> {
+  const host = apiHost(registry);
+  let insecure = options.insecure === true;
+  if (!insecure) {
+    const path = daemonConfigPath(io.env, options.daemonConfig);
+    let entries: string[] = [];
+    try {
+      entries = insecureRegistries(readDaemonConfig(path));
+    } catch (error) {
+      io.stderr.write(`dcm: warning: ${oneLine(error)}; its insecure-registries are not applied\n`);
+    }
+    const match = await matchesInsecure(host, entries);
+    if (match) {
+      insecure = true;
+      io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path}: TLS is not verified for it, as Docker does not verify it\n`);
+    }
+  }
+  return { registry, host, certDir: options.certDir, insecure, timeoutMs, env: io.env };
 }
 
 /** One stored login as `dcm ls --json` prints it. */

@@ -72,7 +72,10 @@ function failedAtProxy(proxy: string | undefined, peers: ReturnType<typeof codes
 }
 
 export function classifyNetError(error: unknown, context: NetContext): DcmError {
-  if (error instanceof DcmError) return error;
+  // A refusal of dcm's own (the realm guard in a DNS lookup) may arrive wrapped by undici.
+  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof DcmError) return current;
+  }
   const { codes: c, messages, names, peers } = codes(error);
   const viaProxy = failedAtProxy(context.proxy, peers);
   const has = (...wanted: string[]) => c.some((code) => wanted.includes(code));

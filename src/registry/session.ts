@@ -24,6 +24,8 @@ export interface SessionOptions {
   timeoutMs: number;
   env: HttpOptions['env'];
   certsD?: string;
+  /** Statuses besides 401 and 403 that mean refused credentials here (profiles.ts: ECR's 400). */
+  rejectionStatuses?: readonly number[];
 }
 
 /** What a request needs to be authorized, and what the token service gave back. */
@@ -44,20 +46,22 @@ export class RegistrySession {
   readonly ping: HttpResponse;
   readonly #http: RegistryHttp;
   readonly #credentials: SessionOptions['credentials'];
+  readonly #rejectionStatuses: readonly number[];
 
-  private constructor(host: string, http: RegistryHttp, ping: { response: HttpResponse; base: URL }, credentials: SessionOptions['credentials']) {
-    this.host = host;
+  private constructor(http: RegistryHttp, ping: { response: HttpResponse; base: URL }, options: SessionOptions) {
+    this.host = options.host;
     this.#http = http;
     this.ping = ping.response;
     this.base = ping.base;
-    this.#credentials = credentials;
+    this.#credentials = options.credentials;
+    this.#rejectionStatuses = options.rejectionStatuses ?? [];
   }
 
   /** Opens the conversation with a ping. Close it with {@link close}. */
   static async open(options: SessionOptions): Promise<RegistrySession> {
     const http = new RegistryHttp({ ...options, secrets: options.credentials ? [options.credentials.secret] : [] });
     try {
-      return new RegistrySession(options.host, http, await pingRegistry(http, options.host, options), options.credentials);
+      return new RegistrySession(http, await pingRegistry(http, options.host, options), options);
     } catch (error) {
       await http.close();
       throw error;
@@ -69,10 +73,15 @@ export class RegistrySession {
     return this.ping.status === 200;
   }
 
+  /** The challenge the ping answered with (undefined for an anonymous registry). */
+  get challenge(): Challenge | undefined {
+    return this.anonymous ? undefined : pickChallenge(parseChallenges(this.ping.headers['www-authenticate']));
+  }
+
   /** Headers that authorize requests for `scopes` (`repository:<name>:pull`, ...). */
   async authorize(scopes: string[]): Promise<Authorization> {
     if (this.anonymous) return { scheme: 'none', headers: {} };
-    const challenge = pickChallenge(parseChallenges(this.ping.headers['www-authenticate']));
+    const challenge = this.challenge;
     if (!challenge) throw new RegistryError(`${this.host} answered 401 without a Basic or Bearer challenge; it does not look like a registry`);
     const credentials = this.#credentials;
     if (challenge.scheme === 'basic') {
@@ -82,13 +91,18 @@ export class RegistrySession {
       refuseCleartext(this.base, this.base.host);
       return { scheme: 'basic', headers: { authorization: basic(credentials.username, credentials.secret) } };
     }
-    const token = await fetchToken(this.#http, this.base, challenge, credentials, scopes);
+    const token = await fetchToken(this.#http, this.base, challenge, credentials, scopes, this.#rejectionStatuses);
     return { scheme: 'bearer', headers: { authorization: `Bearer ${token.token}` }, ...(token.refreshToken ? { identityToken: token.refreshToken } : {}) };
   }
 
   /** A request to a path of the registry (`/v2/...`), with the headers of an {@link Authorization}. */
   send(path: string, options: SendOptions = {}): Promise<HttpResponse> {
     return this.#http.send(new URL(path, this.base), options);
+  }
+
+  /** The error for a final answer that is not 200, in this registry's terms. */
+  statusError(response: HttpResponse): Error {
+    return statusError(response, this.base.host, 'login', this.#rejectionStatuses);
   }
 
   async close(): Promise<void> {
@@ -143,6 +157,7 @@ async function fetchToken(
   challenge: Challenge,
   credentials: { username: string; secret: string } | undefined,
   scopes: string[],
+  rejectionStatuses: readonly number[],
 ): Promise<{ token: string; refreshToken?: string }> {
   const realm = realmUrl(challenge, base);
   const service = challenge.params.service ?? '';
@@ -158,12 +173,9 @@ async function fetchToken(
     for (const scope of scopes) url.searchParams.append('scope', scope);
     reply = await http.send(url, credentials ? { headers: { authorization: basic(credentials.username, credentials.secret) } } : {});
   }
-  if (reply.status === 401 || reply.status === 403 || (identity && reply.status === 400)) {
-    throw new CredentialsRejected(
-      `${base.host}: ${registryMessage(reply) ?? 'the token service refused the credentials'} (wrong ${identity ? 'or expired identity token' : 'username or password'})`,
-    );
-  }
-  if (reply.status !== 200) throw statusError(reply, realm.host, 'token');
+  // An OAuth2 server answers a bad refresh token with 400 invalid_grant.
+  if (identity && reply.status === 400) throw rejected(reply, base.host, 'the token service refused the identity token');
+  if (reply.status !== 200) throw statusError(reply, realm.host, 'token', rejectionStatuses, base.host);
   return parseTokenReply(reply, realm.host);
 }
 
@@ -212,12 +224,22 @@ function parseTokenReply(reply: HttpResponse, host: string): { token: string; re
   return { token, ...(typeof parsed.refresh_token === 'string' && parsed.refresh_token ? { refreshToken: parsed.refresh_token } : {}) };
 }
 
-export function statusError(response: HttpResponse, host: string, stage: 'ping' | 'login' | 'token'): Error {
+/**
+ * The error for a status that is not success. `registryHost` names the registry in a
+ * credentials message when the answer came from its token service.
+ */
+export function statusError(
+  response: HttpResponse,
+  host: string,
+  stage: 'ping' | 'login' | 'token',
+  rejectionStatuses: readonly number[] = [],
+  registryHost = host,
+): Error {
   const status = response.status;
   const detail = registryMessage(response);
-  if ((status === 401 || status === 403) && stage !== 'ping') {
-    // GHCR answers bad credentials with 403 "denied", most registries with 401.
-    return new CredentialsRejected(`${host}: ${detail ?? 'unauthorized'} (wrong username or password)`);
+  // GHCR answers bad credentials with 403 "denied", most registries with 401, ECR sometimes 400.
+  if ((status === 401 || status === 403 || rejectionStatuses.includes(status)) && stage !== 'ping') {
+    return rejected(response, registryHost, stage === 'token' ? 'the token service refused the credentials' : 'unauthorized');
   }
   if (status === 429) return new ThresholdError(`${host} is rate limiting requests (HTTP 429); retry later`);
   if (status >= 500) return new RegistryError(`${host} is failing (HTTP ${status}${detail ? `: ${detail}` : ''}); the registry may be down, retry later`);
@@ -228,15 +250,29 @@ export function statusError(response: HttpResponse, host: string, stage: 'ping' 
 }
 
 /**
- * The registry's own error text (`{"errors":[{"code","message"}]}`), made safe to print: one
- * line, bounded, and never quoting a credential this conversation sent (sanitizeRegistryText).
+ * Refused credentials, with the registry's text, and whether the registry said they expired
+ * (ECR's plain-text "Your authorization token has expired", "token expired" from others).
+ */
+function rejected(response: HttpResponse, host: string, fallback: string): CredentialsRejected {
+  const detail = registryMessage(response) ?? fallback;
+  const expired = /\bexpired?\b/i.test(detail);
+  return new CredentialsRejected(`${host}: ${detail} (${expired ? 'the login has expired' : 'wrong username or password'})`, { expired });
+}
+
+/**
+ * The registry's own error text (`{"errors":[{"code","message"}]}`, `details`, `error`, or a
+ * plain-text body such as ECR's), made safe to print: one line, bounded, and never quoting a
+ * credential this conversation sent (sanitizeRegistryText).
  */
 export function registryMessage(response: HttpResponse): string | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(response.body);
   } catch {
-    return undefined;
+    const type = String(response.headers['content-type'] ?? '');
+    if (!/^text\/plain\b/i.test(type) && type !== '') return undefined;
+    const safe = sanitizeRegistryText(response.body, response.secrets);
+    return safe === '' ? undefined : safe;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { errors, details, error } = parsed as { errors?: unknown; details?: unknown; error?: unknown };

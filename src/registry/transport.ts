@@ -4,7 +4,9 @@
  * that no credential crosses to another origin: not an Authorization header, and not a request
  * body (the OAuth2 refresh-token form carries the identity token itself).
  */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readdirSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import { getCACertificates } from 'node:tls';
@@ -12,7 +14,7 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { RegistryError, UnsafeRequest, UsageError } from '../errors.ts';
 import { FileProblem, readRegularFile } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
-import { certsDirName, isLoopback } from './endpoint.ts';
+import { addressKind, certsDirName, hostname, isLoopback, mayReach, type AddressKind } from './endpoint.ts';
 import { classifyNetError } from './net-errors.ts';
 
 /** Docker's per-registry CA directory (`/etc/docker/certs.d/<host[:port]>/*.crt`). */
@@ -59,11 +61,13 @@ export class RegistryHttp {
   readonly #dispatcher: Dispatcher;
   readonly #proxy: { http?: string; https?: string; noProxy?: string };
   readonly #secrets = new Set<string>();
+  /** The kind of network the registry is on: from its IP literal, or from what its name resolved to. */
+  #registryKind: AddressKind;
 
   constructor(options: HttpOptions) {
     this.#options = options;
+    this.#registryKind = addressKind(options.host);
     for (const secret of options.secrets ?? []) this.#remember(secret);
-    const tls = tlsOptions(options);
     const env = options.env;
     this.#proxy = {
       http: proxyFromEnv(env, 'HTTP_PROXY'),
@@ -71,6 +75,9 @@ export class RegistryHttp {
       noProxy: env.NO_PROXY || env.no_proxy || undefined,
     };
     const timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+    // Through a proxy, names are resolved by the proxy: only IP literals can be checked here.
+    const viaProxy = Boolean(this.#proxy.http || this.#proxy.https);
+    const tls = { ...tlsOptions(options), ...(viaProxy ? {} : { lookup: this.#guardedLookup }) };
     this.#dispatcher =
       this.#proxy.http || this.#proxy.https
         ? new EnvHttpProxyAgent({
@@ -100,6 +107,7 @@ export class RegistryHttp {
     let body = options.body;
     let headers: Record<string, string> = { 'user-agent': 'dcm', ...options.headers };
     for (let hop = 0; ; hop++) {
+      this.#refuseAddress(current.host, addressKind(current.host));
       this.#rememberSent(headers, body);
       let response: Dispatcher.ResponseData;
       const deadline = signal ?? AbortSignal.timeout(this.#options.timeoutMs);
@@ -142,6 +150,42 @@ export class RegistryHttp {
       return { status, headers: response.headers, body: text, url: current, secrets: this.#secrets };
     }
   }
+
+  /**
+   * The realm guard, before any connection (docs/registry-auth.md): a host other than the
+   * registry's (a token realm, a redirect's target) may be at a loopback, link-local or private
+   * address only when the registry is on that kind of network too, as go-containerregistry's
+   * realm validation demands.
+   */
+  #refuseAddress(host: string, kind: AddressKind, address?: string): void {
+    if (hostname(host) === hostname(this.#options.host) || mayReach(this.#registryKind, kind)) return;
+    const at = address && address !== hostname(host) ? ` (it resolves to ${address})` : '';
+    throw new UnsafeRequest(
+      `refusing to connect to ${hostname(host)}${at}, a ${kind} address, for ${this.#options.host}: a registry's token service or redirect may reach this machine or a private network only when the registry itself is there`,
+    );
+  }
+
+  /** dns.lookup, with every address checked by {@link #refuseAddress}; the connection uses those same addresses. */
+  readonly #guardedLookup: LookupFunction = (name, options, callback) => {
+    dnsLookup(name, { ...options, all: true }, (error, found: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      try {
+        const kinds = found.map((entry) => addressKind(entry.address));
+        if (hostname(name) === hostname(this.#options.host)) {
+          // A name that resolves to mixed kinds counts as public: the strictest reading.
+          this.#registryKind = kinds.length > 0 && kinds.every((kind) => kind === kinds[0]) ? kinds[0]! : 'public';
+        } else {
+          for (const [i, entry] of found.entries()) this.#refuseAddress(name, kinds[i]!, entry.address);
+        }
+      } catch (refusal) {
+        return callback(refusal as NodeJS.ErrnoException, '', 0);
+      }
+      if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, found);
+      const first = found[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${name}`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
 
   /** Adds a secret that registry text must never show (see {@link sanitizeRegistryText}). */
   #remember(secret: string): void {

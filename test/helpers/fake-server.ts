@@ -1,6 +1,6 @@
 /** Scripted HTTP servers on loopback, recording every request they receive. */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 
 export interface Recorded {
   method: string;
@@ -58,4 +58,47 @@ export async function silentTcpServer(): Promise<{ port: number; stop(): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A CONNECT proxy on loopback: each tunnel goes to `route(target)` (default: the target asked
+ * for) and carries TLS end to end, so the proxy never sees a password. Records every target.
+ */
+export async function connectProxy(route: (target: string) => { host: string; port: number } = defaultRoute): Promise<{
+  url: string;
+  tunnels: string[];
+  stop(): Promise<void>;
+}> {
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createHttpServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const to = route(req.url ?? '');
+    const upstream = createConnection(to.port, to.host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(client).add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    tunnels,
+    stop: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function defaultRoute(target: string): { host: string; port: number } {
+  const [host = '', port = ''] = target.split(':');
+  return { host, port: Number(port) };
 }

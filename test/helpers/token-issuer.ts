@@ -25,6 +25,14 @@ export async function startTokenIssuer(options: {
   issuer: string;
   service: string;
   users: Record<string, string>;
+  /** Where the token endpoint lives (default `/token`): Harbor's `/service/token`, GitLab's `/jwt/auth`. */
+  path?: string;
+  /** The answer to refused credentials (default 401 `UNAUTHORIZED: incorrect username or password`). */
+  rejection?: { status: number; body: unknown };
+  /** Whether a username and secret are accepted, instead of the `users` table (for expiring tokens). */
+  verify?: (user: string, secret: string) => boolean;
+  /** Whether `offline_token=true` gets a refresh token (default true; GitLab's and Harbor's never do). */
+  refreshTokens?: boolean;
 }): Promise<TokenIssuer> {
   const key = createPrivateKey(readFileSync(options.keyPath));
   const certDer = new X509Certificate(readFileSync(options.certPath)).raw;
@@ -59,7 +67,9 @@ export async function startTokenIssuer(options: {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    if (url.pathname !== '/token') return reply(404, { error: 'not found' });
+    if (url.pathname !== (options.path ?? '/token')) return reply(404, { error: 'not found' });
+    const rejection = options.rejection ?? { status: 401, body: { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] } };
+    const accepted = (user: string, secret: string) => (options.verify ? options.verify(user, secret) : users.get(user) === secret);
 
     let subject = '';
     let wantRefresh = false;
@@ -68,10 +78,10 @@ export async function startTokenIssuer(options: {
       const auth = req.headers.authorization;
       if (auth?.startsWith('Basic ')) {
         const [user, ...rest] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
-        if (!user || users.get(user) !== rest.join(':')) return reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] });
+        if (!user || !accepted(user, rest.join(':'))) return reply(rejection.status, rejection.body);
         subject = user;
       }
-      wantRefresh = url.searchParams.get('offline_token') === 'true' && subject !== '';
+      wantRefresh = url.searchParams.get('offline_token') === 'true' && subject !== '' && options.refreshTokens !== false;
       access = scopes(url.searchParams.getAll('scope'));
     } else if (req.method === 'POST') {
       const form = new URLSearchParams(body);
@@ -104,7 +114,7 @@ export async function startTokenIssuer(options: {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `http://127.0.0.1:${port}${options.path ?? '/token'}`,
     users,
     refreshTokens,
     requests,

@@ -3,11 +3,10 @@
  * HTTPS proxy (a CONNECT tunnel on loopback) to a TLS registry.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { connectProxy } from '../helpers/fake-server.ts';
 import { storeJson } from '../helpers/helper-process.ts';
 import { makeCa, makeServerCert } from '../helpers/pki.ts';
 import { freePort, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
@@ -53,9 +52,8 @@ describe('dcm check, several registries at once', () => {
 
 describe('dcm login through HTTPS_PROXY', () => {
   let registry: RunningRegistry;
-  let proxy: Server;
-  let proxyPort: number;
-  const tunnels: string[] = [];
+  let proxy: Awaited<ReturnType<typeof connectProxy>>;
+  let tunnels: string[] = [];
   const caDir = tempDir('ca-dir');
 
   beforeAll(async () => {
@@ -63,36 +61,17 @@ describe('dcm login through HTTPS_PROXY', () => {
     const ca = makeCa();
     writeFileSync(join(caDir, 'ca.crt'), readFileSync(ca.certPath));
     registry = await startRegistry({ proxied: 'proxy-Pa55' }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
-    proxy = createServer((_req, res) => {
-      res.writeHead(405);
-      res.end();
-    });
-    // A CONNECT proxy: the tunnel carries TLS end to end, so the proxy never sees the password.
-    proxy.on('connect', (req, client, head) => {
-      tunnels.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host!, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = proxy.address();
-    proxyPort = typeof address === 'object' && address ? address.port : 0;
+    proxy = await connectProxy();
+    tunnels = proxy.tunnels;
   });
   afterAll(async () => {
     await run(bin.dcm, ['logout', registry.host]);
-    proxy?.closeAllConnections();
-    await new Promise((resolve) => proxy?.close(resolve));
+    await proxy?.stop();
     await registry?.stop();
   });
 
   it('tunnels to the registry through the proxy and logs in', async () => {
-    const env = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` };
+    const env = { ...process.env, HTTPS_PROXY: proxy.url };
     const result = await run(bin.dcm, ['login', registry.host, '-u', 'proxied', '--password-stdin', '--cert-dir', caDir], { stdin: 'proxy-Pa55', env });
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ stdout: 'Login Succeeded\n', code: 0 });
@@ -100,8 +79,8 @@ describe('dcm login through HTTPS_PROXY', () => {
   });
 
   it('NO_PROXY sends the registry around the proxy', async () => {
-    tunnels.length = 0;
-    const env = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: '127.0.0.1' };
+    tunnels.splice(0);
+    const env = { ...process.env, HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' };
     const result = await run(bin.dcm, ['check', registry.host, '--cert-dir', caDir], { env });
     expect(result.code).toBe(0);
     expect(tunnels).toEqual([]);
@@ -130,9 +109,9 @@ describe('dcm ls and logout --all', () => {
       [
         'No stored logins. Log in with: dcm login [SERVER]',
         'exit=0',
-        'REGISTRY   USERNAME          KIND            SOURCE',
-        'a.example  ann               password        dcm',
-        'b.example  (identity token)  identity-token  dcm',
+        'REGISTRY   USERNAME          KIND            SOURCE  EXPIRES',
+        'a.example  ann               password        dcm     -',
+        'b.example  (identity token)  identity-token  dcm     -',
         'Removing login credentials for a.example',
         'Removing login credentials for b.example',
         'exit=0',

@@ -54,13 +54,15 @@ describe('issue 11: ls and check read every source Docker reads', () => {
     const rows = JSON.parse(ls.stdout) as Array<{ registry: string }>;
     expect(rows.filter((r) => r.registry === plain.host || r.registry === viaPass.host)).toEqual(
       [
-        { registry: plain.host, username: PLAIN.user, kind: 'password', source: 'config.json', store: null },
-        { registry: viaPass.host, username: PASS.user, kind: 'password', source: 'helper:pass', store: null },
+        { registry: plain.host, username: PLAIN.user, kind: 'password', source: 'config.json', store: null, expiresAt: null },
+        { registry: viaPass.host, username: PASS.user, kind: 'password', source: 'helper:pass', store: null, expiresAt: null },
       ].sort((a, b) => (a.registry < b.registry ? -1 : 1)),
     );
     const text = await run(bin.dcm, ['ls'], { env });
-    expect(text.stdout).toMatch(new RegExp(`^${plain.host.replace(/\./g, '\\.')} +${PLAIN.user} +password +config\\.json \\(plaintext: dcm migrate\\)$`, 'm'));
-    expect(text.stdout).toMatch(new RegExp(`^${viaPass.host.replace(/\./g, '\\.')} +${PASS.user} +password +docker-credential-pass$`, 'm'));
+    expect(text.stdout).toMatch(
+      new RegExp(`^${plain.host.replace(/\./g, '\\.')} +${PLAIN.user} +password +config\\.json \\(plaintext: dcm migrate\\) +-$`, 'm'),
+    );
+    expect(text.stdout).toMatch(new RegExp(`^${viaPass.host.replace(/\./g, '\\.')} +${PASS.user} +password +docker-credential-pass +-$`, 'm'));
 
     const check = await run(bin.dcm, ['check', plain.host, viaPass.host, '--json', '--timeout', '5'], { env });
     const results = JSON.parse(check.stdout).results as Array<{ registry: string; source: string; status: string }>;

@@ -97,8 +97,8 @@ describe.each(setups)('dcm login: $name', (setup) => {
     const ls = JSON.parse((await dcm(['ls', '--json'])).stdout);
     expect(ls).toContainEqual(
       setup.storedUsername === USER
-        ? { registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'os' }
-        : { registry: registry.host, username: null, kind: 'identity-token', source: 'dcm', store: 'os' },
+        ? { registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'os', expiresAt: null }
+        : { registry: registry.host, username: null, kind: 'identity-token', source: 'dcm', store: 'os', expiresAt: null },
     );
   });
 

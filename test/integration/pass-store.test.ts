@@ -126,7 +126,7 @@ describe.each([
     expect(login.code, login.stderr).toBe(0);
     expect(readFileSync(join(docker, 'config.json'), 'utf8')).not.toContain(PASSWORD);
     const ls = JSON.parse((await machine.dcm(['ls', '--json'])).stdout);
-    expect(ls).toContainEqual({ registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'pass' });
+    expect(ls).toContainEqual({ registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'pass', expiresAt: null });
 
     const layout = tempDir('oci');
     writeOciLayout(layout, 'v1');

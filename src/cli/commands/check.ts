@@ -3,17 +3,20 @@
  * exits non-zero when any fails. What a CI job runs before it needs its registries.
  */
 import { normaliseServerUrl } from '../../docker/server-address.ts';
-import { DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
+import { CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
+import { describeExpiry, expiryStatus, parseDuration } from '../../registry/expiry.ts';
 import { checkLogin } from '../../registry/login.ts';
-import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../render.ts';
-import { credentialsOf, dockerLogins, failureCode, sourceLabel, type LoginRow } from '../logins.ts';
-import { parseTimeout, type LoginEntry, type RegistryOptions } from '../shared.ts';
+import { profileFor } from '../../registry/profiles.ts';
+import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../logins.ts';
+import { parseTimeout, registryTarget, type LoginEntry, type RegistryOptions } from '../shared.ts';
 
 export interface CheckOptions extends RegistryOptions {
   all?: boolean;
   json?: boolean;
+  /** `30m`, `12h`, `7d`: fail a login that expires within this window. */
+  expiringWithin?: string;
 }
 
 /** One line of `dcm check --json`. */
@@ -22,15 +25,23 @@ export interface CheckResult extends Omit<LoginEntry, 'kind'> {
   source: LoginRow['source'] | null;
   store: LoginRow['store'];
   ok: boolean;
-  /** `ok`, `not-logged-in`, or the failure class: credentials, network, tls, registry, usage, keychain, failure. */
-  status: 'ok' | 'not-logged-in' | ExitCodeName;
+  /**
+   * `ok`, `not-logged-in`, `expired` or `expiring` (both exit 3, as credentials), or the
+   * failure class: credentials, network, tls, registry, usage, keychain, failure.
+   */
+  status: 'ok' | 'not-logged-in' | 'expired' | 'expiring' | ExitCodeName;
   message: string;
+  /** When the secret stops working, as it says itself (ISO 8601 UTC), or null when unknown. */
+  expiresAt: string | null;
   durationMs: number;
 }
 
-export async function check(servers: string[], options: CheckOptions, io: CliIo): Promise<void> {
+export async function check(servers: string[], options: CheckOptions, io: CliIo, now = new Date()): Promise<void> {
   if (options.all && servers.length > 0) throw new UsageError('give SERVERs or --all, not both');
   const timeoutMs = parseTimeout(options.timeout);
+  const windowMs = options.expiringWithin === undefined ? undefined : parseDuration(options.expiringWithin);
+  if (options.expiringWithin !== undefined && windowMs === undefined)
+    throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(options.expiringWithin).slice(0, 40)}`);
   // Every login `dcm ls` shows, from every source Docker reads; a source that fails is a warning.
   const { rows, failures, config } = await dockerLogins(io);
   for (const failure of failures) io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}\n`);
@@ -52,24 +63,32 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
   const results = await Promise.all(
     wanted.map(async ({ registry, row }): Promise<CheckResult> => {
       const started = Date.now();
-      const base = { registry, username: row?.username ?? null, kind: row?.kind ?? null, source: row?.source ?? null, store: row?.store ?? null };
+      const base = {
+        registry,
+        username: row?.username ?? null,
+        kind: row?.kind ?? null,
+        source: row?.source ?? null,
+        store: row?.store ?? null,
+        expiresAt: null as string | null,
+      };
       try {
         const login = row ? await credentialsOf(io, row, config) : undefined;
         if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-        const result = await checkLogin({
-          host: apiHost(registry),
-          username: login.username,
-          secret: login.secret,
-          certDir: options.certDir,
-          insecure: options.insecure,
-          timeoutMs,
-          env: io.env,
-        });
+        base.expiresAt = expiryOf(registry, login.secret);
+        // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
+        const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
+        if (soon) {
+          const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
+          const when = describeExpiry(new Date(base.expiresAt!), now);
+          const message = `${when}${soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : ''}; get a new one: ${refresh}`;
+          return { ...base, ok: false, status: soon, message, durationMs: Date.now() - started };
+        }
+        const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
         const message =
           result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
         return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
       } catch (error) {
-        const status = error instanceof DcmError ? error.code : 'failure';
+        const status = error instanceof CredentialsRejected && error.expired ? 'expired' : error instanceof DcmError ? error.code : 'failure';
         return { ...base, ok: false, status, message: oneLine(error), durationMs: Date.now() - started };
       }
     }),
@@ -87,5 +106,12 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo)
   const firstFailure = results.find((r) => !r.ok);
   if (!firstFailure && failures.length > 0) throw new SilentExit(failureCode(failures[0]!));
   // The exit code of the first failing login's class (README: exit codes).
-  if (firstFailure) throw new SilentExit(firstFailure.status === 'not-logged-in' ? 'notFound' : (firstFailure.status as ExitCodeName));
+  if (firstFailure) throw new SilentExit(exitClassOf(firstFailure.status));
+}
+
+/** The exit-code class of a check's status (README: exit codes). */
+function exitClassOf(status: CheckResult['status']): ExitCodeName {
+  if (status === 'not-logged-in') return 'notFound';
+  if (status === 'expired' || status === 'expiring') return 'credentials';
+  return status === 'ok' ? 'ok' : status;
 }

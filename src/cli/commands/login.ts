@@ -7,10 +7,9 @@ import { UsageError } from '../../errors.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { checkLogin } from '../../registry/login.ts';
-import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter, type Prompter } from '../prompt.ts';
-import { openStore, parseTimeout, type RegistryOptions } from '../shared.ts';
+import { openStore, parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
 
 export interface LoginOptions extends RegistryOptions {
   username?: string;
@@ -33,7 +32,8 @@ export async function login(server: string | undefined, options: LoginOptions, i
   let username = options.username;
   let secret: string | undefined = options.password;
   if (options.passwordStdin) {
-    // Like docker login: one trailing newline (LF or CRLF) is not part of the password.
+    // Like docker login: one trailing newline (LF or CRLF) is not part of the password; every
+    // other byte is (a service-account JSON key is a multi-line password).
     secret = (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
   }
   if (secret === undefined || !username) {
@@ -47,7 +47,7 @@ export async function login(server: string | undefined, options: LoginOptions, i
   if (!username) throw new UsageError('a username is required');
   if (!secret) throw new UsageError('a password is required');
 
-  const result = await checkLogin({ host: apiHost(key), username, secret, certDir: options.certDir, insecure: options.insecure, timeoutMs, env: io.env });
+  const result = await checkLogin({ ...(await registryTarget(key, options, io, timeoutMs)), username, secret });
   if (result.auth === 'none') {
     io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.\n`);
   }

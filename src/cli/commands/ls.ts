@@ -4,6 +4,7 @@
  * rest is still listed, and the exit code is that source's failure class.
  */
 import { SilentExit, oneLine } from '../../errors.ts';
+import { describeExpiry } from '../../registry/expiry.ts';
 import type { CliIo } from '../io.ts';
 import { dockerLogins, failureCode, sourceLabel } from '../logins.ts';
 import { renderTable } from '../render.ts';
@@ -12,8 +13,8 @@ export interface LsOptions {
   json?: boolean;
 }
 
-export async function ls(options: LsOptions, io: CliIo): Promise<void> {
-  const { rows, failures } = await dockerLogins(io);
+export async function ls(options: LsOptions, io: CliIo, now = new Date()): Promise<void> {
+  const { rows, failures } = await dockerLogins(io, { expiry: true });
   for (const failure of failures) io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}\n`);
   if (options.json) {
     io.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -22,8 +23,14 @@ export async function ls(options: LsOptions, io: CliIo): Promise<void> {
   } else {
     io.stdout.write(
       renderTable(
-        ['REGISTRY', 'USERNAME', 'KIND', 'SOURCE'],
-        rows.map((row) => [row.registry, row.username ?? '(identity token)', row.kind, sourceLabel(row.source)]),
+        ['REGISTRY', 'USERNAME', 'KIND', 'SOURCE', 'EXPIRES'],
+        rows.map((row) => [
+          row.registry,
+          row.username ?? '(identity token)',
+          row.kind,
+          sourceLabel(row.source),
+          describeExpiry(row.expiresAt ? new Date(row.expiresAt) : undefined, now),
+        ]),
       ),
     );
   }

@@ -12,9 +12,8 @@ import { openCredentialStore, storeName } from '../../store/select.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { checkLogin } from '../../registry/login.ts';
-import { apiHost } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
-import { openStore, parseTimeout, recordStore } from '../shared.ts';
+import { openStore, parseTimeout, recordStore, registryTarget } from '../shared.ts';
 
 export interface MigrateOptions {
   dryRun?: boolean;
@@ -118,7 +117,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   for (const credential of plan.move) {
     if (options.verify) {
       try {
-        await checkLogin({ host: apiHost(credential.registry), username: credential.username, secret: credential.secret, timeoutMs, env: io.env });
+        await checkLogin({ ...(await registryTarget(credential.registry, {}, io, timeoutMs)), username: credential.username, secret: credential.secret });
       } catch (error) {
         report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
         for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry))

@@ -12,7 +12,7 @@ import type { CliIo } from '../io.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { dockerLogin } from '../logins.ts';
-import { parseTimeout, type RegistryOptions } from '../shared.ts';
+import { parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
 
 export interface RateLimitOptions extends RegistryOptions {
   registry?: string;
@@ -51,7 +51,6 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
   // The stored login is under Docker's key for the registry; the check goes to its API host.
   const key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY);
   const profile = profileFor(key);
-  const registry = profile.apiHost(key);
   const repository = options.repository ?? profile.rateLimitRepository ?? 'ratelimitpreview/test';
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
     throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
@@ -69,12 +68,13 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
       ? undefined
       : await dockerLogin(io, key);
   if (stored && stored.secret === '') throw new UsageError('--password-stdin read an empty password');
+  const target = await registryTarget(key, options, io, timeoutMs);
   const report = await checkRateLimit({
-    registry,
+    registry: target.host,
     repository,
     credentials: stored ? { username: stored.username, secret: stored.secret } : undefined,
-    certDir: options.certDir,
-    insecure: options.insecure,
+    certDir: target.certDir,
+    insecure: target.insecure,
     timeoutMs,
     env: io.env,
   });
@@ -114,7 +114,7 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
       io.stdout.write(renderText(json, report, low));
   }
   if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) {
-    throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${registry}, fewer than --fail-under ${failUnder}`);
+    throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${report.registry}, fewer than --fail-under ${failUnder}`);
   }
 }
 

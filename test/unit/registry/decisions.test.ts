@@ -10,11 +10,12 @@ describe('registry profiles', () => {
   it.each([
     ['Docker Hub', 'https://index.docker.io/v1/', 'docker-hub', 'registry-1.docker.io', 'ratelimitpreview/test'],
     ['Docker Hub device-login key', 'https://index.docker.io/v1/access-token', 'docker-hub', 'registry-1.docker.io', 'ratelimitpreview/test'],
-    ['any other registry', 'ghcr.io', 'generic', 'ghcr.io', undefined],
+    ['GHCR', 'ghcr.io', 'ghcr', 'ghcr.io', undefined],
+    ['any other registry', 'registry.example.com', 'generic', 'registry.example.com', undefined],
     ['a registry with a port', 'localhost:5000', 'generic', 'localhost:5000', undefined],
   ])('%s: %s', (_name, key, id, host, repository) => {
     const profile = profileFor(key);
-    expect([profile.id, profile.apiHost(key), profile.rateLimitRepository]).toEqual([id, host, repository]);
+    expect([profile.id, apiHost(key), profile.rateLimitRepository]).toEqual([id, host, repository]);
   });
 });
 
