@@ -3,7 +3,7 @@
  * rename it over the target, fsync the directory. A crash leaves the old file or the new one,
  * never half of one, and parallel writers never expose a partial file to a reader.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileWriteFailed } from '../errors.ts';
 import { describeErrno, ensureDirectory, removeQuietly } from './files.ts';
@@ -14,13 +14,15 @@ import { describeErrno, ensureDirectory, removeQuietly } from './files.ts';
  * the cached addon) is not (`followSymlink: false`): a link planted there is replaced by the
  * rename, never written through, and its target is never touched.
  */
-export function writeFileAtomically(path: string, data: string | Uint8Array, options: { followSymlink?: boolean } = {}): void {
+export function writeFileAtomically(path: string, data: string | Uint8Array, options: { followSymlink?: boolean; mode?: number } = {}): void {
   const target = options.followSymlink !== false && isSymlink(path) ? resolvedLink(path) : path;
   const dir = dirname(target);
   const temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`);
   try {
     ensureDirectory(dir);
-    const fd = openSync(temporary, 'wx', 0o600);
+    // 0600 unless the caller keeps a file's own mode (daemon.json is world-readable).
+    const fd = openSync(temporary, 'wx', options.mode ?? 0o600);
+    if (options.mode !== undefined) fchmodSync(fd, options.mode);
     try {
       if (typeof data === 'string') writeSync(fd, data);
       else writeSync(fd, data);

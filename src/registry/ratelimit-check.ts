@@ -4,6 +4,7 @@
  * documentation says so); this module never GETs a manifest.
  */
 import { CredentialsRejected } from '../errors.ts';
+import { headManifest } from './manifest.ts';
 import { readRateLimit, type RateLimit } from './ratelimit.ts';
 import { registryMessage, statusError, withSession, type SessionOptions } from './session.ts';
 
@@ -24,21 +25,13 @@ export interface RateLimitReport extends RateLimit {
   message: string | null;
 }
 
-/** Manifest types a registry may answer with; without them Hub can 404 on content negotiation. */
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-].join(', ');
-
 export function checkRateLimit(query: RateLimitQuery): Promise<RateLimitReport> {
   const { registry, repository, ...options } = query;
   return withSession({ ...options, host: registry }, async (session) => {
     const manifest = `/v2/${repository}/manifests/latest`;
     const authorization = await session.authorize([`repository:${repository}:pull`]);
     const authenticated = authorization.scheme !== 'none' && query.credentials !== undefined;
-    const head = await session.send(manifest, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT, ...authorization.headers } });
+    const head = await headManifest(session, repository, 'latest', authorization);
     const limits = readRateLimit(head.headers);
     const report = { registry, repository, authenticated, ...limits };
     if (head.status === 429) {

@@ -17,6 +17,8 @@ import { RegistryHttp, sanitizeRegistryText, type HttpOptions, type HttpResponse
 export interface SessionOptions {
   /** `host[:port]` serving the v2 API (profiles.ts: `registry-1.docker.io` for Docker Hub). */
   host: string;
+  /** A path the v2 API lives under (`/repository/hub` on Nexus or Artifactory mirrors); none by default. */
+  basePath?: string;
   /** A password, or an identity (refresh) token when the username is `<token>`; none for anonymous. */
   credentials?: { username: string; secret: string };
   certDir?: string;
@@ -95,9 +97,9 @@ export class RegistrySession {
     return { scheme: 'bearer', headers: { authorization: `Bearer ${token.token}` }, ...(token.refreshToken ? { identityToken: token.refreshToken } : {}) };
   }
 
-  /** A request to a path of the registry (`/v2/...`), with the headers of an {@link Authorization}. */
+  /** A request to a path of the registry (`/v2/...`, under its base path), with the headers of an {@link Authorization}. */
   send(path: string, options: SendOptions = {}): Promise<HttpResponse> {
-    return this.#http.send(new URL(path, this.base), options);
+    return this.#http.send(new URL(path.replace(/^\/v2\//, this.base.pathname), this.base), options);
   }
 
   /** The error for a final answer that is not 200, in this registry's terms. */
@@ -130,16 +132,21 @@ export async function withSession<T>(options: SessionOptions, use: (session: Reg
  * redirect of the ping led to. Credentials go to the registry named (and its token realm, under
  * the realm rules), as Docker sends them to the endpoint it configured, wherever `/v2/` redirects.
  */
-async function pingRegistry(http: RegistryHttp, host: string, options: Pick<SessionOptions, 'insecure'>): Promise<{ response: HttpResponse; base: URL }> {
+async function pingRegistry(
+  http: RegistryHttp,
+  host: string,
+  options: Pick<SessionOptions, 'insecure' | 'basePath'>,
+): Promise<{ response: HttpResponse; base: URL }> {
   let response: HttpResponse;
-  let base = new URL(`https://${host}/v2/`);
+  const path = `${(options.basePath ?? '').replace(/\/+$/, '')}/v2/`;
+  let base = new URL(`https://${host}${path}`);
   try {
     response = await http.send(base);
   } catch (error) {
     const noTls = error instanceof TlsError && error.kind === 'not-tls';
     const fallBack = options.insecure ? error instanceof TlsError || error instanceof NetworkError : noTls && isLoopback(host);
     if (!fallBack) throw error;
-    base = new URL(`http://${host}/v2/`);
+    base = new URL(`http://${host}${path}`);
     response = await http.send(base);
   }
   if (response.status === 200 || response.status === 401) return { response, base };

@@ -1,5 +1,5 @@
 /** Scripted HTTP servers on loopback, recording every request they receive. */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 
 export interface Recorded {
@@ -101,4 +101,15 @@ export async function connectProxy(route: (target: string) => { host: string; po
 function defaultRoute(target: string): { host: string; port: number } {
   const [host = '', port = ''] = target.split(':');
   return { host, port: Number(port) };
+}
+
+/** Forwards a request to a plain-HTTP upstream (`host:port`) on loopback, and its answer back. */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: string): void {
+  const [hostname, port] = upstream.split(':');
+  const out = httpRequest({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  out.on('error', () => res.writeHead(502).end());
+  req.pipe(out);
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function writeOciLayout(dir: string, tag: string): void {
+/** `variant` goes into the image config, so that two variants are two images with two digests. */
+export function writeOciLayout(dir: string, tag: string, variant = ''): void {
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
   const put = (content: Buffer | string) => {
@@ -13,7 +14,14 @@ export function writeOciLayout(dir: string, tag: string): void {
     return { digest: `sha256:${digest}`, size: bytes.byteLength };
   };
   const layer = put(Buffer.alloc(1024)); // an empty tar archive: two zero blocks
-  const config = put(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }));
+  const config = put(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      ...(variant ? { config: { Labels: { variant } } } : {}),
+      rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    }),
+  );
   const manifest = put(
     JSON.stringify({
       schemaVersion: 2,

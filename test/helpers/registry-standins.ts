@@ -12,11 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { tempDir } from './env.ts';
-import { connectProxy } from './fake-server.ts';
+import { connectProxy, forwardRequest } from './fake-server.ts';
 import { makeCa, makeServerCert, makeSigningCert } from './pki.ts';
 import { startRegistry, type RunningRegistry } from './registry.ts';
 import { startTokenIssuer, type TokenIssuer } from './token-issuer.ts';
@@ -307,7 +307,7 @@ export async function startStandIns(): Promise<StandIns> {
     requests.push({ host, method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const url = new URL(req.url ?? '/', `https://${host}`);
     const upstream = upstreams.get(`${host}${url.pathname}`) ?? upstreams.get(host);
-    if (upstream) return forward(req, res, upstream);
+    if (upstream) return forwardRequest(req, res, upstream);
     const reply = json(res, req.method ?? 'GET');
     if (host === HOSTS.ecr) return ecr(req, res, reply);
     const registry = bearers.get(host);
@@ -384,14 +384,3 @@ export const acrToken = (expHoursFromNow: number) =>
 /** A GitLab CI job token in its JWT form (`glcbt-` prefix). */
 export const gitlabJobToken = (expHoursFromNow: number) =>
   `glcbt-${jwt({ iss: 'gitlab-standin', sub: 'job_1', exp: Math.floor(Date.now() / 1000 + expHoursFromNow * 3600) })}`;
-
-/** Forwards a request to a plain-HTTP upstream on loopback, and its answer back. */
-function forward(req: IncomingMessage, res: ServerResponse, upstream: string): void {
-  const [hostname, port] = upstream.split(':');
-  const out = httpRequest({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
-  out.on('error', () => res.writeHead(502).end());
-  req.pipe(out);
-}

@@ -38,6 +38,12 @@ export interface RegistryOptions {
   tls?: { certPath: string; keyPath: string };
   /** Token auth (`auth: token:`) instead of htpasswd. */
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** No auth at all (anyone may pull), as a public pull-through cache runs. */
+  anonymous?: boolean;
+  /** Pull-through cache mode (`proxy:`), in front of `remoteurl`. */
+  proxy?: { remoteurl: string; username?: string; password?: string };
+  /** Extra environment for the registry process (SSL_CERT_FILE to trust a test CA upstream). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The real registry on a loopback port: htpasswd auth by default, or token auth. */
@@ -63,7 +69,16 @@ export async function startRegistry(users: Record<string, string>, options: Regi
         `    issuer: ${options.token.issuer}`,
         `    rootcertbundle: ${options.token.rootCertBundle}`,
       ]
-    : ['auth:', '  htpasswd:', '    realm: dcm-test', `    path: ${htpasswdPath}`];
+    : options.anonymous
+      ? []
+      : ['auth:', '  htpasswd:', '    realm: dcm-test', `    path: ${htpasswdPath}`];
+  const proxy = options.proxy
+    ? [
+        'proxy:',
+        `  remoteurl: ${options.proxy.remoteurl}`,
+        ...(options.proxy.username ? [`  username: ${options.proxy.username}`, `  password: ${options.proxy.password}`] : []),
+      ]
+    : [];
   const tls = options.tls ? ['  tls:', `    certificate: ${options.tls.certPath}`, `    key: ${options.tls.keyPath}`] : [];
   writeFileSync(
     config,
@@ -79,10 +94,11 @@ export async function startRegistry(users: Record<string, string>, options: Regi
       '  secret: test-only-not-a-secret',
       ...tls,
       ...auth,
+      ...proxy,
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   await waitForPort(port, child, () => log);

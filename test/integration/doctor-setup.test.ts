@@ -45,7 +45,9 @@ describe('dcm doctor', () => {
       'store',
       'keychain',
       'keychain-items',
+      'mirrors',
     ]);
+    expect(result.stdout).toMatch(/^✓ mirrors: no Docker Hub mirrors configured$/m);
   });
 
   it('plaintext left: names the registries, never the secrets, and says to migrate', async () => {

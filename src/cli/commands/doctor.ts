@@ -11,7 +11,8 @@ import { registriesWithPlaintext } from '../../docker/auths.ts';
 import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
 import { STORES, chosenStore } from '../../store/select.ts';
-import { openStore } from '../shared.ts';
+import { checkMirrors, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl } from '../mirrors.ts';
+import { openStore, parseTimeout } from '../shared.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
 
@@ -53,6 +54,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
   }
   checks.push(storeCheck(io));
   checks.push(...(await keychainChecks(io)));
+  checks.push(...(await mirrorChecks(io)));
 
   const ok = checks.every((c) => c.status !== 'fail');
   if (options.json) {
@@ -63,6 +65,43 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
     io.stdout.write(`${lines.join('\n')}\n`);
   }
   if (!ok) throw new SilentExit('failure');
+}
+
+/**
+ * Each configured Docker Hub mirror reachable and serving (as `dcm mirror check` checks it), and
+ * each credential surprise of this configuration spelled out (docs/mirrors.md).
+ */
+async function mirrorChecks(io: CliIo): Promise<Check[]> {
+  const setup = await mirrorSetup(io);
+  const checks: Check[] = setup.problems.map((problem) => ({
+    id: 'mirror-config',
+    status: 'warn',
+    detail: `${problem.message}; its mirrors are not checked`,
+    fix: `fix ${problem.path}`,
+  }));
+  const rows = mirrorsByUrl(setup.mirrors);
+  if (rows.length === 0) return [...checks, { id: 'mirrors', status: 'ok', detail: 'no Docker Hub mirrors configured' }];
+  const target = { insecure: false, timeoutMs: parseTimeout(undefined, 10), env: io.env };
+  const [{ results }, logins] = await Promise.all([
+    checkMirrors(io, rows, setup.imageStore.store, { repository: 'library/alpine', reference: 'latest', target }),
+    mirrorLogins(io, rows),
+  ]);
+  for (const result of results) {
+    checks.push(
+      result.ok
+        ? { id: 'mirror', status: 'ok', detail: `${result.url}: ${result.message} (${result.durationMs} ms)` }
+        : {
+            id: 'mirror',
+            status: 'fail',
+            detail: `${result.url}: ${result.status}: ${result.message}`,
+            fix: `dcm mirror check ${result.url}, or remove it: dcm mirror rm ${result.url}`,
+          },
+    );
+  }
+  for (const surprise of mirrorSurprises(rows, setup.imageStore.store, logins)) {
+    checks.push({ id: 'mirror-credentials', status: 'warn', detail: `${surprise} (image store: ${setup.imageStore.store}, ${setup.imageStore.why})` });
+  }
+  return checks;
 }
 
 function helperOnPath(env: CliIo['env']): Check {

@@ -1,0 +1,153 @@
+/**
+ * `dcm mirror ls | check | add | rm`: the Docker Hub mirrors configured on this machine, whether
+ * each serves pulls and who it gets credentials from, and `registry-mirrors` edited the way
+ * `dcm setup` edits config.json (docs/mirrors.md). dcm never restarts or signals a daemon.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { backupOnce, readDockerConfig } from '../../docker/config-file.ts';
+import { registryMirrors, sameMirror, validateMirror } from '../../docker/mirrors.ts';
+import { DockerConfigError, FileWriteFailed, SilentExit, UsageError, type ExitCodeName } from '../../errors.ts';
+import { writeFileAtomically } from '../../platform/atomic-file.ts';
+import type { MirrorCheckResult } from '../../registry/mirror-check.ts';
+import type { CliIo } from '../io.ts';
+import { checkMirrors, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine } from '../mirrors.ts';
+import { renderTable } from '../render.ts';
+import { parseTimeout, type RegistryOptions } from '../shared.ts';
+
+export interface MirrorOptions extends RegistryOptions {
+  json?: boolean;
+  image?: string;
+  check?: boolean;
+}
+
+export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void> {
+  const setup = await mirrorSetup(io, options.daemonConfig);
+  for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
+  if (options.json) io.stdout.write(`${JSON.stringify(setup.mirrors)}\n`);
+  else if (setup.mirrors.length === 0) {
+    if (setup.problems.length === 0) io.stdout.write(`No Docker Hub mirrors configured. Add one with: dcm mirror add URL (edits ${setup.daemonConfig})\n`);
+  } else {
+    io.stdout.write(
+      renderTable(
+        ['URL', 'SOURCE', 'CLIENTS', 'PATH'],
+        setup.mirrors.map((m) => [m.url, m.source, m.clients.join(','), m.path]),
+      ),
+    );
+  }
+  if (setup.problems.length > 0) throw new SilentExit('usage');
+}
+
+export async function mirrorCheck(urls: string[], options: MirrorOptions, io: CliIo): Promise<void> {
+  const setup = await mirrorSetup(io, options.daemonConfig);
+  for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
+  const configured = mirrorsByUrl(setup.mirrors);
+  // A URL named on the command line is checked as the daemon would use it, unless configured.
+  const rows = urls.length > 0 ? urls.map((url) => configured.find((row) => sameMirror(row.url, url)) ?? { url, clients: ['dockerd' as const] }) : configured;
+  if (rows.length === 0) {
+    if (options.json) io.stdout.write(`${JSON.stringify({ ok: true, results: [] })}\n`);
+    else io.stdout.write('No Docker Hub mirrors configured. Check one with: dcm mirror check URL\n');
+    return;
+  }
+  const [{ results, upstreamMessage }, logins] = await Promise.all([runChecks(rows, setup.imageStore.store, options, io), mirrorLogins(io, rows)]);
+  for (const surprise of mirrorSurprises(rows, setup.imageStore.store, logins)) io.stderr.write(`dcm: note: ${surprise}\n`);
+  if (upstreamMessage) io.stderr.write(`dcm: note: Docker Hub could not be asked for the current digest (${upstreamMessage}); staleness is not checked\n`);
+  const ok = results.every((r) => r.ok);
+  if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
+  else
+    io.stdout.write(
+      renderTable(
+        ['MIRROR', 'STATUS', 'AUTH', 'TIME', 'DETAIL'],
+        results.map((r) => [r.url, r.status, r.auth ?? '-', `${r.durationMs} ms`, r.message]),
+      ),
+    );
+  const firstFailure = results.find((r) => !r.ok);
+  if (firstFailure) throw new SilentExit(exitClassOf(firstFailure.status));
+}
+
+export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
+  const mirror = validateMirror(url);
+  const setup = await mirrorSetup(io, options.daemonConfig);
+  const file = readDockerConfig(setup.daemonConfig);
+  const current = mirrorsOf(file.data, setup.daemonConfig);
+  if (current.some((existing) => sameMirror(existing, mirror))) {
+    io.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+    return;
+  }
+  if (options.check !== false) {
+    const { results } = await runChecks([{ url: mirror, clients: ['dockerd'] }], setup.imageStore.store, options, io);
+    const result = results[0]!;
+    if (!result.ok) {
+      io.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check\n`);
+      throw new SilentExit(exitClassOf(result.status));
+    }
+  }
+  write(setup.daemonConfig, { ...file.data, 'registry-mirrors': [...current, mirror] }, file, `dcm mirror add ${mirror}`);
+  io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+}
+
+export async function mirrorRm(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
+  const setup = await mirrorSetup(io, options.daemonConfig);
+  const file = readDockerConfig(setup.daemonConfig);
+  const current = mirrorsOf(file.data, setup.daemonConfig);
+  const kept = current.filter((existing) => !sameMirror(existing, url));
+  if (kept.length === current.length) {
+    io.stdout.write(`${url} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+    return;
+  }
+  write(setup.daemonConfig, { ...file.data, 'registry-mirrors': kept }, file, `dcm mirror rm ${url}`);
+  io.stdout.write(`Removed ${url} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+}
+
+function runChecks(rows: Parameters<typeof checkMirrors>[1], store: Parameters<typeof checkMirrors>[2], options: MirrorOptions, io: CliIo) {
+  const [repository, reference] = imageOf(options.image ?? 'library/alpine:latest');
+  const target = { certDir: options.certDir, insecure: options.insecure === true, timeoutMs: parseTimeout(options.timeout), env: io.env };
+  return checkMirrors(io, rows, store, { repository, reference, target });
+}
+
+/** `alpine`, `library/alpine:3.20`, `org/image:tag` → repository and tag, as Docker names Hub images. */
+export function imageOf(image: string): [string, string] {
+  const match = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?$/.exec(image);
+  if (!match) throw new UsageError(`--image ${JSON.stringify(image.slice(0, 80))} is not an image name such as library/alpine:latest`);
+  const repository = match[1]!.includes('/') ? match[1]! : `library/${match[1]}`;
+  return [repository, match[2] ?? 'latest'];
+}
+
+/** `registry-mirrors` of a daemon.json, refused when it is not a list of strings. */
+function mirrorsOf(data: Record<string, unknown>, path: string): string[] {
+  const value = data['registry-mirrors'];
+  if (value !== undefined && !Array.isArray(value))
+    throw new DockerConfigError(`"registry-mirrors" in ${path} is not a list; fix it, then retry (nothing was changed)`);
+  return registryMirrors(data);
+}
+
+/** Atomic, one backup, the file's indentation and mode kept; refused with the sudo command when not writable. */
+function write(path: string, data: Record<string, unknown>, file: ReturnType<typeof readDockerConfig>, command: string): void {
+  const target = file.exists ? path : dirname(path);
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    throw new FileWriteFailed(
+      `${path} is not writable by you (it needs root): run sudo ${command}${path === '/etc/docker/daemon.json' ? '' : ` --daemon-config ${path}`}; nothing was changed`,
+    );
+  }
+  const mode = file.exists ? statSync(path).mode & 0o777 : 0o644;
+  backupOnce(path);
+  writeFileAtomically(path, JSON.stringify(data, null, file.exists ? file.indent : '  ') + (file.exists && !file.trailingNewline ? '' : '\n'), { mode });
+}
+
+/** The command that makes the daemon read registry-mirrors again: dockerd reloads them on SIGHUP. */
+function reloadHint(path: string): string {
+  if (path === '/etc/docker/daemon.json')
+    return 'Make the daemon read it: sudo systemctl reload docker (Docker Desktop: Settings → Docker Engine, then Apply & restart)';
+  if (/\/docker\/daemon\.json$/.test(path) && path.includes('.config')) return 'Make the rootless daemon read it: systemctl --user reload docker';
+  return 'Make the daemon read it: send it SIGHUP (sudo systemctl reload docker, or sudo kill -HUP $(pidof dockerd))';
+}
+
+/** The exit-code class of a mirror status (README: exit codes). */
+function exitClassOf(status: MirrorCheckResult['status']): ExitCodeName {
+  if (status === 'ok') return 'ok';
+  if (status === 'stale') return 'registry';
+  if (status === 'not-found') return 'notFound';
+  return status;
+}
