@@ -9,11 +9,12 @@
  *    evaluates only when a CLI command runs: V8 parses the whole main script at every start, so
  *    the 2 MB of CLI code would otherwise cost every `get` about 5 ms (README, "Performance").
  * 2. node --experimental-sea-config turns it into a blob (code cache included).
- * 3. postject injects the blob into a copy of the Node 24 binary that runs this script.
+ * 3. postject injects the blob into a copy of the Node 24 binary that runs this script, its
+ *    symbol tables stripped first on Linux.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -48,6 +49,25 @@ function quiet(command: string, args: string[]): void {
     process.stderr.write(result.stdout + result.stderr);
     throw new Error(`${command} ${args.join(' ')} failed with exit ${result.status}`);
   }
+}
+
+/**
+ * The Node binary carries its symbol tables (about 18 MB on Linux): strip them before the blob
+ * is injected. `--strip-all` keeps `.dynsym`, which the keyring addon's N-API imports resolve
+ * against. Only on Linux (macOS signs the binary, Windows has no symbols in the .exe); without
+ * binutils' strip the build says so and keeps the full binary.
+ */
+function stripDebugSymbols(executable: string): void {
+  if (process.platform !== 'linux') return;
+  const before = statSync(executable).size;
+  const result = spawnSync('strip', ['--strip-all', executable], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    process.stderr.write(
+      `build: strip could not run (${result.error?.message ?? result.stderr.trim()}); dist/dcm keeps its symbols. Install binutils to strip it.\n`,
+    );
+    return;
+  }
+  console.log(`stripped the Node binary: ${(before / 1e6).toFixed(1)} MB → ${(statSync(executable).size / 1e6).toFixed(1)} MB`);
 }
 
 async function main(): Promise<void> {
@@ -127,6 +147,7 @@ async function main(): Promise<void> {
   rmSync(executable, { force: true });
   copyFileSync(process.execPath, executable);
   chmodSync(executable, 0o755);
+  stripDebugSymbols(executable);
   if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', executable]);
   const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
   quiet(process.execPath, [
@@ -145,7 +166,7 @@ async function main(): Promise<void> {
   else symlinkSync('dcm', link);
   // The bundles stay in dist/.build for inspection (test/binary checks the main one stays lean).
   rmSync(blob, { force: true });
-  console.log(`built ${executable} (keyring addon ${addonHash}) and ${link}`);
+  console.log(`built ${executable} (${(statSync(executable).size / 1e6).toFixed(1)} MB, keyring addon ${addonHash}) and ${link}`);
 }
 
 await main();

@@ -27,6 +27,18 @@ describe('dist/dcm', () => {
     expect((await helper('store', storeJson(host, 'bin-user', 'bin-secret'))).code).toBe(0);
   });
 
+  it('is stripped of the Node binary’s symbol tables on Linux, and keeps what the addon links against', async () => {
+    if (process.platform !== 'linux') return;
+    const sections = await run('readelf', ['-S', '-W', process.env.DCM_TEST_BINARY!]);
+    expect(sections.code).toBe(0);
+    expect(sections.stdout).not.toMatch(/\s\.symtab\s/);
+    expect(sections.stdout).toMatch(/\s\.dynsym\s/);
+    // Well under the unstripped Node binary alone (about 127 MB for Node 24 on x64).
+    expect(statSync(process.env.DCM_TEST_BINARY!).size).toBeLessThan(120_000_000);
+    // The N-API symbols the keyring addon imports still resolve: a real keychain round trip.
+    expect(JSON.parse((await helper('get', host)).stdout)).toMatchObject({ Username: 'bin-user', Secret: 'bin-secret' });
+  });
+
   it('--version and the version verb report the same version', async () => {
     const cli = await run(process.env.DCM_TEST_BINARY!, ['--version']);
     const verb = await helper('version');
