@@ -7,7 +7,7 @@
 # python3-dbus and python3-gi (a prompter that never answers, test/fixtures/silent-prompter.py). The
 # Docker CLI itself is expected on the machine (docker login/logout need no engine).
 set -eu
-packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils iproute2 util-linux python3-dbus python3-gi"
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils zsh fish iproute2 util-linux python3-dbus python3-gi"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

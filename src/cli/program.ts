@@ -20,7 +20,8 @@ Examples:
 
 ${exitCodesHelp(ALL_EXIT_CODES)}`;
 
-function buildProgram(io: CliIo): Command {
+/** The whole command tree (exported for completion tests). */
+export function buildProgram(io: CliIo): Command {
   const program = new Command('dcm')
     .description('Docker credential helper and login manager on the OS keychain')
     .version(versionLine('dcm'), '-V, --version', 'print the version')
@@ -327,6 +328,33 @@ Examples:
 ${exitCodesHelp(['ok', 'failure', 'usage'], { ok: 'removed, or not there', failure: 'daemon.json could not be written (needs root)', usage: 'a daemon.json that is not JSON (left untouched)' })}`,
     )
     .action(async (url, options) => (await import('./commands/mirror.ts')).mirrorRm(url, options, io));
+
+  program
+    .command('completion')
+    .description('print a shell completion script: commands, options, stored registry names')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      `
+Registry names (for login, logout, check, ratelimit --registry) come from a list dcm keeps next to
+its index, without any secret, and from config.json; mirror URLs (for mirror check and rm) from
+their configuration files. A Tab never touches the keychain and never blocks the shell.
+
+Examples:
+  $ source <(dcm completion bash)          # in ~/.bashrc
+  $ source <(dcm completion zsh)           # in ~/.zshrc, after compinit
+  $ dcm completion fish | source           # in ~/.config/fish/config.fish
+  $ dcm completion bash > ~/.local/share/bash-completion/completions/dcm
+
+${exitCodesHelp(['ok', 'usage'])}`,
+    )
+    .action(async (shell) => (await import('./commands/completion.ts')).completion(shell, io));
+  program
+    .command('__complete', { hidden: true })
+    .argument('[words...]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (words: string[]) => (await import('./commands/completion.ts')).complete(words, program, io));
 
   program
     .command('doctor')

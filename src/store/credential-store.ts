@@ -32,9 +32,13 @@ export class CredentialStore {
   readonly backend: SecretBackend;
   readonly #lock: IndexLock;
 
-  constructor(backend: SecretBackend, lock: IndexLock) {
+  readonly #onNames: ((names: string[]) => void) | undefined;
+
+  /** `onNames` hears the registry names whenever the index is written or listed (names-file.ts). */
+  constructor(backend: SecretBackend, lock: IndexLock, onNames?: (names: string[]) => void) {
     this.backend = backend;
     this.#lock = lock;
+    this.#onNames = onNames;
   }
 
   async get(serverAddress: string): Promise<StoredLogin | undefined> {
@@ -87,8 +91,10 @@ export class CredentialStore {
       if (!entries.has(key)) return deleted;
       entries.delete(key);
       // A store whose entries expire (the cache agent) holds nothing once the index is empty too.
-      if (entries.size === 0 && this.backend.expires) await this.backend.delete(INDEX_KEY);
-      else await this.#writeIndex(entries);
+      if (entries.size === 0 && this.backend.expires) {
+        await this.backend.delete(INDEX_KEY);
+        this.#onNames?.([]);
+      } else await this.#writeIndex(entries);
       return true;
     });
   }
@@ -96,10 +102,15 @@ export class CredentialStore {
   /** address → username, from the index alone (rebuilt from the items when missing, damaged or old). */
   async list(): Promise<Map<string, string>> {
     const entries = (await this.#readIndex()) ?? (await this.#rebuildIndex());
-    if (!this.backend.expires) return entries;
+    if (!this.backend.expires) {
+      this.#onNames?.([...entries.keys()]);
+      return entries;
+    }
     // A store whose entries expire (the cache) may have forgotten some the index still names.
     const live = new Set(await this.backend.list());
-    return new Map([...entries].filter(([key]) => live.has(key)));
+    const kept = new Map([...entries].filter(([key]) => live.has(key)));
+    this.#onNames?.([...kept.keys()]);
+    return kept;
   }
 
   /**
@@ -128,6 +139,7 @@ export class CredentialStore {
 
   async #writeIndex(entries: Map<string, string>): Promise<void> {
     await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) }));
+    this.#onNames?.([...entries.keys()]);
   }
 
   /** Inside the lock: the index to change, rebuilt from the items if it cannot be trusted. */

@@ -10,6 +10,7 @@ import { UsageError, type StoreName } from '../errors.ts';
 import { FileProblem, readRegularFile } from '../platform/files.ts';
 import { dcmConfigPath, passwordStoreDir, stateDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
+import { writeNamesFile } from './names-file.ts';
 import { CredentialStore, INDEX_KEY } from './credential-store.ts';
 import type { IndexLock, SecretBackend } from './types.ts';
 
@@ -84,7 +85,7 @@ export async function openCredentialStore(env: Env, hooks: StoreHooks = {}): Pro
   const { store } = chosenStore(env);
   const backend = await openBackend(store, env, hooks);
   // Windows' Credential Manager holds 2,560 bytes per item: longer values are split (chunked.ts).
-  return new CredentialStore(withChunking(backend), indexLock(env, store));
+  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names));
 }
 
 async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promise<SecretBackend> {

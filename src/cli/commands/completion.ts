@@ -1,0 +1,169 @@
+/**
+ * `dcm completion bash|zsh|fish` prints a completion script, the way gh, docker and kubectl do;
+ * the hidden `dcm __complete -- WORDS...` answers it, one candidate per line. The scripts are thin
+ * (every shell asks dcm), so the logic is one pure function, {@link candidates}, and the command
+ * tree is commander's own. Registry names come from the names file (store/names-file.ts) and
+ * config.json's keys, mirror URLs from their configuration files: a Tab never touches the
+ * keychain, never reads a secret, and never blocks the shell.
+ */
+import type { Command } from 'commander';
+import { dockerConfigPath, readDockerConfig } from '../../docker/config-file.ts';
+import { daemonConfigPath } from '../../docker/daemon-config.ts';
+import { findMirrors } from '../../docker/mirrors.ts';
+import { DOCKER_HUB_KEY } from '../../docker/server-address.ts';
+import { STORE_TITLES, UsageError } from '../../errors.ts';
+import { readNamesFile } from '../../store/names-file.ts';
+import type { CliIo } from '../io.ts';
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/** A command as completion sees it. */
+export interface CompletionNode {
+  name: string;
+  /** `--long` and `-s` spellings. */
+  options: string[];
+  /** Options whose next word is their value (not a command or an argument). */
+  valueOptions: string[];
+  subcommands: CompletionNode[];
+  /** What the positional arguments are. */
+  argument?: 'registry' | 'mirror' | 'shell';
+}
+
+export interface CompletionSources {
+  registries(): string[];
+  mirrors(): string[];
+}
+
+/** What completes the last word of `words` (the words after `dcm`). Pure. */
+export function candidates(root: CompletionNode, words: string[], sources: CompletionSources): string[] {
+  const current = words.at(-1) ?? '';
+  let node = root;
+  let positional = 0;
+  let expectValue: string | undefined;
+  for (const word of words.slice(0, -1)) {
+    if (expectValue) {
+      expectValue = undefined;
+      continue;
+    }
+    if (word.startsWith('-')) {
+      if (node.valueOptions.includes(word)) expectValue = word;
+      continue;
+    }
+    const sub = positional === 0 ? node.subcommands.find((c) => c.name === word) : undefined;
+    if (sub) node = sub;
+    else positional++;
+  }
+  const matching = (list: readonly string[]) => [...new Set(list)].filter((item) => item.startsWith(current)).sort();
+  if (expectValue) {
+    if (expectValue === '--registry') return matching(sources.registries());
+    if (expectValue === '--store' || expectValue === '--from-store' || expectValue === '--to-store') return matching(Object.keys(STORE_TITLES));
+    return [];
+  }
+  if (current.startsWith('-')) return matching(node.options);
+  if (node.subcommands.length > 0 && positional === 0) return matching(node.subcommands.map((c) => c.name));
+  if (node.argument === 'registry') return matching(sources.registries());
+  if (node.argument === 'mirror') return matching(sources.mirrors());
+  if (node.argument === 'shell' && positional === 0) return matching(SHELLS);
+  return [];
+}
+
+const ARGUMENTS: Record<string, CompletionNode['argument']> = {
+  login: 'registry',
+  logout: 'registry',
+  check: 'registry',
+  'mirror check': 'mirror',
+  'mirror rm': 'mirror',
+  completion: 'shell',
+};
+
+/** commander's tree, without hidden commands. */
+export function completionTree(command: Command, path = ''): CompletionNode {
+  const options = command.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => Boolean(flag)));
+  const valueOptions = command.options
+    .filter((option) => option.required || option.optional)
+    .flatMap((option) => [option.long, option.short].filter((flag): flag is string => Boolean(flag)));
+  const subcommands = command.commands
+    .filter((sub) => !(sub as unknown as { _hidden?: boolean })._hidden)
+    .map((sub) => completionTree(sub, path ? `${path} ${sub.name()}` : sub.name()));
+  return { name: command.name(), options: [...options, '--help'], valueOptions, subcommands, argument: ARGUMENTS[path] };
+}
+
+/** `dcm __complete -- WORDS...`: the candidates, one per line. Never fails: a Tab must not print errors. */
+export function complete(words: string[], program: Command, io: CliIo): void {
+  const sources: CompletionSources = {
+    registries: () => registryNames(io),
+    mirrors: () => {
+      try {
+        return findMirrors(io.env, daemonConfigPath(io.env)).mirrors.map((mirror) => mirror.url);
+      } catch {
+        return [];
+      }
+    },
+  };
+  const found = candidates(completionTree(program), words.length > 0 ? words : [''], sources);
+  io.stdout.write(found.map((item) => `${item}\n`).join(''));
+}
+
+/** Registry names from the names file and config.json's keys; Docker Hub as `docker.io`. */
+function registryNames(io: CliIo): string[] {
+  const names = readNamesFile(io.env);
+  try {
+    const config = readDockerConfig(dockerConfigPath(io.env)).data;
+    for (const section of [config.auths, config.credHelpers]) {
+      if (typeof section === 'object' && section !== null && !Array.isArray(section)) names.push(...Object.keys(section));
+    }
+  } catch {
+    // An unreadable config.json offers no names; completion stays quiet.
+  }
+  return names
+    .map((name) =>
+      name.startsWith(DOCKER_HUB_KEY) || /^(https?:\/\/)?(index\.)?docker\.io(\/v1\/?)?$/.test(name)
+        ? 'docker.io'
+        : name.replace(/^https?:\/\//, '').replace(/\/+$/, ''),
+    )
+    .filter((name) => name !== '' && !/\s/.test(name));
+}
+
+/** `dcm completion SHELL`: the script for that shell. */
+export function completion(shell: string | undefined, io: CliIo): void {
+  if (!shell || !(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion takes a shell: ${SHELLS.join(', ')}`);
+  io.stdout.write(SCRIPTS[shell as (typeof SHELLS)[number]]);
+}
+
+const SCRIPTS: Record<(typeof SHELLS)[number], string> = {
+  // The words are split from COMP_LINE on blanks, so `host:port` stays one word (COMP_WORDS
+  // splits at colons); what bash will replace starts after the last colon, so that prefix is cut.
+  bash: `# dcm completion for bash. Load it with: source <(dcm completion bash)
+# or install it: dcm completion bash > ~/.local/share/bash-completion/completions/dcm
+_dcm_complete() {
+  local line="\${COMP_LINE:0:COMP_POINT}" words
+  read -ra words <<<"$line"
+  [[ $line == *[[:blank:]] ]] && words+=("")
+  local cur="\${words[\${#words[@]}-1]}" IFS=$'\\n'
+  COMPREPLY=($(dcm __complete -- "\${words[@]:1}" 2>/dev/null))
+  if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+    local prefix="\${cur%"\${cur##*:}"}"
+    COMPREPLY=("\${COMPREPLY[@]#"$prefix"}")
+  fi
+}
+complete -o default -F _dcm_complete dcm
+`,
+  zsh: `#compdef dcm
+# dcm completion for zsh. Load it with: source <(dcm completion zsh)
+# or install it as _dcm in a directory of your $fpath.
+_dcm() {
+  local -a found
+  found=(\${(f)"$(dcm __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
+  compadd -Q -U -- "\${found[@]}"
+}
+if (( $+functions[compdef] )); then compdef _dcm dcm; fi
+`,
+  fish: `# dcm completion for fish. Load it with: dcm completion fish | source
+# or install it: dcm completion fish > ~/.config/fish/completions/dcm.fish
+function __dcm_complete
+    set -l words (commandline -opc) (commandline -ct)
+    dcm __complete -- $words[2..-1] 2>/dev/null
+end
+complete -c dcm -f -a '(__dcm_complete)'
+`,
+};

@@ -1,0 +1,117 @@
+/**
+ * Shell completion in the real shells: the script `dcm completion SHELL` prints is loaded into
+ * bash, zsh (typed into an interactive zsh in tmux, Tab pressed) and fish, each asked to complete
+ * a partial command line: a subcommand, an option, a stored registry name. Registry names come
+ * without the keychain: completion works with no D-Bus session at all.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { storeJson } from '../helpers/helper-process.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+const REGISTRIES = ['ghcr.io', 'registry.example.test:5000', 'https://index.docker.io/v1/'];
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  requireTestSession();
+  const dockerConfig = tempDir('docker-config');
+  writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'dcm', credHelpers: { 'quay.io': 'dcm' } }));
+  env = { ...process.env, PATH: `${bin.dir}:${process.env.PATH}`, DOCKER_CONFIG: dockerConfig };
+  for (const registry of REGISTRIES) expect((await run(bin.helper, ['store'], { stdin: storeJson(registry, 'u', 'completion-Secret-1'), env })).code).toBe(0);
+});
+afterAll(async () => {
+  for (const registry of REGISTRIES) await run(bin.helper, ['erase'], { stdin: registry, env });
+});
+
+/** Completions bash offers for a command line (the cursor at its end). */
+async function bash(line: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, not a template string
+  const script = 'source <(dcm completion bash); COMP_LINE="$LINE"; COMP_POINT=${#COMP_LINE}; _dcm_complete; printf "%s\\n" "${COMPREPLY[@]}"';
+  const result = await run('bash', ['-c', script], { env: { ...env, ...extraEnv, LINE: line } });
+  expect(result.stderr).toBe('');
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+/** Completions fish offers (`complete -C`). */
+async function fish(line: string): Promise<string[]> {
+  const result = await run('fish', ['--no-config', '-c', 'dcm completion fish | source; complete -C "$LINE"'], { env: { ...env, LINE: line } });
+  expect(result.stderr).toBe('');
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!);
+}
+
+describe('bash', () => {
+  it.each([
+    ['a subcommand', 'dcm log', ['login', 'logout']],
+    ['a mirror subcommand', 'dcm mirror ', ['add', 'check', 'ls', 'rm']],
+    ['an option', 'dcm check --exp', ['--expiring-within']],
+    ['a stored registry name', 'dcm login gh', ['ghcr.io']],
+    ['Docker Hub as docker.io', 'dcm logout dock', ['docker.io']],
+    ['a name from config.json', 'dcm check qu', ['quay.io']],
+    ['a store', 'dcm setup --store p', ['pass']],
+  ])('%s: %s', async (_name, line, expected) => expect(await bash(line)).toEqual(expected));
+
+  it('a host:port name, after the colon bash breaks words at', async () => {
+    expect(await bash('dcm login registry.example.test:')).toEqual(['5000']);
+  });
+
+  it('registry names without a keychain: no D-Bus session at all', async () => {
+    expect(await bash('dcm login gh', { DBUS_SESSION_BUS_ADDRESS: '' })).toEqual(['ghcr.io']);
+  });
+});
+
+describe('fish', () => {
+  it.each([
+    ['a subcommand', 'dcm log', ['login', 'logout']],
+    ['an option', 'dcm ls --j', ['--json']],
+    ['a stored registry name', 'dcm login gh', ['ghcr.io']],
+    ['a shell', 'dcm completion f', ['fish']],
+  ])('%s: %s', async (_name, line, expected) => expect(await fish(line)).toEqual(expected));
+});
+
+describe('zsh (interactive, in tmux)', () => {
+  const session = `dcm-zsh-${process.pid}`;
+  const home = tempDir('zsh-home');
+  // zsh gets a HOME of its own (its .zshrc); dcm's state stays where the logins were stored.
+  const zshEnv = () => ({ ...env, HOME: home, XDG_STATE_HOME: process.env.XDG_STATE_HOME ?? join(process.env.HOME!, '.local', 'state') });
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8', env: zshEnv() });
+  // The visible screen; tmux trims each line's trailing blanks, so patterns end in \s*$.
+  const screen = () => tmux('capture-pane', '-p', '-t', session).trimEnd();
+  const waitFor = async (pattern: RegExp) => {
+    for (let i = 0; i < 100; i++) {
+      if (pattern.test(screen())) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`zsh never showed ${pattern}:\n${screen()}`);
+  };
+
+  beforeAll(async () => {
+    writeFileSync(join(home, '.zshrc'), 'PS1="zsh> "\nautoload -Uz compinit && compinit -u\nsource <(dcm completion zsh)\n');
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', 'zsh');
+    await waitFor(/zsh>\s*$/);
+  });
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+  });
+
+  it.each([
+    ['a subcommand', 'dcm rat', /zsh> dcm ratelimit\s*$/],
+    ['a stored registry name', 'dcm login gh', /zsh> dcm login ghcr\.io\s*$/],
+    ['an option', 'dcm check --expir', /zsh> dcm check --expiring-within\s*$/],
+  ])('%s: %s ⇥', async (_name, typed, expected) => {
+    tmux('send-keys', '-t', session, typed, 'Tab');
+    await waitFor(expected);
+    tmux('send-keys', '-t', session, 'C-u');
+    await waitFor(/zsh>\s*$/);
+  });
+});

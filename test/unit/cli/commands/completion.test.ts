@@ -1,0 +1,34 @@
+/** What completes the last word, from a named one-line table, over the real command tree. */
+import { describe, expect, it } from 'vitest';
+import { candidates, completionTree } from '../../../../src/cli/commands/completion.ts';
+import type { CliIo } from '../../../../src/cli/io.ts';
+import { buildProgram } from '../../../../src/cli/program.ts';
+
+const quiet = { write: () => true };
+const tree = completionTree(buildProgram({ stdout: quiet, stderr: quiet, env: {} } as unknown as CliIo));
+const sources = { registries: () => ['ghcr.io', 'docker.io', 'registry.example:5000'], mirrors: () => ['https://mirror.example/'] };
+
+describe('candidates', () => {
+  it.each([
+    [
+      'nothing typed: every visible command',
+      [''],
+      ['check', 'completion', 'doctor', 'import', 'login', 'logout', 'ls', 'migrate', 'mirror', 'ratelimit', 'setup'],
+    ],
+    ['a prefix', ['lo'], ['login', 'logout']],
+    ['the hidden command is never offered', ['__'], []],
+    ['a registry for login', ['login', 'g'], ['ghcr.io']],
+    ['a registry for check, after an option', ['check', '--json', 'd'], ['docker.io']],
+    ['no registry after the value of -u', ['login', '-u', 'me', 'r'], ['registry.example:5000']],
+    ['nothing for the value of -u itself', ['login', '-u', ''], []],
+    ['options of login', ['login', '--pass'], ['--password', '--password-stdin']],
+    ['mirror subcommands', ['mirror', ''], ['add', 'check', 'ls', 'rm']],
+    ['mirror URLs for rm', ['mirror', 'rm', ''], ['https://mirror.example/']],
+    ['nothing for mirror add (a new URL)', ['mirror', 'add', ''], []],
+    ['a registry for ratelimit --registry', ['ratelimit', '--registry', 'gh'], ['ghcr.io']],
+    ['stores for setup --store', ['setup', '--store', ''], ['cache', 'os', 'pass']],
+    ['shells', ['completion', ''], ['bash', 'fish', 'zsh']],
+    ['one shell only', ['completion', 'bash', ''], []],
+    ['an unknown command completes nothing', ['frobnicate', ''], []],
+  ])('%s', (_name, words, expected) => expect(candidates(tree, words, sources)).toEqual(expected));
+});
