@@ -167,6 +167,69 @@ async function main(): Promise<void> {
   // The bundles stay in dist/.build for inspection (test/binary checks the main one stays lean).
   rmSync(blob, { force: true });
   console.log(`built ${executable} (${(statSync(executable).size / 1e6).toFixed(1)} MB, keyring addon ${addonHash}) and ${link}`);
+  await buildNpmPackage(versionOnly);
+}
+
+/** The npm package's name: `dcm` is taken on the registry; this one says what the program is. */
+const NPM_NAME = 'docker-credential-dcm';
+/** The oldest Node the npm package runs on: process.execve and tls.getCACertificates arrived in 22.15. */
+const NPM_NODE = '>=22.15.0';
+
+/**
+ * dist/npm: the npm package (`npm pack dist/npm`). Bundled JavaScript (ESM, code-split so that the
+ * CLI is a chunk of its own that `get` never loads), two bin scripts whose names tell main.ts which
+ * face to show, the README and the licence, and a package.json whose only dependency is the
+ * keyring addon. The repository's own package.json stays the development manifest.
+ */
+async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
+  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    description: string;
+    license: string;
+    dependencies: Record<string, string>;
+  };
+  const out = join(DIST, 'npm');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'bin'), { recursive: true });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/main.ts'],
+    outdir: join(out, 'lib'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    external: ['@napi-rs/keyring'],
+    // Bundled CommonJS dependencies (undici) call require(): give the ESM bundle one.
+    banner: { js: "import { createRequire as __dcmCreateRequire } from 'node:module'; const require = __dcmCreateRequire(import.meta.url);" },
+    plugins: [versionOnly],
+  });
+  for (const name of ['dcm', NPM_NAME]) {
+    const bin = join(out, 'bin', `${name}.js`);
+    writeFileSync(bin, "#!/usr/bin/env node\nimport '../lib/main.js';\n");
+    chmodSync(bin, 0o755);
+  }
+  copyFileSync(join(ROOT, 'README.md'), join(out, 'README.md'));
+  copyFileSync(join(ROOT, 'LICENSE'), join(out, 'LICENSE'));
+  const manifest = {
+    name: NPM_NAME,
+    version: root.version,
+    description: root.description,
+    license: root.license,
+    repository: { type: 'git', url: 'git+https://github.com/dcm-project/dcm.git' },
+    keywords: ['docker', 'credential-helper', 'docker-credential-helpers', 'keychain', 'registry', 'login'],
+    type: 'module',
+    bin: { dcm: 'bin/dcm.js', [NPM_NAME]: `bin/${NPM_NAME}.js` },
+    files: ['bin', 'lib', 'README.md', 'LICENSE'],
+    engines: { node: NPM_NODE },
+    dependencies: { '@napi-rs/keyring': root.dependencies['@napi-rs/keyring'] },
+  };
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(`built ${out} (the npm package ${NPM_NAME}@${root.version}: npm pack dist/npm)`);
 }
 
 await main();
