@@ -170,8 +170,12 @@ async function main(): Promise<void> {
   await buildNpmPackage(versionOnly);
 }
 
-/** The npm package's name: `dcm` is taken on the registry; this one says what the program is. */
-const NPM_NAME = 'docker-credential-dcm';
+/**
+ * The npm package's name. `dcm` is taken on the registry; a scope of the project's own keeps the
+ * short name, and `npx @dcm-project/dcm …` runs the bin named like it (`dcm`, the CLI), where an
+ * unscoped `docker-credential-dcm` would run the helper.
+ */
+const NPM_NAME = '@dcm-project/dcm';
 /** The oldest Node the npm package runs on: process.execve and tls.getCACertificates arrived in 22.15. */
 const NPM_NODE = '>=22.15.0';
 
@@ -208,7 +212,7 @@ async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
     banner: { js: "import { createRequire as __dcmCreateRequire } from 'node:module'; const require = __dcmCreateRequire(import.meta.url);" },
     plugins: [versionOnly],
   });
-  for (const name of ['dcm', NPM_NAME]) {
+  for (const name of ['dcm', 'docker-credential-dcm']) {
     const bin = join(out, 'bin', `${name}.js`);
     writeFileSync(bin, "#!/usr/bin/env node\nimport '../lib/main.js';\n");
     chmodSync(bin, 0o755);
@@ -223,10 +227,12 @@ async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
     repository: { type: 'git', url: 'git+https://github.com/dcm-project/dcm.git' },
     keywords: ['docker', 'credential-helper', 'docker-credential-helpers', 'keychain', 'registry', 'login'],
     type: 'module',
-    bin: { dcm: 'bin/dcm.js', [NPM_NAME]: `bin/${NPM_NAME}.js` },
+    bin: { dcm: 'bin/dcm.js', 'docker-credential-dcm': 'bin/docker-credential-dcm.js' },
     files: ['bin', 'lib', 'README.md', 'LICENSE'],
     engines: { node: NPM_NODE },
     dependencies: { '@napi-rs/keyring': root.dependencies['@napi-rs/keyring'] },
+    // A scoped package is private unless published public.
+    publishConfig: { access: 'public' },
   };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`built ${out} (the npm package ${NPM_NAME}@${root.version}: npm pack dist/npm)`);

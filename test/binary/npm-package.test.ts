@@ -41,6 +41,8 @@ beforeAll(async () => {
     [
       { dir: KEYRING, tarball: npmPack(KEYRING, packs) },
       { dir: PLATFORM, tarball: npmPack(PLATFORM, packs) },
+      // dcm itself, for `npx @dcm-project/dcm` as users will run it once it is published.
+      { dir: join(ROOT, 'dist', 'npm'), tarball },
     ],
     keyringPlatformManifests(KEYRING),
   );
@@ -56,14 +58,14 @@ afterAll(async () => {
 
 describe('the packed npm package', () => {
   it('holds the bundled JavaScript, the two bins, README and licence, and needs only @napi-rs/keyring', () => {
-    const listing = readdirSync(join(prefix, 'lib', 'node_modules', 'docker-credential-dcm'));
+    const listing = readdirSync(join(prefix, 'lib', 'node_modules', '@dcm-project', 'dcm'));
     expect(listing.sort()).toEqual(['LICENSE', 'README.md', 'bin', 'lib', 'node_modules', 'package.json']);
-    const manifest = JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', 'docker-credential-dcm', 'package.json'), 'utf8'));
-    expect(manifest).toMatchObject({ name: 'docker-credential-dcm', version: VERSION, license: 'MIT', type: 'module', engines: { node: '>=22.15.0' } });
+    const manifest = JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', '@dcm-project', 'dcm', 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({ name: '@dcm-project/dcm', version: VERSION, license: 'MIT', type: 'module', engines: { node: '>=22.15.0' } });
     expect(Object.keys(manifest.dependencies)).toEqual(['@napi-rs/keyring']);
-    expect(readdirSync(join(prefix, 'lib', 'node_modules', 'docker-credential-dcm', 'lib')).every((f) => f.endsWith('.js'))).toBe(true);
+    expect(readdirSync(join(prefix, 'lib', 'node_modules', '@dcm-project', 'dcm', 'lib')).every((f) => f.endsWith('.js'))).toBe(true);
     // What npm fetched: dcm's dependency and this platform's addon, nothing else.
-    const fetched = registry.requests.filter((r) => r.url.startsWith('/-/')).map((r) => r.url);
+    const fetched = registry.requests.filter((r) => r.url.startsWith('/-/') && !r.url.startsWith('/-/@dcm-project')).map((r) => r.url);
     expect(fetched.sort()).toEqual(
       [`/-/@napi-rs-keyring-${readJson(KEYRING).version}.tgz`, `/-/${readJson(PLATFORM).name.replace('/', '-')}-${readJson(PLATFORM).version}.tgz`].sort(),
     );
@@ -88,7 +90,7 @@ describe('the packed npm package', () => {
 
   it('get from the install loads no CLI code (commander, undici, prompts)', async () => {
     const log = join(tempDir('modules'), 'loaded.txt');
-    const bin = join(prefix, 'lib', 'node_modules', 'docker-credential-dcm', 'bin', 'docker-credential-dcm.js');
+    const bin = join(prefix, 'lib', 'node_modules', '@dcm-project', 'dcm', 'bin', 'docker-credential-dcm.js');
     const result = await run(process.execPath, ['--import', join(ROOT, 'test', 'fixtures', 'record-modules.mjs'), bin, 'get'], {
       stdin: 'npm-hot-path.test',
       env: { ...env, DCM_MODULE_LOG: log },
@@ -133,7 +135,7 @@ describe('the packed npm package', () => {
     });
   });
 
-  describe('npx from the tarball, in an empty directory', () => {
+  describe('npx, from the registry that serves the tarball, in an empty directory', () => {
     let hub: HubStandIn;
     beforeAll(async () => {
       hub = await startHubStandIn({});
@@ -142,9 +144,9 @@ describe('the packed npm package', () => {
       await hub?.stop();
     });
 
-    it('npx docker-credential-dcm … dcm ratelimit --json', async () => {
+    it('npx @dcm-project/dcm ratelimit --json (npx runs the bin named like the package: dcm)', async () => {
       const empty = tempDir('empty');
-      const result = await run('npx', ['--yes', '--package', tarball, 'dcm', 'ratelimit', '--registry', hub.host, '--anonymous', '--json'], {
+      const result = await run('npx', ['--yes', '@dcm-project/dcm', 'ratelimit', '--registry', hub.host, '--anonymous', '--json'], {
         env: { ...npmEnv(), PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
         cwd: empty,
         timeoutMs: 120_000,
