@@ -168,6 +168,32 @@ async function main(): Promise<void> {
   rmSync(blob, { force: true });
   console.log(`built ${executable} (${(statSync(executable).size / 1e6).toFixed(1)} MB, keyring addon ${addonHash}) and ${link}`);
   await buildNpmPackage(versionOnly);
+  await buildAction(versionOnly);
+}
+
+/**
+ * dist/action/index.mjs: the GitHub Action's entry (action/main.ts) in one file, with every
+ * dependency inside, since a runner installs none. The keyring addon stays out (a runner has no
+ * keychain; dcm's store is only the last place ratelimit looks). action.yml runs the committed
+ * copy, action/dist/index.mjs; test/binary/action.test.ts fails when the two differ.
+ */
+async function buildAction(versionOnly: Plugin): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['action/main.ts'],
+    outfile: join(DIST, 'action', 'index.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    external: ['@napi-rs/keyring'],
+    banner: { js: "import { createRequire as __dcmCreateRequire } from 'node:module'; const require = __dcmCreateRequire(import.meta.url);" },
+    plugins: [versionOnly],
+  });
+  console.log(`built ${join(DIST, 'action', 'index.mjs')} (the GitHub Action; commit it as action/dist/index.mjs)`);
 }
 
 /**

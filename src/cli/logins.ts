@@ -9,7 +9,7 @@ import { dockerConfigPath, readDockerConfig } from '../docker/config-file.ts';
 import { authsEntryFor, sourceFor } from '../docker/credential-sources.ts';
 import { HelperClient, serverFromListKey } from '../docker/helper-client.ts';
 import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts';
-import { DcmError, type ExitCodeName, type StoreName } from '../errors.ts';
+import { DcmError, oneLine, type ExitCodeName, type StoreName } from '../errors.ts';
 import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import type { CliIo } from './io.ts';
@@ -154,7 +154,15 @@ export async function dockerLogin(io: CliIo, registry: string): Promise<{ userna
   const source = sourceFor(config, registry);
   const where: LoginSource = source.kind === 'auths' ? 'config.json' : source.helper === 'dcm' ? 'dcm' : `helper:${source.helper}`;
   const found = await credentialsOf(io, { registry, source: where }, config);
-  return found ?? (where === 'config.json' ? (await openStore(io)).get(registry) : undefined);
+  if (found || where !== 'config.json') return found;
+  // Docker itself would not look in dcm's store here: when it cannot be opened (a CI runner
+  // without a keychain), there is no login, as Docker sees it; a note says why.
+  try {
+    return await (await openStore(io)).get(registry);
+  } catch (error) {
+    io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})\n`);
+    return undefined;
+  }
 }
 
 /** When a registry's secret expires, ISO 8601 UTC, or null when it does not say. */

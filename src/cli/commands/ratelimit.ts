@@ -107,6 +107,14 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
       } catch (error) {
         throw new UsageError(`GITHUB_OUTPUT: ${(error as Error).message}`);
       }
+      // The run page's job summary, when the runner offers one.
+      if (io.env.GITHUB_STEP_SUMMARY) {
+        try {
+          appendToRegularFile(io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
+        } catch (error) {
+          throw new UsageError(`GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
+        }
+      }
       io.stdout.write(renderText(json, report, low));
       if (low) io.stdout.write(`::warning title=Docker Hub pull limit::${warningLine(json)}\n`);
       break;
@@ -176,6 +184,19 @@ function renderPrometheus(json: RateLimitJson): string {
     ...metric('dcm_registry_pull_window_seconds', 'Length of the rate-limit window in seconds.', json.windowSeconds),
     ...metric('dcm_registry_pull_unlimited', '1 when the registry reported no pull limit (pulls not metered).', json.unlimited ? 1 : 0),
   ].join('\n')}\n`;
+}
+
+/** A Markdown table for $GITHUB_STEP_SUMMARY: what the run page shows. */
+function renderStepSummary(json: RateLimitJson, low: boolean): string {
+  const cell = (v: number | string | boolean | null) => (v === null ? '—' : String(v).replace(/[|\r\n]/g, ' '));
+  const rows: Array<[string, string]> = [
+    ['Registry', cell(json.registry)],
+    ['Counted for', cell(json.source ?? (json.authenticated ? 'the signed-in account' : 'this runner’s address'))],
+    ['Signed in', json.authenticated ? `yes${json.account ? ` (${cell(json.account)})` : ''}` : 'no (anonymous)'],
+    ['Limit', json.unlimited ? 'none (not metered)' : `${cell(json.limit)}${json.windowSeconds !== null ? ` per ${humanWindow(json.windowSeconds)}` : ''}`],
+    ['Remaining', json.unlimited ? '—' : `${cell(json.remaining)}${low ? ' ⚠️ low' : ''}`],
+  ];
+  return `### Docker Hub pull limit\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n`;
 }
 
 /** GitHub Actions step outputs (`name=value` lines appended to $GITHUB_OUTPUT). */

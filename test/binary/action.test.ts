@@ -1,0 +1,139 @@
+/**
+ * The GitHub Action, run exactly as the runner runs it: `node` on the committed
+ * action/dist/index.mjs, copied (with action.yml) into a directory of its own as the runner's
+ * `_actions` checkout is, with the documented environment (`INPUT_*`, GITHUB_OUTPUT,
+ * GITHUB_STEP_SUMMARY, RUNNER_TEMP) and no D-Bus session, against the Docker Hub stand-in:
+ * signed in and anonymous, under and over the threshold, a bad token, and the login Docker
+ * already has. Outputs are parsed by their documented syntax; the token appears in none of them.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
+import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
+import { run } from '../helpers/spawn.ts';
+
+const TOKEN = 'dckr_pat_action-Secret-7Hq2';
+let hub: HubStandIn;
+let actionDir: string;
+
+beforeAll(async () => {
+  requireTestSession();
+  hub = await startHubStandIn({ hubuser: TOKEN });
+  // Where the runner unpacks an action: no node_modules anywhere above it.
+  actionDir = join(tempDir('_actions'), 'dcm-project', 'dcm', 'v1');
+  mkdirSync(join(actionDir, 'action', 'dist'), { recursive: true });
+  copyFileSync(join(ROOT, 'action.yml'), join(actionDir, 'action.yml'));
+  copyFileSync(join(ROOT, 'action', 'dist', 'index.mjs'), join(actionDir, 'action', 'dist', 'index.mjs'));
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+/** GITHUB_OUTPUT's documented syntax: `name=value` lines, or `name<<DELIMITER` … `DELIMITER`. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2]!, i + 1);
+      outputs[heredoc[1]!] = lines.slice(i + 1, end).join('\n');
+      i = end;
+    } else if (line.includes('=')) {
+      outputs[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return outputs;
+}
+
+async function runAction(inputs: Record<string, string>, dockerConfig?: object) {
+  const work = tempDir('runner');
+  const files = { output: join(work, 'output'), summary: join(work, 'summary') };
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  const docker = join(work, 'docker');
+  mkdirSync(docker);
+  if (dockerConfig) writeFileSync(join(docker, 'config.json'), JSON.stringify(dockerConfig));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(work, 'home'),
+    DOCKER_CONFIG: docker,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: work,
+    // The runner passes every declared input, empty when not given.
+    ...Object.fromEntries(['registry', 'username', 'token', 'fail-under', 'repository'].map((name) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? ''])),
+  };
+  const result = await run(process.execPath, [join(actionDir, 'action', 'dist', 'index.mjs')], { env, cwd: work });
+  const output = readFileSync(files.output, 'utf8');
+  const summary = readFileSync(files.summary, 'utf8');
+  for (const text of [result.stdout, result.stderr, output, summary]) expect(text).not.toContain(TOKEN);
+  return { ...result, outputs: parseOutputs(output), summary };
+}
+
+describe('the GitHub Action', () => {
+  it('the committed bundle is the one the build makes (run: cp dist/action/index.mjs action/dist/index.mjs)', () => {
+    expect(readFileSync(join(ROOT, 'action', 'dist', 'index.mjs'), 'utf8') === readFileSync(join(ROOT, 'dist', 'action', 'index.mjs'), 'utf8')).toBe(true);
+  });
+
+  it('signed in with the username and token inputs: the account’s limit in the outputs and the summary', async () => {
+    const result = await runAction({ registry: hub.host, username: 'hubuser', token: TOKEN });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.outputs).toEqual({
+      limit: '200',
+      remaining: '190',
+      'window-seconds': '21600',
+      source: hub.accountIds.hubuser,
+      authenticated: 'true',
+      unlimited: 'false',
+    });
+    expect(result.summary).toContain('### Docker Hub pull limit');
+    expect(result.summary).toMatch(/^\| Remaining \| 190 \|$/m);
+    expect(result.summary).toMatch(/^\| Signed in \| yes \(hubuser\) \|$/m);
+    expect(result.stdout).not.toContain('::warning');
+  });
+
+  it('anonymous: the runner’s address', async () => {
+    const result = await runAction({ registry: hub.host });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.outputs).toMatchObject({ limit: '100', remaining: '76', source: '127.0.0.1', authenticated: 'false' });
+    expect(result.summary).toMatch(/^\| Signed in \| no \(anonymous\) \|$/m);
+  });
+
+  it('the login Docker already has on the runner (config.json, as docker/login-action writes it)', async () => {
+    const auth = Buffer.from(`hubuser:${TOKEN}`).toString('base64');
+    const result = await runAction({ registry: hub.host }, { auths: { [hub.host]: { auth } } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.outputs).toMatchObject({ authenticated: 'true', remaining: '190' });
+  });
+
+  it('under fail-under: the warning annotation, and the step fails (exit 6)', async () => {
+    const result = await runAction({ registry: hub.host, 'fail-under': '500' });
+    expect(result.code).toBe(6);
+    expect(result.stdout).toMatch(/^::warning title=Docker Hub pull limit::only 76 of 100 pulls left on 127\.0\.0\.1:\d+ for 127\.0\.0\.1$/m);
+    expect(result.outputs).toMatchObject({ remaining: '76' });
+    expect(result.summary).toMatch(/^\| Remaining \| 76 ⚠️ low \|$/m);
+  });
+
+  it('over fail-under: passes', async () => {
+    const result = await runAction({ registry: hub.host, 'fail-under': '10' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('::warning');
+  });
+
+  it('a bad token: exit 3, one line, nothing in the outputs', async () => {
+    const result = await runAction({ registry: hub.host, username: 'hubuser', token: 'dckr_pat_not-the-token' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/incorrect username or password/);
+    expect(result.outputs).toEqual({});
+  });
+
+  it('a token without a username: an error annotation, exit 2', async () => {
+    const result = await runAction({ registry: hub.host, token: TOKEN });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('::error title=dcm ratelimit::the token input needs the username input too\n');
+  });
+});
