@@ -7,8 +7,10 @@
  * Node runtime that dist/dcm embeds (`node -e 0`, the same Node build) as the floor. Then the
  * stores for machines without a keychain: `get` and `list` (50) through dcm's `pass` store
  * against Docker's Go docker-credential-pass on one throwaway GPG key and password store, and
- * `get` through dcm's `cache` agent. Prints medians, ratios and peak memory, and writes them as
- * JSON to bench-results/latest.json.
+ * `get` through dcm's `cache` agent. Then where a `get`'s time goes, stage by stage (plain Node
+ * scripts that stop after each stage: the addon loaded, one keychain call through the async and
+ * the sync API), and BuildKit's pattern: `list`, then one `get` for each of 20 logins. Prints
+ * medians, ratios and peak memory, and writes them as JSON to bench-results/latest.json.
  *
  *   BENCH_ROUNDS=60 npm run bench
  */
@@ -30,7 +32,24 @@ interface Subject {
   args: string[];
   input: string;
   env?: NodeJS.ProcessEnv;
+  /** More calls after the first, timed together (BuildKit's list, then a get per login). */
+  followedBy?: Array<{ args: string[]; input: string }>;
 }
+
+/** BuildKit asks for every stored login before a build: `list`, then one `get` each. */
+const BUILDKIT_GETS = 20;
+
+/**
+ * The stages of a `get`, for the breakdown (issue 15): plain Node scripts on the same Node build,
+ * each one step further than the last. Their differences are the cost of each stage.
+ */
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+const KEYRING_OPTIONS = "{ linux: { store: 'secret-service' } }";
+const STAGES = {
+  addon: "const k = require('@napi-rs/keyring'); require('node:fs').readFileSync(0);",
+  asyncCall: `const k = require('@napi-rs/keyring'); const host = require('node:fs').readFileSync(0, 'utf8'); new k.AsyncEntry('dcm', host, ${KEYRING_OPTIONS}).getPassword().then((p) => process.stdout.write(p ? 'found' : 'none'));`,
+  syncCall: `const k = require('@napi-rs/keyring'); const host = require('node:fs').readFileSync(0, 'utf8'); process.stdout.write(new k.Entry('dcm', host, ${KEYRING_OPTIONS}).getPassword() ? 'found' : 'none');`,
+};
 
 function call(command: string, args: string[], input: string, env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string; status: number | null } {
   const start = process.hrtime.bigint();
@@ -125,14 +144,33 @@ function main(): void {
     { name: `go pass list (${LIST_ENTRIES})`, command: 'docker-credential-pass', args: ['list'], input: '', env: headless.pass },
     { name: 'dcm cache get', command: DCM, args: ['get'], input: GET_HOST, env: headless.cache },
   ];
+  const buildkit = (command: string): Subject => ({
+    name: `${command === DCM ? 'dcm' : 'go'} buildkit (list+${BUILDKIT_GETS})`,
+    command,
+    args: ['list'],
+    input: '',
+    followedBy: Array.from({ length: BUILDKIT_GETS }, (_, i) => ({ args: ['get'], input: `registry-${i}.bench.example` })),
+  });
+  subjects.push(
+    { name: 'dcm version (SEA start)', command: DCM, args: ['version'], input: '' },
+    { name: 'node: addon + stdin', command: NODE, args: ['-e', STAGES.addon], input: GET_HOST },
+    { name: 'node: + async call', command: NODE, args: ['-e', STAGES.asyncCall], input: GET_HOST },
+    { name: 'node: + sync call', command: NODE, args: ['-e', STAGES.syncCall], input: GET_HOST },
+    buildkit(DCM),
+    buildkit(GO),
+  );
   const samples = new Map(subjects.map((s) => [s.name, [] as number[]]));
   for (const subject of subjects) call(subject.command, subject.args, subject.input, subject.env); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, in a different order each round.
     for (const subject of [...subjects].sort(() => Math.random() - 0.5)) {
-      const result = call(subject.command, subject.args, subject.input, subject.env);
-      if (result.status !== 0) throw new Error(`${subject.name} failed: ${result.stdout}`);
-      samples.get(subject.name)!.push(result.ms);
+      let ms = 0;
+      for (const step of [{ args: subject.args, input: subject.input }, ...(subject.followedBy ?? [])]) {
+        const result = call(subject.command, step.args, step.input, subject.env);
+        if (result.status !== 0) throw new Error(`${subject.name} failed: ${result.stdout}`);
+        ms += result.ms;
+      }
+      samples.get(subject.name)!.push(ms);
     }
   }
 
@@ -150,6 +188,16 @@ function main(): void {
     passGetVsGo: round2(at('dcm pass get') / at('go pass get')),
     passListVsGo: round2(at(`dcm pass list (${LIST_ENTRIES})`) / at(`go pass list (${LIST_ENTRIES})`)),
     cacheGetOverFloorMs: round2(at('dcm cache get') - floor),
+    buildkitVsGo: round2(at(`dcm buildkit (list+${BUILDKIT_GETS})`) / at(`go buildkit (list+${BUILDKIT_GETS})`)),
+  };
+  // Where a get's milliseconds go, from execve to exit: each stage is the difference to the last.
+  const breakdown = {
+    floorMs: floor,
+    seaStartMs: round2(at('dcm version (SEA start)') - floor),
+    addonAndStdinMs: round2(at('node: addon + stdin') - floor),
+    keychainCallAsyncMs: round2(at('node: + async call') - at('node: addon + stdin')),
+    keychainCallSyncMs: round2(at('node: + sync call') - at('node: addon + stdin')),
+    dcmRestMs: round2(at('dcm get') - at('dcm version (SEA start)') - (at('node: + async call') - floor)),
   };
   const goals = {
     'get within 1.8x the Go helper': ratios.getVsGo <= 1.8,
@@ -172,6 +220,11 @@ function main(): void {
   console.log(
     `pass get: ${ratios.passGetVsGo}x Go's pass helper; pass list: ${ratios.passListVsGo}x; cache get: ${ratios.cacheGetOverFloorMs} ms above the floor`,
   );
+  console.log(
+    `buildkit pattern (list, then ${BUILDKIT_GETS} gets): ${ratios.buildkitVsGo}x Go\n` +
+      `get, stage by stage: floor ${breakdown.floorMs} ms, SEA start +${breakdown.seaStartMs}, addon and stdin +${breakdown.addonAndStdinMs}, ` +
+      `keychain call +${breakdown.keychainCallAsyncMs} (async API; sync API +${breakdown.keychainCallSyncMs}), the rest of dcm +${breakdown.dcmRestMs}`,
+  );
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 
   // The cache agent exits once it holds nothing; the throwaway gpg-agent is stopped.
@@ -180,7 +233,7 @@ function main(): void {
 
   const out = join(ROOT, 'bench-results');
   mkdirSync(out, { recursive: true });
-  const report = { date: new Date().toISOString(), rounds: ROUNDS, node: process.version, rows, ratios, goals };
+  const report = { date: new Date().toISOString(), rounds: ROUNDS, node: process.version, rows, ratios, breakdown, goals };
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${join(out, 'latest.json')}`);
 }
