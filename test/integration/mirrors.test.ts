@@ -220,6 +220,18 @@ describe('broken mirrors, each with its class', () => {
     expect(results[0]!.message).toMatch(message);
   });
 
+  it.each([
+    ['oversized', `https://${'a'.repeat(5000)}.example`, /^dcm: invalid mirror: longer than 2048 characters\n$/],
+    ['no scheme', 'mirror.example.com', /^dcm: invalid mirror: no scheme specified for "mirror\.example\.com"/],
+    ['credentials in it', 'https://me:pw@mirror.example.com', /^dcm: invalid mirror: username\/password not allowed in URI\n$/],
+  ])('mirror check with a URL that is %s: exit 2, one short line, nothing asked', async (_name, url, message) => {
+    const result = await dcm(['mirror', 'check', url, '--timeout', '2']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.length).toBeLessThan(300);
+    expect(result.stdout).toBe('');
+  });
+
   describe('a mirror that demands credentials (Basic auth, the upstream account)', () => {
     let locked: RunningRegistry;
     beforeAll(async () => {
@@ -359,7 +371,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
     expect(rm.code).toBe(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))['registry-mirrors'] ?? []).not.toContain('https://mirror.example.com/');
     const rmAgain = await dcm(['mirror', 'rm', 'https://mirror.example.com', '--daemon-config', path]);
-    expect(rmAgain.stdout).toMatch(/is not in registry-mirrors .*; nothing changed/);
+    expect(rmAgain.stdout).toMatch(/^"https:\/\/mirror\.example\.com" is not in registry-mirrors .*; nothing changed\.\n$/);
     expect(readFileSync(`${path}.dcm-backup`, 'utf8')).toBe(before);
   });
 

@@ -41,6 +41,8 @@ export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void>
 export async function mirrorCheck(urls: string[], options: MirrorOptions, io: CliIo): Promise<void> {
   const setup = await mirrorSetup(io, options.daemonConfig);
   for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
+  // A URL named on the command line must be one the daemon would accept (and is not echoed at length).
+  for (const url of urls) validateMirror(url);
   const configured = mirrorsByUrl(setup.mirrors);
   // A URL named on the command line is checked as the daemon would use it, unless configured.
   const rows = urls.length > 0 ? urls.map((url) => configured.find((row) => sameMirror(row.url, url)) ?? { url, clients: ['dockerd' as const] }) : configured;
@@ -92,7 +94,7 @@ export async function mirrorRm(url: string, options: MirrorOptions, io: CliIo): 
   const current = mirrorsOf(file.data, setup.daemonConfig);
   const kept = current.filter((existing) => !sameMirror(existing, url));
   if (kept.length === current.length) {
-    io.stdout.write(`${url} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+    io.stdout.write(`${JSON.stringify(url.slice(0, 200))} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
     return;
   }
   write(setup.daemonConfig, { ...file.data, 'registry-mirrors': kept }, file, `dcm mirror rm ${url}`);
