@@ -37928,6 +37928,7 @@ async function mirrorCheck(urls, options, io) {
   let setup2 = await mirrorSetup(io, options.daemonConfig);
   for (let problem of setup2.problems) io.stderr.write(`${problemLine(problem)}
 `);
+  for (let url of urls) validateMirror(url);
   let configured = mirrorsByUrl(setup2.mirrors), rows = urls.length > 0 ? urls.map((url) => configured.find((row) => sameMirror(row.url, url)) ?? { url, clients: ["dockerd"] }) : configured;
   if (rows.length === 0) {
     options.json ? io.stdout.write(`${JSON.stringify({ ok: !0, results: [] })}
@@ -37971,7 +37972,7 @@ ${reloadHint(setup2.daemonConfig)}
 async function mirrorRm(url, options, io) {
   let setup2 = await mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig), kept = current.filter((existing) => !sameMirror(existing, url));
   if (kept.length === current.length) {
-    io.stdout.write(`${url} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
+    io.stdout.write(`${JSON.stringify(url.slice(0, 200))} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
     return;
   }
