@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -178,22 +178,29 @@ async function main(): Promise<void> {
  * copy, action/dist/index.mjs; test/binary/action.test.ts fails when the two differ.
  */
 async function buildAction(versionOnly: Plugin): Promise<void> {
-  await build({
+  await build({ ...esmBundle(versionOnly, 'node24'), entryPoints: ['action/main.ts'], outfile: join(DIST, 'action', 'index.mjs') });
+  console.log(`built ${join(DIST, 'action', 'index.mjs')} (the GitHub Action; commit it as action/dist/index.mjs)`);
+}
+
+/**
+ * The ESM bundle options the npm package and the Action share: the keyring addon left outside
+ * (a dependency of the package; a runner has no keychain), and a `require` for the bundled
+ * CommonJS dependencies (undici) to call.
+ */
+function esmBundle(versionOnly: Plugin, target: 'node22' | 'node24'): BuildOptions {
+  return {
     absWorkingDir: ROOT,
-    entryPoints: ['action/main.ts'],
-    outfile: join(DIST, 'action', 'index.mjs'),
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node24',
+    target,
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
     external: ['@napi-rs/keyring'],
     banner: { js: "import { createRequire as __dcmCreateRequire } from 'node:module'; const require = __dcmCreateRequire(import.meta.url);" },
     plugins: [versionOnly],
-  });
-  console.log(`built ${join(DIST, 'action', 'index.mjs')} (the GitHub Action; commit it as action/dist/index.mjs)`);
+  };
 }
 
 /**
@@ -221,23 +228,7 @@ async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
   const out = join(DIST, 'npm');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'bin'), { recursive: true });
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ['src/main.ts'],
-    outdir: join(out, 'lib'),
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    external: ['@napi-rs/keyring'],
-    // Bundled CommonJS dependencies (undici) call require(): give the ESM bundle one.
-    banner: { js: "import { createRequire as __dcmCreateRequire } from 'node:module'; const require = __dcmCreateRequire(import.meta.url);" },
-    plugins: [versionOnly],
-  });
+  await build({ ...esmBundle(versionOnly, 'node22'), entryPoints: ['src/main.ts'], outdir: join(out, 'lib'), splitting: true });
   for (const name of ['dcm', 'docker-credential-dcm']) {
     const bin = join(out, 'bin', `${name}.js`);
     writeFileSync(bin, "#!/usr/bin/env node\nimport '../lib/main.js';\n");

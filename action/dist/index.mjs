@@ -37604,7 +37604,8 @@ function findMirrors(env, daemonConfig) {
     if (!(seen.has(file.path) || !existsSync2(file.path))) {
       seen.add(file.path);
       try {
-        for (let url of mirrorsIn(file.source, file.path)) mirrors.push({ url, source: file.source, path: file.path, clients: file.clients });
+        for (let url of mirrorsIn(file.source, file.path))
+          mirrors.push({ url: displayMirror(url), source: file.source, path: file.path, clients: file.clients });
       } catch (error) {
         problems.push({ source: file.source, path: file.path, message: error instanceof Error ? error.message : String(error) });
       }
@@ -37665,7 +37666,7 @@ function validateMirror(raw) {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid mirror: no scheme specified for ${JSON.stringify(text.slice(0, 200))}: must use either 'https://' or 'http://'`);
+    throw new UsageError(`invalid mirror: no scheme specified for ${JSON.stringify(displayMirror(text))}: must use either 'https://' or 'http://'`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw new UsageError(
@@ -37675,6 +37676,9 @@ function validateMirror(raw) {
   if (url.search || text.includes("?")) throw new UsageError(`invalid mirror: query string not allowed in ${JSON.stringify(url.host)}`);
   if (url.hash || text.includes("#")) throw new UsageError(`invalid mirror: fragment not allowed in ${JSON.stringify(url.host)}`);
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}/`;
+}
+function displayMirror(raw) {
+  return raw.replace(/^((?:[a-z][\w+.-]*:)?\/\/)?[^/@\s]*@/i, "$1").slice(0, 200);
 }
 function sameMirror(a, b) {
   let canonical = (url) => {
@@ -37804,13 +37808,17 @@ var init_mirror_check = __esm({
 });
 
 // src/cli/mirrors.ts
-async function mirrorSetup(io, daemonConfigOption) {
-  let daemonConfig = daemonConfigPath(io.env, daemonConfigOption), { mirrors, problems } = findMirrors(io.env, daemonConfig), settings = {};
+function mirrorSetup(io, daemonConfigOption) {
+  let daemonConfig = daemonConfigPath(io.env, daemonConfigOption);
+  return { daemonConfig, ...findMirrors(io.env, daemonConfig) };
+}
+async function machineImageStore(io, daemonConfig) {
+  let settings = {};
   try {
     settings = readDaemonConfig(daemonConfig);
   } catch {
   }
-  return { daemonConfig, mirrors, problems, imageStore: imageStoreOf(settings, await dockerVersion(io)) };
+  return imageStoreOf(settings, await dockerVersion(io));
 }
 async function dockerVersion(io) {
   for (let format of ["{{.Server.Version}}", "{{.Client.Version}}"])
@@ -37828,18 +37836,16 @@ function mirrorsByUrl(mirrors) {
   }
   return rows;
 }
-async function checkMirrors(io, rows, imageStore, options) {
-  let { repository, reference, target } = options, hubLogin = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => {
-  }), common2 = { certDir: target.certDir, insecure: target.insecure, timeoutMs: target.timeoutMs, env: target.env, repository, reference }, upstream = await upstreamDigest({ ...common2, insecure: !1, credentials: hubLogin });
+async function checkMirrors(rows, imageStore, logins, options) {
+  let { repository, reference, target } = options, common2 = { certDir: target.certDir, insecure: target.insecure, timeoutMs: target.timeoutMs, env: target.env, repository, reference }, upstream = await upstreamDigest({ ...common2, insecure: !1, credentials: logins.hub });
   return { results: await Promise.all(
-    rows.map(async (row) => {
-      let host = mirrorHost(row.url), mirrorLogin = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => {
-      }) : void 0;
+    rows.map((row) => {
+      let host = mirrorHost(row.url) ?? row.url;
       return checkMirror({
         ...common2,
         url: row.url,
         upstreamDigest: upstream.digest,
-        credentialsFor: () => credentialPlan(row, imageStore, { hub: hubLogin, mirror: mirrorLogin, host: host ?? row.url })
+        credentialsFor: () => credentialPlan(row, imageStore, { hub: logins.hub, mirror: logins.byHost.get(host), host })
       });
     })
   ), ...upstream.message ? { upstreamMessage: upstream.message } : {} };
@@ -37876,13 +37882,16 @@ function mirrorHost(url) {
 }
 async function mirrorLogins(io, rows) {
   let hub = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => {
-  }), hosts = /* @__PURE__ */ new Set();
+  }), byHost = /* @__PURE__ */ new Map();
   for (let row of rows) {
-    let host = mirrorHost(row.url);
-    host && await dockerLogin(io, normaliseServerUrl(host)).catch(() => {
-    }) && hosts.add(host);
+    let host = mirrorHost(row.url), login2 = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => {
+    }) : void 0;
+    host && login2 && byHost.set(host, login2);
   }
-  return { ...hub ? { hubUser: hub.username } : {}, mirrorLogins: hosts };
+  return { ...hub ? { hub } : {}, byHost };
+}
+function surpriseLogins(logins) {
+  return { ...logins.hub ? { hubUser: logins.hub.username } : {}, mirrorLogins: new Set(logins.byHost.keys()) };
 }
 function problemLine(problem) {
   return `dcm: warning: ${problem.source} ${oneLine(problem.message)}; its mirrors are not listed`;
@@ -37912,7 +37921,7 @@ __export(mirror_exports, {
 import { accessSync, constants as constants2, statSync } from "node:fs";
 import { dirname as dirname5 } from "node:path";
 async function mirrorLs(options, io) {
-  let setup2 = await mirrorSetup(io, options.daemonConfig);
+  let setup2 = mirrorSetup(io, options.daemonConfig);
   for (let problem of setup2.problems) io.stderr.write(`${problemLine(problem)}
 `);
   if (options.json ? io.stdout.write(`${JSON.stringify(setup2.mirrors)}
@@ -37925,7 +37934,7 @@ async function mirrorLs(options, io) {
   ), setup2.problems.length > 0) throw new SilentExit("usage");
 }
 async function mirrorCheck(urls, options, io) {
-  let setup2 = await mirrorSetup(io, options.daemonConfig);
+  let setup2 = mirrorSetup(io, options.daemonConfig);
   for (let problem of setup2.problems) io.stderr.write(`${problemLine(problem)}
 `);
   for (let url of urls) validateMirror(url);
@@ -37936,8 +37945,8 @@ async function mirrorCheck(urls, options, io) {
 `);
     return;
   }
-  let [{ results, upstreamMessage }, logins] = await Promise.all([runChecks(rows, setup2.imageStore.store, options, io), mirrorLogins(io, rows)]);
-  for (let surprise of mirrorSurprises(rows, setup2.imageStore.store, logins)) io.stderr.write(`dcm: note: ${surprise}
+  let [imageStore, logins] = await Promise.all([machineImageStore(io, setup2.daemonConfig), mirrorLogins(io, rows)]), { results, upstreamMessage } = await runChecks(rows, imageStore.store, logins, options, io);
+  for (let surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins))) io.stderr.write(`dcm: note: ${surprise}
 `);
   upstreamMessage && io.stderr.write(`dcm: note: Docker Hub could not be asked for the current digest (${upstreamMessage}); staleness is not checked
 `);
@@ -37953,14 +37962,14 @@ async function mirrorCheck(urls, options, io) {
   if (firstFailure) throw new SilentExit(exitClassOf2(firstFailure.status));
 }
 async function mirrorAdd(url, options, io) {
-  let mirror = validateMirror(url), setup2 = await mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig);
+  let mirror = validateMirror(url), setup2 = mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig);
   if (current.some((existing) => sameMirror(existing, mirror))) {
     io.stdout.write(`${mirror} is already in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
     return;
   }
   if (options.check !== !1) {
-    let { results } = await runChecks([{ url: mirror, clients: ["dockerd"] }], setup2.imageStore.store, options, io), result = results[0];
+    let rows = [{ url: mirror, clients: ["dockerd"] }], [imageStore, logins] = await Promise.all([machineImageStore(io, setup2.daemonConfig), mirrorLogins(io, rows)]), { results } = await runChecks(rows, imageStore.store, logins, options, io), result = results[0];
     if (!result.ok)
       throw io.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check
 `), new SilentExit(exitClassOf2(result.status));
@@ -37970,9 +37979,9 @@ ${reloadHint(setup2.daemonConfig)}
 `);
 }
 async function mirrorRm(url, options, io) {
-  let setup2 = await mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig), kept = current.filter((existing) => !sameMirror(existing, url));
+  let setup2 = mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig), kept = current.filter((existing) => !sameMirror(existing, url));
   if (kept.length === current.length) {
-    io.stdout.write(`${JSON.stringify(url.slice(0, 200))} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
+    io.stdout.write(`${JSON.stringify(displayMirror(url))} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
     return;
   }
@@ -37980,9 +37989,9 @@ async function mirrorRm(url, options, io) {
 ${reloadHint(setup2.daemonConfig)}
 `);
 }
-function runChecks(rows, store, options, io) {
+function runChecks(rows, store, logins, options, io) {
   let [repository, reference] = imageOf(options.image ?? "library/alpine:latest"), target = { certDir: options.certDir, insecure: options.insecure === !0, timeoutMs: parseTimeout(options.timeout), env: io.env };
-  return checkMirrors(io, rows, store, { repository, reference, target });
+  return checkMirrors(rows, store, logins, { repository, reference, target });
 }
 function imageOf(image) {
   let match = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?$/.exec(image);
@@ -38184,17 +38193,14 @@ async function doctor(options, io) {
   if (!ok) throw new SilentExit("failure");
 }
 async function mirrorChecks(io) {
-  let setup2 = await mirrorSetup(io), checks = setup2.problems.map((problem) => ({
+  let setup2 = mirrorSetup(io), checks = setup2.problems.map((problem) => ({
     id: "mirror-config",
     status: "warn",
     detail: `${problem.message}; its mirrors are not checked`,
     fix: `fix ${problem.path}`
   })), rows = mirrorsByUrl(setup2.mirrors);
   if (rows.length === 0) return [...checks, { id: "mirrors", status: "ok", detail: "no Docker Hub mirrors configured" }];
-  let target = { insecure: !1, timeoutMs: parseTimeout(void 0, 10), env: io.env }, [{ results }, logins] = await Promise.all([
-    checkMirrors(io, rows, setup2.imageStore.store, { repository: "library/alpine", reference: "latest", target }),
-    mirrorLogins(io, rows)
-  ]);
+  let target = { insecure: !1, timeoutMs: parseTimeout(void 0, 10), env: io.env }, [imageStore, logins] = await Promise.all([machineImageStore(io, setup2.daemonConfig), mirrorLogins(io, rows)]), { results } = await checkMirrors(rows, imageStore.store, logins, { repository: "library/alpine", reference: "latest", target });
   for (let result of results)
     checks.push(
       result.ok ? { id: "mirror", status: "ok", detail: `${result.url}: ${result.message} (${result.durationMs} ms)` } : {
@@ -38204,8 +38210,8 @@ async function mirrorChecks(io) {
         fix: `dcm mirror check ${result.url}, or remove it: dcm mirror rm ${result.url}`
       }
     );
-  for (let surprise of mirrorSurprises(rows, setup2.imageStore.store, logins))
-    checks.push({ id: "mirror-credentials", status: "warn", detail: `${surprise} (image store: ${setup2.imageStore.store}, ${setup2.imageStore.why})` });
+  for (let surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins)))
+    checks.push({ id: "mirror-credentials", status: "warn", detail: `${surprise} (image store: ${imageStore.store}, ${imageStore.why})` });
   return checks;
 }
 function helperOnPath(env) {

@@ -28,20 +28,23 @@ export interface MirrorSetup {
   daemonConfig: string;
   mirrors: MirrorEntry[];
   problems: MirrorFileProblem[];
-  imageStore: { store: ImageStore; why: string };
 }
 
-/** Every configured mirror, the files that could not be read, and the daemon's image store. */
-export async function mirrorSetup(io: CliIo, daemonConfigOption?: string): Promise<MirrorSetup> {
+/** Every configured mirror, and the files that could not be read. Files only: nothing is run. */
+export function mirrorSetup(io: CliIo, daemonConfigOption?: string): MirrorSetup {
   const daemonConfig = daemonConfigPath(io.env, daemonConfigOption);
-  const { mirrors, problems } = findMirrors(io.env, daemonConfig);
+  return { daemonConfig, ...findMirrors(io.env, daemonConfig) };
+}
+
+/** Which image store dockerd uses here: asked only by what needs it (a check), since it runs `docker version`. */
+export async function machineImageStore(io: CliIo, daemonConfig: string): Promise<{ store: ImageStore; why: string }> {
   let settings: Record<string, unknown> = {};
   try {
     settings = readDaemonConfig(daemonConfig);
   } catch {
     // Already a problem findMirrors reported.
   }
-  return { daemonConfig, mirrors, problems, imageStore: imageStoreOf(settings, await dockerVersion(io)) };
+  return imageStoreOf(settings, await dockerVersion(io));
 }
 
 /** The daemon's version when one answers, else the CLI's (the daemon it would run), else nothing. */
@@ -76,26 +79,27 @@ export interface MirrorCheckOptions {
   target: Omit<RegistryTarget, 'registry' | 'host'>;
 }
 
-/** Checks every mirror at once; Docker Hub is asked once for the digest to compare with. */
+/**
+ * Checks every mirror at once, with the logins its clients would send ({@link mirrorLogins});
+ * Docker Hub is asked once for the digest to compare with.
+ */
 export async function checkMirrors(
-  io: CliIo,
   rows: Array<{ url: string; clients: MirrorClient[] }>,
   imageStore: ImageStore,
+  logins: MirrorLogins,
   options: MirrorCheckOptions,
 ): Promise<{ results: MirrorCheckResult[]; upstreamMessage?: string }> {
   const { repository, reference, target } = options;
-  const hubLogin = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => undefined);
   const common = { certDir: target.certDir, insecure: target.insecure, timeoutMs: target.timeoutMs, env: target.env, repository, reference };
-  const upstream = await upstreamDigest({ ...common, insecure: false, credentials: hubLogin });
+  const upstream = await upstreamDigest({ ...common, insecure: false, credentials: logins.hub });
   const results = await Promise.all(
-    rows.map(async (row) => {
-      const host = mirrorHost(row.url);
-      const mirrorLogin = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => undefined) : undefined;
+    rows.map((row) => {
+      const host = mirrorHost(row.url) ?? row.url;
       return checkMirror({
         ...common,
         url: row.url,
         upstreamDigest: upstream.digest,
-        credentialsFor: () => credentialPlan(row, imageStore, { hub: hubLogin, mirror: mirrorLogin, host: host ?? row.url }),
+        credentialsFor: () => credentialPlan(row, imageStore, { hub: logins.hub, mirror: logins.byHost.get(host), host }),
       });
     }),
   );
@@ -166,15 +170,28 @@ export function mirrorHost(url: string): string | undefined {
   }
 }
 
-/** The Docker Hub username, and the mirror hosts that have a login here, for {@link mirrorSurprises}. */
-export async function mirrorLogins(io: CliIo, rows: Array<{ url: string }>): Promise<{ hubUser?: string; mirrorLogins: Set<string> }> {
+type Login = { username: string; secret: string };
+
+/** The logins this machine has for Docker Hub and for each mirror's host, read once per run. */
+export interface MirrorLogins {
+  hub?: Login;
+  byHost: Map<string, Login>;
+}
+
+export async function mirrorLogins(io: CliIo, rows: Array<{ url: string }>): Promise<MirrorLogins> {
   const hub = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => undefined);
-  const hosts = new Set<string>();
+  const byHost = new Map<string, Login>();
   for (const row of rows) {
     const host = mirrorHost(row.url);
-    if (host && (await dockerLogin(io, normaliseServerUrl(host)).catch(() => undefined))) hosts.add(host);
+    const login = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => undefined) : undefined;
+    if (host && login) byHost.set(host, login);
   }
-  return { ...(hub ? { hubUser: hub.username } : {}), mirrorLogins: hosts };
+  return { ...(hub ? { hub } : {}), byHost };
+}
+
+/** What {@link mirrorSurprises} needs of the logins: names, never secrets. */
+export function surpriseLogins(logins: MirrorLogins): { hubUser?: string; mirrorLogins: ReadonlySet<string> } {
+  return { ...(logins.hub ? { hubUser: logins.hub.username } : {}), mirrorLogins: new Set(logins.byHost.keys()) };
 }
 
 /** A file that could not be read, as a warning line. */

@@ -82,7 +82,8 @@ export function findMirrors(env: Env, daemonConfig: string): { mirrors: MirrorEn
     if (seen.has(file.path) || !existsSync(file.path)) continue;
     seen.add(file.path);
     try {
-      for (const url of mirrorsIn(file.source, file.path)) mirrors.push({ url, source: file.source, path: file.path, clients: file.clients });
+      for (const url of mirrorsIn(file.source, file.path))
+        mirrors.push({ url: displayMirror(url), source: file.source, path: file.path, clients: file.clients });
     } catch (error) {
       problems.push({ source: file.source, path: file.path, message: error instanceof Error ? error.message : String(error) });
     }
@@ -170,7 +171,7 @@ export function validateMirror(raw: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid mirror: no scheme specified for ${JSON.stringify(text.slice(0, 200))}: must use either 'https://' or 'http://'`);
+    throw new UsageError(`invalid mirror: no scheme specified for ${JSON.stringify(displayMirror(text))}: must use either 'https://' or 'http://'`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new UsageError(
@@ -180,6 +181,14 @@ export function validateMirror(raw: string): string {
   if (url.search || text.includes('?')) throw new UsageError(`invalid mirror: query string not allowed in ${JSON.stringify(url.host)}`);
   if (url.hash || text.includes('#')) throw new UsageError(`invalid mirror: fragment not allowed in ${JSON.stringify(url.host)}`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}/`;
+}
+
+/**
+ * A mirror as it may be shown: at most 200 characters, and any `user:password@` cut out (moby
+ * echoes the whole string; a password written into a mirror URL must not reach output).
+ */
+export function displayMirror(raw: string): string {
+  return raw.replace(/^((?:[a-z][\w+.-]*:)?\/\/)?[^/@\s]*@/i, '$1').slice(0, 200);
 }
 
 /** The same mirror, however it is spelled (case of the host, a trailing slash). */

@@ -11,7 +11,7 @@ import { registriesWithPlaintext } from '../../docker/auths.ts';
 import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
 import { STORES, chosenStore } from '../../store/select.ts';
-import { checkMirrors, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl } from '../mirrors.ts';
+import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, surpriseLogins } from '../mirrors.ts';
 import { openStore, parseTimeout } from '../shared.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
@@ -72,7 +72,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
  * each credential surprise of this configuration spelled out (docs/mirrors.md).
  */
 async function mirrorChecks(io: CliIo): Promise<Check[]> {
-  const setup = await mirrorSetup(io);
+  const setup = mirrorSetup(io);
   const checks: Check[] = setup.problems.map((problem) => ({
     id: 'mirror-config',
     status: 'warn',
@@ -82,10 +82,8 @@ async function mirrorChecks(io: CliIo): Promise<Check[]> {
   const rows = mirrorsByUrl(setup.mirrors);
   if (rows.length === 0) return [...checks, { id: 'mirrors', status: 'ok', detail: 'no Docker Hub mirrors configured' }];
   const target = { insecure: false, timeoutMs: parseTimeout(undefined, 10), env: io.env };
-  const [{ results }, logins] = await Promise.all([
-    checkMirrors(io, rows, setup.imageStore.store, { repository: 'library/alpine', reference: 'latest', target }),
-    mirrorLogins(io, rows),
-  ]);
+  const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
+  const { results } = await checkMirrors(rows, imageStore.store, logins, { repository: 'library/alpine', reference: 'latest', target });
   for (const result of results) {
     checks.push(
       result.ok
@@ -98,8 +96,8 @@ async function mirrorChecks(io: CliIo): Promise<Check[]> {
           },
     );
   }
-  for (const surprise of mirrorSurprises(rows, setup.imageStore.store, logins)) {
-    checks.push({ id: 'mirror-credentials', status: 'warn', detail: `${surprise} (image store: ${setup.imageStore.store}, ${setup.imageStore.why})` });
+  for (const surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins))) {
+    checks.push({ id: 'mirror-credentials', status: 'warn', detail: `${surprise} (image store: ${imageStore.store}, ${imageStore.why})` });
   }
   return checks;
 }

@@ -6,12 +6,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { backupOnce, readDockerConfig } from '../../docker/config-file.ts';
-import { registryMirrors, sameMirror, validateMirror } from '../../docker/mirrors.ts';
+import { displayMirror, registryMirrors, sameMirror, validateMirror } from '../../docker/mirrors.ts';
 import { DockerConfigError, FileWriteFailed, SilentExit, UsageError, type ExitCodeName } from '../../errors.ts';
 import { writeFileAtomically } from '../../platform/atomic-file.ts';
 import type { MirrorCheckResult } from '../../registry/mirror-check.ts';
 import type { CliIo } from '../io.ts';
-import { checkMirrors, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine } from '../mirrors.ts';
+import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine, surpriseLogins } from '../mirrors.ts';
 import { renderTable } from '../render.ts';
 import { parseTimeout, type RegistryOptions } from '../shared.ts';
 
@@ -22,7 +22,7 @@ export interface MirrorOptions extends RegistryOptions {
 }
 
 export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = await mirrorSetup(io, options.daemonConfig);
+  const setup = mirrorSetup(io, options.daemonConfig);
   for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(setup.mirrors)}\n`);
   else if (setup.mirrors.length === 0) {
@@ -39,7 +39,7 @@ export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void>
 }
 
 export async function mirrorCheck(urls: string[], options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = await mirrorSetup(io, options.daemonConfig);
+  const setup = mirrorSetup(io, options.daemonConfig);
   for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
   // A URL named on the command line must be one the daemon would accept (and is not echoed at length).
   for (const url of urls) validateMirror(url);
@@ -51,8 +51,9 @@ export async function mirrorCheck(urls: string[], options: MirrorOptions, io: Cl
     else io.stdout.write('No Docker Hub mirrors configured. Check one with: dcm mirror check URL\n');
     return;
   }
-  const [{ results, upstreamMessage }, logins] = await Promise.all([runChecks(rows, setup.imageStore.store, options, io), mirrorLogins(io, rows)]);
-  for (const surprise of mirrorSurprises(rows, setup.imageStore.store, logins)) io.stderr.write(`dcm: note: ${surprise}\n`);
+  const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
+  const { results, upstreamMessage } = await runChecks(rows, imageStore.store, logins, options, io);
+  for (const surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins))) io.stderr.write(`dcm: note: ${surprise}\n`);
   if (upstreamMessage) io.stderr.write(`dcm: note: Docker Hub could not be asked for the current digest (${upstreamMessage}); staleness is not checked\n`);
   const ok = results.every((r) => r.ok);
   if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
@@ -69,7 +70,7 @@ export async function mirrorCheck(urls: string[], options: MirrorOptions, io: Cl
 
 export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
   const mirror = validateMirror(url);
-  const setup = await mirrorSetup(io, options.daemonConfig);
+  const setup = mirrorSetup(io, options.daemonConfig);
   const file = readDockerConfig(setup.daemonConfig);
   const current = mirrorsOf(file.data, setup.daemonConfig);
   if (current.some((existing) => sameMirror(existing, mirror))) {
@@ -77,7 +78,9 @@ export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo):
     return;
   }
   if (options.check !== false) {
-    const { results } = await runChecks([{ url: mirror, clients: ['dockerd'] }], setup.imageStore.store, options, io);
+    const rows = [{ url: mirror, clients: ['dockerd' as const] }];
+    const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
+    const { results } = await runChecks(rows, imageStore.store, logins, options, io);
     const result = results[0]!;
     if (!result.ok) {
       io.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check\n`);
@@ -89,22 +92,28 @@ export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo):
 }
 
 export async function mirrorRm(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = await mirrorSetup(io, options.daemonConfig);
+  const setup = mirrorSetup(io, options.daemonConfig);
   const file = readDockerConfig(setup.daemonConfig);
   const current = mirrorsOf(file.data, setup.daemonConfig);
   const kept = current.filter((existing) => !sameMirror(existing, url));
   if (kept.length === current.length) {
-    io.stdout.write(`${JSON.stringify(url.slice(0, 200))} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+    io.stdout.write(`${JSON.stringify(displayMirror(url))} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
     return;
   }
   write(setup.daemonConfig, { ...file.data, 'registry-mirrors': kept }, file, `dcm mirror rm ${url}`);
   io.stdout.write(`Removed ${url} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
 }
 
-function runChecks(rows: Parameters<typeof checkMirrors>[1], store: Parameters<typeof checkMirrors>[2], options: MirrorOptions, io: CliIo) {
+function runChecks(
+  rows: Parameters<typeof checkMirrors>[0],
+  store: Parameters<typeof checkMirrors>[1],
+  logins: Parameters<typeof checkMirrors>[2],
+  options: MirrorOptions,
+  io: CliIo,
+) {
   const [repository, reference] = imageOf(options.image ?? 'library/alpine:latest');
   const target = { certDir: options.certDir, insecure: options.insecure === true, timeoutMs: parseTimeout(options.timeout), env: io.env };
-  return checkMirrors(io, rows, store, { repository, reference, target });
+  return checkMirrors(rows, store, logins, { repository, reference, target });
 }
 
 /** `alpine`, `library/alpine:3.20`, `org/image:tag` → repository and tag, as Docker names Hub images. */

@@ -8,6 +8,7 @@ import { credentialPlan, mirrorSurprises } from '../../../src/cli/mirrors.ts';
 import { imageOf } from '../../../src/cli/commands/mirror.ts';
 import {
   buildkitMirrors,
+  displayMirror,
   credentialsSentBy,
   hostsTomlMirrors,
   imageStoreOf,
@@ -35,6 +36,8 @@ describe('validateMirror: the daemon’s rules and messages', () => {
     ['a query', 'https://m.example/?a=1', 'invalid mirror: query string not allowed in "m.example"'],
     ['a fragment', 'https://m.example/#x', 'invalid mirror: fragment not allowed in "m.example"'],
     ['oversized', `https://${'a'.repeat(3000)}`, 'invalid mirror: longer than 2048 characters'],
+    ['user:password@host reads as a scheme: the password is not echoed', 'me:s3cret-pw@mirror.example', 'invalid mirror: unsupported scheme "me" in ""'],
+    ['a scheme-relative URL with a password (not echoed)', '//me:s3cret-pw@mirror.example', 'invalid mirror: no scheme specified for "//mirror.example"'],
   ])('%s: refused', (_name, raw, message) => expect(() => validateMirror(raw)).toThrow(message));
 
   it.each([
@@ -44,6 +47,16 @@ describe('validateMirror: the daemon’s rules and messages', () => {
     ['https://m.example', 'http://m.example', false],
     ['https://m.example/a', 'https://m.example/b', false],
   ])('sameMirror(%s, %s) = %s', (a, b, expected) => expect(sameMirror(a, b)).toBe(expected));
+});
+
+describe('displayMirror: what may be shown of a mirror', () => {
+  it.each([
+    ['a plain URL', 'https://m.example/hub', 'https://m.example/hub'],
+    ['credentials cut out', 'https://me:pw@m.example/', 'https://m.example/'],
+    ['credentials without a scheme', 'me:pw@m.example', 'm.example'],
+    ['an @ in the path is kept', 'https://m.example/a@b', 'https://m.example/a@b'],
+    ['bounded', `https://${'a'.repeat(300)}`, `https://${'a'.repeat(192)}`],
+  ])('%s', (_name, raw, expected) => expect(displayMirror(raw)).toBe(expected));
 });
 
 describe('the four formats', () => {
