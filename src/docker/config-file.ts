@@ -49,6 +49,12 @@ export function readDockerConfig(path: string, options: { noFollow?: boolean } =
     throw new DockerConfigError(`${error instanceof FileProblem ? error.message : `${path} cannot be read`}; dcm changes nothing it cannot read`);
   }
   if (text.trim() === '') return { path, exists: true, data: {}, indent: '\t', trailingNewline: false, text };
+  // Writing a deeply nested value back would overflow the stack: refuse it as malformed, up front.
+  if (nestingDepth(text) > MAX_NESTING) {
+    throw new DockerConfigError(
+      `${path} nests more than ${MAX_NESTING} levels deep, which no Docker file does; fix or move it, then retry (nothing was changed)`,
+    );
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -74,6 +80,27 @@ export function credHelpersOf(data: Readonly<Record<string, unknown>>, path: str
     );
   }
   return value as Record<string, unknown>;
+}
+
+/** Far deeper than any config.json or daemon.json (four or five levels). */
+const MAX_NESTING = 64;
+
+/** How deep objects and arrays nest in a JSON text, strings skipped; without parsing or recursion. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 /** The indentation of the first indented line: a tab, or some number of spaces. */

@@ -21,7 +21,11 @@ import type { Env } from '../platform/paths.ts';
 import { readDaemonConfig } from './daemon-config.ts';
 
 export type MirrorSource = 'daemon.json' | 'hosts.toml' | 'buildkitd.toml' | 'registries.conf';
-export type MirrorClient = 'dockerd' | 'containerd' | 'buildkit' | 'podman';
+/**
+ * `dockerd`: daemon.json's `registry-mirrors`, used by whichever image store the daemon runs.
+ * `dockerd-containerd`: Docker's own hosts.toml, read only by the containerd image store.
+ */
+export type MirrorClient = 'dockerd' | 'dockerd-containerd' | 'containerd' | 'buildkit' | 'podman';
 
 export interface MirrorEntry {
   url: string;
@@ -54,8 +58,8 @@ export function mirrorConfigPaths(env: Env, daemonConfig: string): Array<{ sourc
   };
   return [
     { source: 'daemon.json', path: daemonConfig, clients: ['dockerd'] },
-    { source: 'hosts.toml', path: '/etc/docker/certs.d/docker.io/hosts.toml', clients: ['dockerd'] },
-    { source: 'hosts.toml', path: join(config, 'docker', 'certs.d', 'docker.io', 'hosts.toml'), clients: ['dockerd'] },
+    { source: 'hosts.toml', path: '/etc/docker/certs.d/docker.io/hosts.toml', clients: ['dockerd-containerd'] },
+    { source: 'hosts.toml', path: join(config, 'docker', 'certs.d', 'docker.io', 'hosts.toml'), clients: ['dockerd-containerd'] },
     { source: 'hosts.toml', path: '/etc/containerd/certs.d/docker.io/hosts.toml', clients: ['containerd'] },
     { source: 'hosts.toml', path: join(config, 'containerd', 'certs.d', 'docker.io', 'hosts.toml'), clients: ['containerd'] },
     { source: 'buildkitd.toml', path: '/etc/buildkit/buildkitd.toml', clients: ['buildkit'] },
@@ -221,13 +225,20 @@ export type MirrorCredentials = 'hub-login' | 'mirror-login' | 'none';
  */
 export function credentialsSentBy(client: MirrorClient, imageStore: ImageStore): MirrorCredentials {
   if (client === 'dockerd') return imageStore === 'classic' ? 'hub-login' : 'none';
+  // Docker's hosts.toml is read by the containerd image store alone, whatever daemon.json says.
+  if (client === 'dockerd-containerd') return 'none';
   return 'mirror-login';
 }
 
 /** How a client reads in messages. */
 export function clientLabel(client: MirrorClient, imageStore: ImageStore): string {
   if (client === 'dockerd') return imageStore === 'containerd' ? 'the containerd image store (dockerd)' : 'the classic image store (dockerd)';
-  return { containerd: 'containerd (nerdctl)', buildkit: 'BuildKit', podman: 'podman and skopeo' }[client];
+  return {
+    'dockerd-containerd': "the containerd image store (dockerd, from Docker's hosts.toml)",
+    containerd: 'containerd (nerdctl)',
+    buildkit: 'BuildKit',
+    podman: 'podman and skopeo',
+  }[client];
 }
 
 /**

@@ -52,7 +52,9 @@ export async function checkMirror(check: MirrorCheck): Promise<MirrorCheckResult
   } catch {
     return done({ ok: false, status: 'usage', message: `${check.url} is not a URL`, auth: null, digest: null });
   }
-  const options = { ...check, host: url.host, basePath: url.pathname, insecure: check.insecure || url.protocol === 'http:' };
+  // An http:// mirror is plain HTTP on its own port, as the daemon speaks to it; nothing else in
+  // the check loses certificate verification (only --insecure, the user's own word, does that).
+  const options = { ...check, host: url.host, basePath: url.pathname, plainHttp: url.protocol === 'http:' };
   try {
     const anonymous = await headAs(options, undefined);
     base.auth = anonymous.auth;

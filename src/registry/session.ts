@@ -23,6 +23,12 @@ export interface SessionOptions {
   credentials?: { username: string; secret: string };
   certDir?: string;
   insecure?: boolean;
+  /**
+   * The registry is named by an `http://` URL (a mirror): it is spoken to in plain HTTP on its
+   * own port, as the daemon does, and HTTPS is never tried. Unlike `insecure`, this changes no
+   * certificate check: a token realm or a redirect elsewhere is still verified.
+   */
+  plainHttp?: boolean;
   timeoutMs: number;
   env: HttpOptions['env'];
   certsD?: string;
@@ -135,12 +141,13 @@ export async function withSession<T>(options: SessionOptions, use: (session: Reg
 async function pingRegistry(
   http: RegistryHttp,
   host: string,
-  options: Pick<SessionOptions, 'insecure' | 'basePath'>,
+  options: Pick<SessionOptions, 'insecure' | 'basePath' | 'plainHttp'>,
 ): Promise<{ response: HttpResponse; base: URL }> {
   let response: HttpResponse;
   const path = `${(options.basePath ?? '').replace(/\/+$/, '')}/v2/`;
-  let base = new URL(`https://${host}${path}`);
+  let base = new URL(`${options.plainHttp ? 'http' : 'https'}://${host}${path}`);
   try {
+    if (options.plainHttp) return answered(await http.send(base), base, host);
     response = await http.send(base);
   } catch (error) {
     const noTls = error instanceof TlsError && error.kind === 'not-tls';
@@ -149,6 +156,10 @@ async function pingRegistry(
     base = new URL(`http://${host}${path}`);
     response = await http.send(base);
   }
+  return answered(response, base, host);
+}
+
+function answered(response: HttpResponse, base: URL, host: string): { response: HttpResponse; base: URL } {
   if (response.status === 200 || response.status === 401) return { response, base };
   throw statusError(response, host, 'ping');
 }

@@ -75,20 +75,23 @@ export class RegistryHttp {
       noProxy: env.NO_PROXY || env.no_proxy || undefined,
     };
     const timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
-    // Through a proxy, names are resolved by the proxy: only IP literals can be checked here.
-    const viaProxy = Boolean(this.#proxy.http || this.#proxy.https);
-    const tls = { ...tlsOptions(options), ...(viaProxy ? {} : { lookup: this.#guardedLookup }) };
+    // Every direct connection resolves its name through the guard, proxy or not: with a proxy
+    // set, `connect` is the agent for the hosts NO_PROXY sends around it. Through the proxy, the
+    // proxy resolves names (only IP literals can be checked here), and the proxy's own address
+    // is the user's choice, never a realm's, so its connection (`proxyTls`) is not guarded.
+    const tls = tlsOptions(options);
+    const direct = { ...tls, lookup: this.#guardedLookup };
     this.#dispatcher =
       this.#proxy.http || this.#proxy.https
         ? new EnvHttpProxyAgent({
             ...timeouts,
-            connect: tls,
+            connect: direct,
             requestTls: tls,
             httpProxy: this.#proxy.http ?? '',
             httpsProxy: this.#proxy.https ?? '',
             noProxy: this.#proxy.noProxy ?? '',
           })
-        : new Agent({ ...timeouts, connect: tls });
+        : new Agent({ ...timeouts, connect: direct });
   }
 
   /**

@@ -129,7 +129,7 @@ function indexLock(env: Env, store: StoreName): IndexLock {
     async withLock(fn) {
       const os = platform();
       if (os === 'darwin') {
-        const { FileLock } = await import('./file-lock.ts');
+        const { FileLock } = await import('../platform/file-lock.ts');
         return new FileLock(join(stateDir(env), 'index.lock')).withLock(fn);
       }
       // A bundled module, not a built-in: the CLI bundle runs without dynamic import() support.

@@ -258,6 +258,25 @@ describe('broken mirrors, each with its class', () => {
       expect(result.stderr + JSON.stringify(result.results)).not.toContain(PASSWORD);
     });
 
+    it("a mirror in Docker's hosts.toml gets no Docker Hub login, even with the classic store in daemon.json (issue 19, item 4)", async () => {
+      writeFileSync(daemonJson, JSON.stringify({ features: { 'containerd-snapshotter': false } }));
+      const hostsToml = join(env.XDG_CONFIG_HOME!, 'docker', 'certs.d', 'docker.io', 'hosts.toml');
+      mkdirSync(join(hostsToml, '..'), { recursive: true });
+      writeFileSync(hostsToml, `server = "https://registry-1.docker.io"\n\n[host."http://${locked.host}"]\n  capabilities = ["pull", "resolve"]\n`);
+      try {
+        const result = await checkJson(['--daemon-config', daemonJson]);
+        expect(result.code, result.stderr).toBe(3);
+        // Had the Hub login been sent, the registry would have accepted it (not-found, as above).
+        expect(result.results[0]).toMatchObject({ status: 'credentials', auth: 'basic' });
+        expect(result.results[0]!.message).toBe(
+          "it demands credentials: the containerd image store (dockerd, from Docker's hosts.toml) sends mirrors no credentials",
+        );
+        expect(result.stderr).not.toContain('moby#42022');
+      } finally {
+        rmSync(hostsToml);
+      }
+    });
+
     it('doctor spells out both the failing mirror and the surprise', async () => {
       writeFileSync(daemonJson, JSON.stringify({ 'registry-mirrors': [`http://${locked.host}`], features: { 'containerd-snapshotter': true } }));
       const rootless = join(env.XDG_CONFIG_HOME!, 'docker');
@@ -312,7 +331,12 @@ describe('dcm mirror ls over all four formats', () => {
     const mine = (JSON.parse(result.stdout) as Array<{ path: string }>).filter((m) => m.path.startsWith(xdg));
     expect(mine).toEqual([
       { url: 'https://dockerd.mirror.example/', source: 'daemon.json', path: join(xdg, 'docker', 'daemon.json'), clients: ['dockerd'] },
-      { url: 'https://docker29.mirror.example', source: 'hosts.toml', path: join(xdg, 'docker', 'certs.d', 'docker.io', 'hosts.toml'), clients: ['dockerd'] },
+      {
+        url: 'https://docker29.mirror.example',
+        source: 'hosts.toml',
+        path: join(xdg, 'docker', 'certs.d', 'docker.io', 'hosts.toml'),
+        clients: ['dockerd-containerd'],
+      },
       {
         url: 'https://containerd.mirror.example',
         source: 'hosts.toml',
@@ -435,6 +459,52 @@ describe('dcm mirror add and rm on daemon.json', () => {
     const good = await dcm(['mirror', 'add', current, '--daemon-config', path, '--cert-dir', caDir, '--timeout', '5']);
     expect(good.code, good.stderr).toBe(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ 'registry-mirrors': [`${current}/`] });
+  });
+
+  it('mirror rm never echoes a password written into the URL (issue 19, item 5)', async () => {
+    const path = fixture('{\n  "registry-mirrors": ["https://mirror.example.com/"]\n}\n');
+    const result = await dcm(['mirror', 'rm', 'https://me:Rm-Pa55word@mirror.example.com', '--daemon-config', path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Removed https:\/\/mirror\.example\.com from registry-mirrors/);
+    expect(result.stdout + result.stderr).not.toContain('Rm-Pa55word');
+    // The last mirror gone, the key goes too, as if it had never been written.
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({});
+  });
+
+  it('two mirror add at once, each with its check: both mirrors land (issue 19, item 13)', async () => {
+    // Each check takes a few hundred ms between reading daemon.json and writing it: without a
+    // lock and a second read inside it, the later write drops the other mirror every time.
+    for (let round = 0; round < 3; round++) {
+      const path = fixture('{\n  "debug": true\n}\n');
+      const urls = [`https://${upstream.host}`, 'https://registry-1.docker.io'];
+      const results = await Promise.all(urls.map((url) => dcm(['mirror', 'add', url, '--daemon-config', path, '--cert-dir', caDir, '--timeout', '5'])));
+      for (const result of results) expect(result.code, result.stderr).toBe(0);
+      const mirrors = (JSON.parse(readFileSync(path, 'utf8')) as { 'registry-mirrors': string[] })['registry-mirrors'];
+      expect(mirrors.sort()).toEqual(urls.map((url) => `${url}/`).sort());
+      expect(existsSync(`${path}.dcm-lock`)).toBe(false);
+    }
+  });
+
+  it("root editing another user's daemon.json keeps its owner, group and mode (issue 19, item 14)", async () => {
+    const path = fixture('{}\n');
+    execFileSync('chown', ['65534:65534', path]);
+    chmodSync(path, 0o640);
+    const result = await add(path, 'https://mirror.example.com');
+    expect(result.code, result.stderr).toBe(0);
+    const stats = statSync(path);
+    expect([stats.uid, stats.gid, stats.mode & 0o777]).toEqual([65534, 65534, 0o640]);
+  });
+
+  it('a daemon.json nested too deeply: one clear line, exit 2, nothing changed (issue 19, item 15)', async () => {
+    const text = `{"x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}\n`;
+    const path = fixture(text);
+    const result = await add(path, 'https://mirror.example.com');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^dcm: .*daemon\.json nests more than 64 levels deep, which no Docker file does; fix or move it, then retry \(nothing was changed\)\n$/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    expect(existsSync(`${path}.dcm-backup`)).toBe(false);
   });
 
   it('a daemon.json the user may not write: one line with the sudo command, nothing changed', async () => {

@@ -33,15 +33,32 @@ beforeAll(() => {
   const ca = makeCa();
   caDir = tempDir('realm-ca');
   writeFileSync(join(caDir, 'ca.crt'), readFileSync(ca.certPath));
-  tls = makeServerCert(ca, [...ADDRESSES, '127.0.0.1'].map((ip) => `IP:${ip}`).concat(['DNS:metadata.test', 'DNS:localhost']));
+  tls = makeServerCert(
+    ca,
+    [...ADDRESSES, '127.0.0.1'].map((ip) => `IP:${ip}`).concat(['DNS:metadata.test', 'DNS:localhost', 'DNS:mirror.test', 'DNS:realm.test']),
+  );
   hosts = join(tempDir('hosts'), 'hosts');
-  writeFileSync(hosts, '127.0.0.1 localhost\n169.254.169.254 metadata.test\n');
+  writeFileSync(hosts, '127.0.0.1 localhost\n169.254.169.254 metadata.test\n::ffff:169.254.169.254 mapped.test\n10.9.9.9 mirror.test\n10.9.9.10 realm.test\n');
 });
 
-function loginInNamespace(registryIp: string, realm: string, realmListen: string): Outcome {
+/** Runs a fixture inside private network and mount namespaces with the addresses and hosts above. */
+function inNamespace(fixture: string, args: string[]): string {
+  const setup = ['ip link set lo up', ...ADDRESSES.map((ip) => `ip addr add ${ip}/32 dev lo`), `mount --bind "${hosts}" /etc/hosts`].join(' && ');
+  const quoted = args.map((a) => `'${a}'`).join(' ');
+  return execFileSync('unshare', ['-n', '-m', 'sh', '-c', `${setup} && exec "${process.execPath}" "${join(ROOT, 'test', 'fixtures', fixture)}" ${quoted}`], {
+    encoding: 'utf8',
+    env: process.env,
+    timeout: 60_000,
+  });
+}
+
+function loginInNamespace(registryIp: string, realm: string, realmListen: string, extraEnv: Record<string, string> = {}): Outcome {
   const fixture = join(ROOT, 'test', 'fixtures', 'netns-realm.ts');
   const setup = ['ip link set lo up', ...ADDRESSES.map((ip) => `ip addr add ${ip}/32 dev lo`), `mount --bind "${hosts}" /etc/hosts`].join(' && ');
-  const args = [bin.dcm, registryIp, realm, realmListen, tls.certPath, tls.keyPath, caDir, SECRET].map((a) => `"${a}"`).join(' ');
+  const args = [bin.dcm, registryIp, realm, realmListen, tls.certPath, tls.keyPath, caDir, SECRET]
+    .map((a) => `"${a}"`)
+    .concat(`'${JSON.stringify(extraEnv)}'`)
+    .join(' ');
   const out = execFileSync('unshare', ['-n', '-m', 'sh', '-c', `${setup} && exec "${process.execPath}" "${fixture}" ${args}`], {
     encoding: 'utf8',
     env: process.env,
@@ -59,12 +76,35 @@ describe('a token realm on another host', () => {
     ['this machine, from a private registry', '10.9.9.9', 'https://127.0.0.1:PORT/token', '127.0.0.1', 'loopback'],
     ['the metadata service, from a loopback registry', '127.0.0.1', 'https://169.254.169.254:PORT/token', '169.254.169.254', 'link-local'],
     ['a name that resolves to the metadata service', '203.0.113.5', 'https://metadata.test:PORT/token', '169.254.169.254', 'link-local'],
+    // IPv4-mapped IPv6, in the spellings the URL parser rewrites (issue 19, item 1).
+    ['this machine as ::ffff:127.0.0.1, from a public registry', '203.0.113.5', 'https://[::ffff:127.0.0.1]:PORT/token', '127.0.0.1', 'loopback'],
+    [
+      'the metadata service as ::ffff:a9fe:a9fe, from a public registry',
+      '203.0.113.5',
+      'https://[::ffff:a9fe:a9fe]:PORT/token',
+      '169.254.169.254',
+      'link-local',
+    ],
+    ['a private address as 0::ffff:10.9.9.10, from a public registry', '203.0.113.5', 'https://[0::ffff:10.9.9.10]:PORT/token', '10.9.9.10', 'private'],
+    ['a name that resolves to ::ffff:169.254.169.254', '203.0.113.5', 'https://mapped.test:PORT/token', '169.254.169.254', 'link-local'],
   ])('%s is refused before any connection (exit 7)', (_name, registryIp, realm, listen, kind) => {
     const outcome = loginInNamespace(registryIp, realm, listen);
-    expect(outcome.code).toBe(7);
-    expect(outcome.stderr).toMatch(new RegExp(`refusing to connect to [\\w.]+( \\(it resolves to ${listen.replace(/\./g, '\\.')}\\))?, a ${kind} address`));
+    expect(outcome.code, outcome.stderr).toBe(7);
+    expect(outcome.stderr).toMatch(new RegExp(`refusing to connect to [\\w.:]+( \\(it resolves to [\\w.:]+\\))?, a ${kind} address`));
     expect(outcome.connections).toBe(0);
     expect(outcome.requests).toEqual([]);
+    expect(outcome.stdout + outcome.stderr).not.toContain(SECRET);
+  });
+
+  it('a realm that NO_PROXY sends around the proxy is guarded as a direct one (issue 19, item 2)', () => {
+    // The proxy is never asked (nothing listens on it): the registry and the realm are both in NO_PROXY.
+    const outcome = loginInNamespace('203.0.113.5', 'https://metadata.test:PORT/token', '169.254.169.254', {
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '203.0.113.5,metadata.test',
+    });
+    expect(outcome.code, outcome.stderr).toBe(7);
+    expect(outcome.stderr).toContain('refusing to connect to metadata.test (it resolves to 169.254.169.254), a link-local address');
+    expect(outcome.connections).toBe(0);
     expect(outcome.stdout + outcome.stderr).not.toContain(SECRET);
   });
 
@@ -78,5 +118,32 @@ describe('a token realm on another host', () => {
     // The stand-in registry never accepts its tokens: the login ends refused, and nothing is stored.
     expect(outcome.code).toBe(3);
     expect(outcome.stdout + outcome.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('an http:// Docker Hub mirror (issue 19, item 3)', () => {
+  it('is spoken to in plain HTTP on its own port; its realm keeps TLS verification; the Hub login goes nowhere else', () => {
+    type Run = { code: number; stdout: string; stderr: string };
+    type Seen = { connections: number; requests: Array<{ url: string; authorization: boolean }> };
+    const out = inNamespace('netns-mirror.ts', [bin.dcm, tls.certPath, tls.keyPath, tempDir('netns-mirror')]);
+    const { check, add, doctor, seen } = JSON.parse(out.trim().split('\n').pop()!) as {
+      check: Run;
+      add: Run;
+      doctor: Run;
+      seen: Record<'mirrorHttp' | 'mirrorHttps' | 'realm', Seen>;
+    };
+    // The unrelated HTTPS service on the mirror's host is never even connected to.
+    expect(seen.mirrorHttps).toEqual({ connections: 0, requests: [] });
+    // The realm's certificate is not trusted: the handshake fails, and no request (no login) is sent.
+    expect(seen.realm.requests).toEqual([]);
+    // The mirror itself was asked over plain HTTP (check, add and doctor), never with credentials.
+    expect(seen.mirrorHttp.requests.length).toBeGreaterThanOrEqual(3);
+    expect(seen.mirrorHttp.requests.every((r) => !r.authorization)).toBe(true);
+    const result = (JSON.parse(check.stdout) as { results: Array<{ status: string; message: string }> }).results[0];
+    expect(check.code, check.stderr).toBe(5);
+    expect(result).toMatchObject({ status: 'tls', message: expect.stringContaining('realm.test') });
+    expect(add.code, add.stderr).toBe(5);
+    expect(doctor.code).toBe(1);
+    for (const run of [check, add, doctor]) expect(run.stdout + run.stderr).not.toContain('netns-Hub-Secret-41c7');
   });
 });

@@ -3,12 +3,13 @@
  * each serves pulls and who it gets credentials from, and `registry-mirrors` edited the way
  * `dcm setup` edits config.json (docs/mirrors.md). dcm never restarts or signals a daemon.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { backupOnce, readDockerConfig } from '../../docker/config-file.ts';
 import { displayMirror, registryMirrors, sameMirror, validateMirror } from '../../docker/mirrors.ts';
 import { DockerConfigError, FileWriteFailed, SilentExit, UsageError, type ExitCodeName } from '../../errors.ts';
 import { writeFileAtomically } from '../../platform/atomic-file.ts';
+import { withFileEditLock } from '../../platform/file-lock.ts';
 import type { MirrorCheckResult } from '../../registry/mirror-check.ts';
 import type { CliIo } from '../io.ts';
 import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine, surpriseLogins } from '../mirrors.ts';
@@ -71,9 +72,7 @@ export async function mirrorCheck(urls: string[], options: MirrorOptions, io: Cl
 export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
   const mirror = validateMirror(url);
   const setup = mirrorSetup(io, options.daemonConfig);
-  const file = readDockerConfig(setup.daemonConfig);
-  const current = mirrorsOf(file.data, setup.daemonConfig);
-  if (current.some((existing) => sameMirror(existing, mirror))) {
+  if (mirrorsOf(readDockerConfig(setup.daemonConfig), setup.daemonConfig).some((existing) => sameMirror(existing, mirror))) {
     io.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
     return;
   }
@@ -87,21 +86,24 @@ export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo):
       throw new SilentExit(exitClassOf(result.status));
     }
   }
-  write(setup.daemonConfig, { ...file.data, 'registry-mirrors': [...current, mirror] }, file, `dcm mirror add ${mirror}`);
-  io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+  // Read again under the lock: another dcm may have changed the file while this one checked.
+  const added = await editDaemonConfig(setup.daemonConfig, `dcm mirror add ${mirror}`, (current) =>
+    current.some((existing) => sameMirror(existing, mirror)) ? undefined : [...current, mirror],
+  );
+  if (!added) io.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+  else io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
 }
 
 export async function mirrorRm(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
   const setup = mirrorSetup(io, options.daemonConfig);
-  const file = readDockerConfig(setup.daemonConfig);
-  const current = mirrorsOf(file.data, setup.daemonConfig);
-  const kept = current.filter((existing) => !sameMirror(existing, url));
-  if (kept.length === current.length) {
-    io.stdout.write(`${JSON.stringify(displayMirror(url))} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
-    return;
-  }
-  write(setup.daemonConfig, { ...file.data, 'registry-mirrors': kept }, file, `dcm mirror rm ${url}`);
-  io.stdout.write(`Removed ${url} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+  // The URL as typed may carry a password: no message shows more of it than displayMirror does.
+  const shown = displayMirror(url);
+  const removed = await editDaemonConfig(setup.daemonConfig, `dcm mirror rm ${shown}`, (current) => {
+    const kept = current.filter((existing) => !sameMirror(existing, url));
+    return kept.length === current.length ? undefined : kept;
+  });
+  if (!removed) io.stdout.write(`${JSON.stringify(shown)} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+  else io.stdout.write(`Removed ${shown} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
 }
 
 function runChecks(
@@ -125,16 +127,38 @@ export function imageOf(image: string): [string, string] {
 }
 
 /** `registry-mirrors` of a daemon.json, refused when it is not a list of strings. */
-function mirrorsOf(data: Record<string, unknown>, path: string): string[] {
-  const value = data['registry-mirrors'];
+function mirrorsOf(file: ReturnType<typeof readDockerConfig>, path: string): string[] {
+  const value = file.data['registry-mirrors'];
   if (value !== undefined && !Array.isArray(value))
     throw new DockerConfigError(`"registry-mirrors" in ${path} is not a list; fix it, then retry (nothing was changed)`);
-  return registryMirrors(data);
+  return registryMirrors(file.data);
 }
 
-/** Atomic, one backup, the file's indentation and mode kept; refused with the sudo command when not writable. */
-function write(path: string, data: Record<string, unknown>, file: ReturnType<typeof readDockerConfig>, command: string): void {
-  const target = file.exists ? path : dirname(path);
+/**
+ * Changes `registry-mirrors` of daemon.json under a lock, reading the file again inside it, so
+ * that two `dcm mirror` at once both land. `change` gets the current list and returns the new
+ * one, or undefined for "nothing to do" (then nothing is written). Atomic, one backup, the
+ * file's indentation kept, its owner, group and mode kept (0644 for a new file); refused with
+ * the sudo command when the user may not write it. A last mirror removed removes the key.
+ */
+async function editDaemonConfig(path: string, command: string, change: (current: string[]) => string[] | undefined): Promise<boolean> {
+  if (!change(mirrorsOf(readDockerConfig(path), path))) return false;
+  refuseUnwritable(path, command);
+  return withFileEditLock(path, async () => {
+    const file = readDockerConfig(path);
+    const next = change(mirrorsOf(file, path));
+    if (!next) return false;
+    const { 'registry-mirrors': _old, ...rest } = file.data;
+    const data = next.length > 0 || file.data['registry-mirrors'] === undefined ? { ...file.data, 'registry-mirrors': next } : rest;
+    const mode = file.exists ? statSync(path).mode & 0o777 : 0o644;
+    backupOnce(path);
+    writeFileAtomically(path, JSON.stringify(data, null, file.exists ? file.indent : '  ') + (file.exists && !file.trailingNewline ? '' : '\n'), { mode });
+    return true;
+  });
+}
+
+function refuseUnwritable(path: string, command: string): void {
+  const target = existsSync(path) ? path : dirname(path);
   try {
     accessSync(target, constants.W_OK);
   } catch {
@@ -142,9 +166,6 @@ function write(path: string, data: Record<string, unknown>, file: ReturnType<typ
       `${path} is not writable by you (it needs root): run sudo ${command}${path === '/etc/docker/daemon.json' ? '' : ` --daemon-config ${path}`}; nothing was changed`,
     );
   }
-  const mode = file.exists ? statSync(path).mode & 0o777 : 0o644;
-  backupOnce(path);
-  writeFileAtomically(path, JSON.stringify(data, null, file.exists ? file.indent : '  ') + (file.exists && !file.trailingNewline ? '' : '\n'), { mode });
 }
 
 /** The command that makes the daemon read registry-mirrors again: dockerd reloads them on SIGHUP. */

@@ -109,6 +109,9 @@ describe('which image store, and who sends which credentials', () => {
   it.each([
     ['dockerd', 'classic', 'hub-login'],
     ['dockerd', 'containerd', 'none'],
+    // Docker's hosts.toml is read by the containerd image store only, whatever daemon.json says (issue 19, item 4).
+    ['dockerd-containerd', 'classic', 'none'],
+    ['dockerd-containerd', 'containerd', 'none'],
     ['buildkit', 'classic', 'mirror-login'],
     ['podman', 'containerd', 'mirror-login'],
     ['containerd', 'classic', 'mirror-login'],
@@ -119,6 +122,13 @@ describe('which image store, and who sends which credentials', () => {
   it.each([
     ['classic dockerd with a Hub login', ['dockerd'], 'classic', { hub }, 'the classic image store (dockerd)'],
     ['containerd store', ['dockerd'], 'containerd', { hub }, 'it demands credentials: the containerd image store (dockerd) sends mirrors no credentials'],
+    [
+      "Docker's hosts.toml, classic store in daemon.json, with a Hub login",
+      ['dockerd-containerd'],
+      'classic',
+      { hub },
+      "it demands credentials: the containerd image store (dockerd, from Docker's hosts.toml) sends mirrors no credentials",
+    ],
     [
       'classic dockerd, no Hub login',
       ['dockerd'],

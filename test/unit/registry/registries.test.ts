@@ -276,7 +276,53 @@ describe('the realm guard: address kinds', () => {
     ['[2001:db8::1]', 'public'],
     ['auth.docker.io', 'name'],
     ['999.1.1.1', 'name'],
+    // IPv4 carried in IPv6: classified as the IPv4 address it reaches (issue 19, item 1).
+    ['[::ffff:7f00:1]', 'loopback'],
+    ['[::ffff:127.0.0.1]:5000', 'loopback'],
+    ['[0:0:0:0:0:ffff:7f00:0001]', 'loopback'],
+    ['[::FFFF:A9FE:A9FE]', 'link-local'],
+    ['[::ffff:a09:90a]', 'private'],
+    ['[::ffff:0:a09:90a]', 'private'],
+    ['[::127.0.0.1]', 'loopback'],
+    ['[64:ff9b::a9fe:a9fe]', 'link-local'],
+    ['[2002:a00:1::1]', 'private'],
+    ['[::ffff:808:808]', 'public'],
+    ['[::]', 'loopback'],
+    ['[::1%lo]', 'loopback'],
+    ['[fec0::1]', 'private'],
+    ['[ff02::1]', 'private'],
+    ['[fe80::1%eth0]', 'link-local'],
+    ['0.0.0.0', 'loopback'],
+    ['198.18.0.1', 'private'],
+    ['255.255.255.255', 'private'],
+    ['localhost.', 'loopback'],
+    // Bare, as dns.lookup returns them to the guard inside the connection.
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['2001:db8::1', 'public'],
+    ['::1', 'loopback'],
   ])('addressKind(%s) = %s', (host, kind) => expect(addressKind(host)).toBe(kind));
+
+  // What the URL parser makes of each spelling is what the guard sees: every one maps inward.
+  it.each([
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
+    '[0::ffff:127.0.0.1]',
+    '[::ffff:0x7f.1]',
+    '[::ffff:169.254.169.254]',
+    '[::ffff:10.9.9.10]',
+    '[0000:0000:0000:0000:0000:ffff:0a09:090a]',
+  ])('a URL to %s is never public', (literal) => {
+    let host: string;
+    try {
+      host = new URL(`https://${literal}:8443/token`).host;
+    } catch {
+      return; // The parser refuses it: no connection can be made to it either.
+    }
+    expect(addressKind(host)).not.toBe('public');
+    expect(addressKind(host)).not.toBe('name');
+  });
 
   it.each([
     ['public registry, public realm', 'public', 'public', true],

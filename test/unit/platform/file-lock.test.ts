@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileS
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileLock } from '../../../src/store/file-lock.ts';
+import { FileLock } from '../../../src/platform/file-lock.ts';
 
 const lockPath = () => join(mkdtempSync(join(tmpdir(), 'dcm-lock-')), 'index.lock');
 const aged = (path: string) => utimesSync(path, new Date(Date.now() - 1000), new Date(Date.now() - 1000));

@@ -3,18 +3,17 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeout } from '../errors.ts';
-import { ensureDirectory, readRegularFile } from '../platform/files.ts';
-import type { IndexLock } from './types.ts';
+import { ensureDirectory, readRegularFile } from './files.ts';
 
 /**
- * A cross-process lock: a file created with O_EXCL, holding `pid@host` of its owner. Used only
- * where the OS offers no lock that dies with its holder to Node (macOS); Linux and Windows use
- * socket-lock.ts. It is held for a few keychain round trips; a lock whose owner is no longer
+ * A cross-process lock: a file created with O_EXCL, holding `pid@host` of its owner. The index
+ * lock on macOS, where the OS offers Node no lock that dies with its holder (Linux and Windows
+ * use store/socket-lock.ts), and the lock around edits of system files (daemon.json). It is held for a few keychain round trips; a lock whose owner is no longer
  * running on this host is broken at once, and so is anything at its path that this class did
  * not write (a directory, a symlink, an empty file, an mtime in the future); any lock older than
  * `staleMs` is broken too, in case its owner ran on another host sharing this HOME.
  */
-export class FileLock implements IndexLock {
+export class FileLock {
   readonly path: string;
   readonly timeoutMs: number;
   readonly staleMs: number;
@@ -88,4 +87,12 @@ function ownerIsGone(content: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/**
+ * Runs `edit` (read, change, write) while holding `<path>.dcm-lock`, so that two dcm editing one
+ * file at once do not lose each other's change: each reads the file again inside the lock.
+ */
+export function withFileEditLock<T>(path: string, edit: () => Promise<T>): Promise<T> {
+  return new FileLock(`${path}.dcm-lock`).withLock(edit);
 }
