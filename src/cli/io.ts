@@ -10,4 +10,11 @@ export interface CliIo {
   isTTY: boolean;
   /** Passed to every store the command opens (the entry point learns of abandoned keychain calls). */
   storeHooks?: StoreHooks;
+  /**
+   * stderr as it is, for the interactive prompt alone (it draws with escape sequences). Every
+   * other write goes through `stderr`, which runCli makes safe (terminal.ts).
+   */
+  terminal?: { write(text: string): unknown };
+  /** Writes one workflow command (github.ts) to stdout as it is: the only way a `::` line is printed. */
+  workflowCommand?: (line: string) => void;
 }

@@ -8,6 +8,7 @@ import { versionLine } from '../version.ts';
 import { ALL_EXIT_CODES, exitCodesHelp } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { withRegistryOptions } from './shared.ts';
+import { safeWriter } from './terminal.ts';
 
 const HELPER_HELP = `
 Credential-helper protocol (what Docker runs; reads stdin, writes stdout):
@@ -408,7 +409,15 @@ ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain'], { failure: 'config.json 
 }
 
 /** Parses and runs one command line; returns the exit code. */
-export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(args: readonly string[], raw: CliIo): Promise<number> {
+  // Everything a command prints is escaped for the terminal and for CI log parsers (terminal.ts).
+  const io: CliIo = {
+    ...raw,
+    stdout: safeWriter(raw.stdout),
+    stderr: safeWriter(raw.stderr),
+    terminal: raw.terminal ?? raw.stderr,
+    workflowCommand: raw.workflowCommand ?? ((line) => raw.stdout.write(line)),
+  };
   const program = buildProgram(io);
   try {
     if (args.length === 0) {

@@ -10,7 +10,7 @@ export interface Prompter {
 }
 
 export function terminalPrompter(io: CliIo): Prompter {
-  const context = { input: io.stdin, output: io.stderr as NodeJS.WritableStream, clearPromptOnDone: false };
+  const context = { input: io.stdin, output: (io.terminal ?? io.stderr) as NodeJS.WritableStream, clearPromptOnDone: false };
   return {
     async input(message, defaultValue) {
       const { input } = await import('@inquirer/prompts');

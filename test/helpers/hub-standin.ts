@@ -38,8 +38,10 @@ export async function startHubStandIn(users: Record<string, string>): Promise<Hu
       let user: string | null = null;
       const auth = req.headers.authorization;
       if (auth?.startsWith('Basic ')) {
-        const [name = '', ...rest] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
-        if (state.users[name] !== rest.join(':')) return json(401, { details: 'incorrect username or password' });
+        // Matched whole against each account, so that a test's hostile username may hold colons.
+        const decoded = Buffer.from(auth.slice(6), 'base64').toString();
+        const name = Object.keys(state.users).find((u) => decoded === `${u}:${state.users[u]}`);
+        if (name === undefined) return json(401, { details: 'incorrect username or password' });
         user = name;
       }
       const token = `tok-${randomUUID()}`;

@@ -66,6 +66,42 @@ describe('bash', () => {
   });
 });
 
+describe('names planted in the names file or config.json (issue 19, items 8 and 17)', () => {
+  const planted = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax planted in the names file
+    '$(touch${IFS}/tmp/dcm-pwned-names)',
+    'evil.example;touch /tmp/dcm-pwned-semicolon',
+    '`touch /tmp/dcm-pwned-backtick`',
+    'esc.example\u001b]52;c;cHduZWQ=\u0007',
+    '[::1]:5000',
+    'ok.example:5443',
+  ];
+  let plantedEnv: NodeJS.ProcessEnv;
+  beforeAll(() => {
+    const state = tempDir('planted-state');
+    const dockerConfig = tempDir('planted-docker');
+    execFileSync('mkdir', ['-p', join(state, 'dcm')]);
+    writeFileSync(join(state, 'dcm', 'registries'), planted.map((name) => `${name}\n`).join(''));
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { '$(touch /tmp/dcm-pwned-config)': {}, 'plain.example': {} } }));
+    plantedEnv = { XDG_STATE_HOME: state, DOCKER_CONFIG: dockerConfig };
+  });
+
+  it('bash offers only valid registry names, each quoted for the shell', async () => {
+    expect(await bash('dcm login ', plantedEnv)).toEqual(['\\[::1\\]:5000', 'ok.example:5443', 'plain.example']);
+  });
+
+  it('fish offers only valid registry names', async () => {
+    const result = await run('fish', ['--no-config', '-c', 'dcm completion fish | source; complete -C "dcm login "'], { env: { ...env, ...plantedEnv } });
+    // fish sorts candidates its own way.
+    expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(['[::1]:5000', 'ok.example:5443', 'plain.example']);
+  });
+
+  it('__complete itself prints nothing that is not a registry name', async () => {
+    const result = await run(bin.dcm, ['__complete', '--', 'login', ''], { env: { ...env, ...plantedEnv } });
+    expect(result.stdout).toBe('[::1]:5000\nok.example:5443\nplain.example\n');
+  });
+});
+
 describe('fish', () => {
   it.each([
     ['a subcommand', 'dcm log', ['login', 'logout']],

@@ -12,6 +12,8 @@ import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
 import { run } from '../helpers/spawn.ts';
 
 const bin = dcmBinDir();
+/** A username that would add workflow commands if written as it is (issue 19, item 6). */
+const HOSTILE_USER = 'ci-bot\n::add-mask::hidden\n::set-output name=pwned::1\r\n::error::forged';
 
 /** GITHUB_OUTPUT's documented syntax: `name=value` lines, or `name<<DELIMITER` blocks. */
 function parseGithubOutput(text: string): Record<string, string> {
@@ -42,7 +44,7 @@ describe('dcm ratelimit', () => {
 
   beforeAll(async () => {
     requireTestSession();
-    hub = await startHubStandIn({ hubuser: 'hub-Passw0rd' });
+    hub = await startHubStandIn({ hubuser: 'hub-Passw0rd', [HOSTILE_USER]: 'hostile-Pw' });
   });
   afterAll(async () => {
     await run(bin.helper, ['erase'], { stdin: hub.host });
@@ -231,6 +233,58 @@ describe('dcm ratelimit', () => {
     expect(result.stdout).toMatch(/^::warning title=Docker Hub pull limit::only 3 of 100 pulls left on 127\.0\.0\.1:\d+ for 127\.0\.0\.1$/m);
     const missing = await ratelimit(['--format', 'github'], { ...process.env, GITHUB_OUTPUT: '' });
     expect(missing.code).toBe(2);
+  });
+
+  it('--format github: a username with line breaks adds no workflow command and no output (issue 19, item 6)', async () => {
+    hub.mode = 'x-prefixed-policy';
+    const output = join(tempDir('github-hostile'), 'output');
+    const summary = join(tempDir('github-hostile'), 'summary');
+    const result = await run(bin.dcm, ['ratelimit', '--registry', hub.host, '--format', 'github', '-u', HOSTILE_USER, '--password-stdin'], {
+      stdin: 'hostile-Pw',
+      env: { ...process.env, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    // The only workflow command is dcm's own warning, on one line.
+    const commands = `${result.stdout}\n${result.stderr}`.split(/\r?\n|\r/).filter((line) => line.startsWith('::'));
+    expect(commands).toEqual([expect.stringMatching(/^::warning title=Docker Hub pull limit::only 3 of 200 pulls left on 127\.0\.0\.1:\d+ for [\w-]+$/)]);
+    expect(result.stdout).toContain('signed in as ci-bot\\u000a::add-mask::hidden');
+    expect(Object.keys(parseGithubOutput(readFileSync(output, 'utf8')))).toEqual([
+      'limit',
+      'remaining',
+      'window-seconds',
+      'source',
+      'authenticated',
+      'unlimited',
+    ]);
+    expect(readFileSync(output, 'utf8')).toMatch(/^limit<<ghadelimiter_[\da-f-]{36}\n200\n/);
+    // The job summary keeps the name in its cell.
+    expect(
+      readFileSync(summary, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('| Signed in')),
+    ).toEqual(['| Signed in | yes (ci-bot\\u000a::add-mask::hidden\\u000a::set-output name=pwned::1\\u000d\\u000a::error::forged) |']);
+  });
+
+  it('control and bidi characters in a registry header are shown escaped (issue 19, item 7)', async () => {
+    hub.mode = 'metered';
+    // C1 CSI (0x9b) and OSC (0x9d) travel as obs-text bytes in a header; a terminal that reads
+    // C1 controls would act on them.
+    hub.accountIds.hubuser = 'acct\u009b2J\u009d52;c;cHduZWQ=\u009c';
+    try {
+      const stored = await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: hub.host, Username: 'hubuser', Secret: 'hub-Passw0rd' }) });
+      expect(stored.code).toBe(0);
+      for (const args of [[], ['--json'], ['--format', 'prometheus']]) {
+        const result = await ratelimit(args);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      }
+      expect((await ratelimit([])).stdout).toContain('the account acct\\u009b2J\\u009d52;c;cHduZWQ=\\u009c');
+      // JSON keeps the value: \u009b is a JSON escape of the same character.
+      expect(JSON.parse((await ratelimit(['--json'])).stdout).source).toBe(hub.accountIds.hubuser);
+    } finally {
+      hub.accountIds.hubuser = 'plain-account-id';
+      await run(bin.helper, ['erase'], { stdin: hub.host });
+    }
   });
 
   it.each([

@@ -94,7 +94,9 @@ export function complete(words: string[], program: Command, io: CliIo): void {
     registries: () => registryNames(io),
     mirrors: () => {
       try {
-        return findMirrors(io.env, daemonConfigPath(io.env)).mirrors.map((mirror) => mirror.url);
+        return findMirrors(io.env, daemonConfigPath(io.env))
+          .mirrors.map((mirror) => mirror.url)
+          .filter(isMirrorUrl);
       } catch {
         return [];
       }
@@ -121,7 +123,24 @@ function registryNames(io: CliIo): string[] {
         ? 'docker.io'
         : name.replace(/^https?:\/\//, '').replace(/\/+$/, ''),
     )
-    .filter((name) => name !== '' && !/\s/.test(name));
+    .filter(isRegistryName);
+}
+
+/**
+ * `host[:port][/path]` as Docker names a registry: DNS labels or a bracketed IPv6 address.
+ * Completion offers nothing else, so that a name planted in the names file or config.json can
+ * never put shell syntax (or escape codes) on the user's command line.
+ */
+const REGISTRY_NAME =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?(?:\/[a-z0-9._-]+)*$/i;
+
+export function isRegistryName(name: string): boolean {
+  return name.length <= 300 && REGISTRY_NAME.test(name);
+}
+
+function isMirrorUrl(url: string): boolean {
+  const match = /^https?:\/\/(.*?)\/?$/i.exec(url);
+  return match !== null && isRegistryName(match[1]!);
 }
 
 /** `dcm completion SHELL`: the script for that shell. */
@@ -139,12 +158,14 @@ _dcm_complete() {
   local line="\${COMP_LINE:0:COMP_POINT}" words
   read -ra words <<<"$line"
   [[ $line == *[[:blank:]] ]] && words+=("")
-  local cur="\${words[\${#words[@]}-1]}" IFS=$'\\n'
+  local cur="\${words[\${#words[@]}-1]}" IFS=$'\\n' i
   COMPREPLY=($(dcm __complete -- "\${words[@]:1}" 2>/dev/null))
   if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
     local prefix="\${cur%"\${cur##*:}"}"
     COMPREPLY=("\${COMPREPLY[@]#"$prefix"}")
   fi
+  # Inserted as typed words: quoted, so that no candidate is ever read as shell syntax.
+  for i in "\${!COMPREPLY[@]}"; do printf -v 'COMPREPLY[i]' '%q' "\${COMPREPLY[i]}"; done
 }
 complete -o default -F _dcm_complete dcm
 `,
@@ -154,7 +175,8 @@ complete -o default -F _dcm_complete dcm
 _dcm() {
   local -a found
   found=(\${(f)"$(dcm __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
-  compadd -Q -U -- "\${found[@]}"
+  # Without -Q, zsh quotes each candidate as it inserts it.
+  compadd -U -- "\${found[@]}"
 }
 if (( $+functions[compdef] )); then compdef _dcm dcm; fi
 `,

@@ -12,7 +12,9 @@ import type { CliIo } from '../io.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { dockerLogin } from '../logins.ts';
+import { outputFileLines, workflowCommand } from '../github.ts';
 import { parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
+import { inline } from '../terminal.ts';
 
 export interface RateLimitOptions extends RegistryOptions {
   registry?: string;
@@ -116,7 +118,7 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
         }
       }
       io.stdout.write(renderText(json, report, low));
-      if (low) io.stdout.write(`::warning title=Docker Hub pull limit::${warningLine(json)}\n`);
+      if (low) (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
       break;
     default:
       io.stdout.write(renderText(json, report, low));
@@ -138,7 +140,15 @@ function parseCount(raw: string): number {
   return Number(raw.trim());
 }
 
-function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
+function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
+  // Each value from outside (the registry's headers, a stored username) stays on its own line.
+  const json = {
+    ...raw,
+    registry: inline(raw.registry),
+    repository: inline(raw.repository),
+    source: raw.source && inline(raw.source),
+    account: raw.account && inline(raw.account),
+  };
   const lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`];
   const who = json.source
     ? isIpAddress(json.source)
@@ -155,7 +165,7 @@ function renderText(json: RateLimitJson, report: Pick<RateLimitReport, 'exhauste
     lines.push(`  limit:       ${json.limit ?? 'unknown'} pulls${window}`);
     lines.push(`  remaining:   ${json.remaining ?? 'unknown'}`);
   }
-  if (report.exhausted) lines.push(`error: pull limit exhausted: ${report.message}`);
+  if (report.exhausted) lines.push(`error: pull limit exhausted: ${inline(report.message ?? '')}`);
   else if (low) lines.push(`warning: only ${json.remaining} pulls left in this window`);
   if (!json.authenticated && !json.unlimited) lines.push('hint: signed-in pulls have a higher limit: dcm login');
   return `${lines.join('\n')}\n`;
@@ -174,7 +184,15 @@ function renderPrometheus(json: RateLimitJson): string {
     account: json.account ?? '',
     source: json.source ?? '',
   })
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    // The exposition format escapes only \\, \" and \n in a label: other control characters become '?'.
+    .map(
+      ([k, v]) =>
+        `${k}="${v
+          .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, '?')
+          .replace(/\\/g, '\\\\')
+          .replace(/"/g, '\\"')
+          .replace(/\n/g, '\\n')}"`,
+    )
     .join(',');
   const metric = (name: string, help: string, value: number | null) =>
     value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
@@ -188,7 +206,9 @@ function renderPrometheus(json: RateLimitJson): string {
 
 /** A Markdown table for $GITHUB_STEP_SUMMARY: what the run page shows. */
 function renderStepSummary(json: RateLimitJson, low: boolean): string {
-  const cell = (v: number | string | boolean | null) => (v === null ? '—' : String(v).replace(/[|\r\n]/g, ' '));
+  // Markdown and HTML both: a value must not end its cell, its row, or open a tag.
+  const cell = (v: number | string | boolean | null) =>
+    v === null ? '—' : inline(String(v)).replace(/[|<>&]/g, (c) => ({ '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
   const rows: Array<[string, string]> = [
     ['Registry', cell(json.registry)],
     ['Counted for', cell(json.source ?? (json.authenticated ? 'the signed-in account' : 'this runner’s address'))],
@@ -199,16 +219,15 @@ function renderStepSummary(json: RateLimitJson, low: boolean): string {
   return `### Docker Hub pull limit\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n`;
 }
 
-/** GitHub Actions step outputs (`name=value` lines appended to $GITHUB_OUTPUT). */
+/** GitHub Actions step outputs for $GITHUB_OUTPUT, in the toolkit's heredoc form (github.ts). */
 function renderGithubOutput(json: RateLimitJson): string {
-  const value = (v: number | string | boolean | null) => (v === null ? '' : String(v).replace(/[\r\n]/g, ' '));
-  return [
-    `limit=${value(json.limit)}`,
-    `remaining=${value(json.remaining)}`,
-    `window-seconds=${value(json.windowSeconds)}`,
-    `source=${value(json.source)}`,
-    `authenticated=${value(json.authenticated)}`,
-    `unlimited=${value(json.unlimited)}`,
-    '',
-  ].join('\n');
+  const value = (v: number | string | boolean | null) => (v === null ? '' : String(v));
+  return outputFileLines({
+    limit: value(json.limit),
+    remaining: value(json.remaining),
+    'window-seconds': value(json.windowSeconds),
+    source: value(json.source),
+    authenticated: value(json.authenticated),
+    unlimited: value(json.unlimited),
+  });
 }

@@ -1,6 +1,6 @@
 /** What completes the last word, from a named one-line table, over the real command tree. */
 import { describe, expect, it } from 'vitest';
-import { candidates, completionTree } from '../../../../src/cli/commands/completion.ts';
+import { candidates, completionTree, isRegistryName } from '../../../../src/cli/commands/completion.ts';
 import type { CliIo } from '../../../../src/cli/io.ts';
 import { buildProgram } from '../../../../src/cli/program.ts';
 
@@ -31,4 +31,22 @@ describe('candidates', () => {
     ['one shell only', ['completion', 'bash', ''], []],
     ['an unknown command completes nothing', ['frobnicate', ''], []],
   ])('%s', (_name, words, expected) => expect(candidates(tree, words, sources)).toEqual(expected));
+});
+
+describe('isRegistryName: what completion may offer (issue 19, item 8)', () => {
+  it.each([
+    ['ghcr.io', true],
+    ['registry.example.test:5000', true],
+    ['[::1]:5000', true],
+    ['localhost', true],
+    ['gitlab.example.com/group', true],
+    ['$(touch /tmp/x)', false],
+    ['a;b', false],
+    ['`id`', false],
+    ['x\u001b]52;c;e\u0007', false],
+    ['has space', false],
+    ['-flag', false],
+    ['', false],
+    ['a'.repeat(400), false],
+  ])('%j → %s', (name, expected) => expect(isRegistryName(name)).toBe(expected));
 });
