@@ -11,13 +11,13 @@ import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
-import type { Env } from '../platform/paths.ts';
+import { xdgDir, type Env } from '../platform/paths.ts';
 import { readDockerConfig } from './config-file.ts';
 
 export function daemonConfigPath(env: Env, explicit?: string): string {
   if (explicit) return explicit;
   if (platform() === 'win32') return join(env.ProgramData || 'C:\\ProgramData', 'docker', 'config', 'daemon.json');
-  const rootless = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'docker', 'daemon.json');
+  const rootless = join(xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config'), 'docker', 'daemon.json');
   return existsSync(rootless) ? rootless : '/etc/docker/daemon.json';
 }
 

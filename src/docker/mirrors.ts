@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../errors.ts';
 import { FileProblem, readRegularFile } from '../platform/files.ts';
-import type { Env } from '../platform/paths.ts';
+import { xdgDir, type Env } from '../platform/paths.ts';
 import { readDaemonConfig } from './daemon-config.ts';
 
 export type MirrorSource = 'daemon.json' | 'hosts.toml' | 'buildkitd.toml' | 'registries.conf';
@@ -45,7 +45,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Every file each client reads its mirrors from, system first, then the rootless one. */
 export function mirrorConfigPaths(env: Env, daemonConfig: string): Array<{ source: MirrorSource; path: string; clients: MirrorClient[] }> {
-  const config = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  const config = xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config');
   const registriesD = (dir: string) => {
     try {
       return readdirSync(dir)

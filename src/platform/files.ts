@@ -5,7 +5,8 @@
  * forever under `/proc`. Every file dcm reads is checked to be a regular file of bounded size
  * through the same descriptor it is then read from.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
 /** Why a file could not be read: each caller turns it into its own error with its own fix. */
@@ -126,6 +127,26 @@ export function ensureDirectory(dir: string, mode = 0o700): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+}
+
+/**
+ * Creates `dir` (0700) when missing and says why it is not private when it is not: not a
+ * directory, another user's, or open to others. Undefined when it is this user's alone.
+ */
+export function privateDirectoryProblem(dir: string): string | undefined {
+  try {
+    ensureDirectory(dir);
+  } catch (error) {
+    return `it cannot be created (${describeErrno(error)})`;
+  }
+  const stats = lstatSync(dir);
+  const me = userInfo().uid;
+  if (!stats.isDirectory()) return 'it is not a directory';
+  // On Windows uid is -1 and modes are not POSIX: the user's profile is private already.
+  if (me < 0) return undefined;
+  if (stats.uid !== me) return `it belongs to uid ${stats.uid}, not to you (uid ${me})`;
+  if ((stats.mode & 0o077) !== 0) return `it is open to other users (mode ${(stats.mode & 0o777).toString(8)})`;
+  return undefined;
 }
 
 /** Removes a temporary file if it is there; a path that cannot hold it is not an error. */

@@ -1,7 +1,17 @@
 import { homedir, platform } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * An XDG base directory variable, when it holds an absolute path. The XDG Base Directory
+ * specification says a relative path is invalid and must be ignored: a socket or a file there
+ * would move with the current directory.
+ */
+export function xdgDir(env: Env, name: 'XDG_RUNTIME_DIR' | 'XDG_STATE_HOME' | 'XDG_CACHE_HOME' | 'XDG_CONFIG_HOME'): string | undefined {
+  const value = env[name];
+  return value && isAbsolute(value) ? value : undefined;
+}
 
 /** Per-user directory for small state (the index lock), private to the user. */
 export function stateDir(env: Env): string {
@@ -11,7 +21,7 @@ export function stateDir(env: Env): string {
     case 'darwin':
       return join(homedir(), 'Library', 'Application Support', 'dcm');
     default:
-      return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'dcm');
+      return join(xdgDir(env, 'XDG_STATE_HOME') || join(env.HOME || homedir(), '.local', 'state'), 'dcm');
   }
 }
 
@@ -23,7 +33,7 @@ export function cacheDir(env: Env): string {
     case 'darwin':
       return join(homedir(), 'Library', 'Caches', 'dcm');
     default:
-      return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'dcm');
+      return join(xdgDir(env, 'XDG_CACHE_HOME') || join(env.HOME || homedir(), '.cache'), 'dcm');
   }
 }
 
@@ -35,7 +45,7 @@ export function dcmConfigPath(env: Env): string {
     case 'darwin':
       return join(homedir(), 'Library', 'Application Support', 'dcm', 'config.json');
     default:
-      return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'dcm', 'config.json');
+      return join(xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config'), 'dcm', 'config.json');
   }
 }
 

@@ -4,9 +4,22 @@
  * path as its only argument. It never writes a value anywhere.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { platform } from 'node:os';
-import type { CacheReply, CacheRequest } from './cache.ts';
+import { dirname } from 'node:path';
+import { MAX_CACHE_TTL_MS, type CacheReply, type CacheRequest } from './cache.ts';
+
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a `set` request is refused: the socket is this user's, but a request is still only data. */
+function badSet(request: Extract<CacheRequest, { op: 'set' }>): string | undefined {
+  if (typeof request.key !== 'string' || typeof request.value !== 'string') return 'a set request needs a key and a value, both strings';
+  const ttl = request.ttlMs;
+  if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_CACHE_TTL_MS)
+    return `ttlMs must be a whole number of milliseconds from 1 to ${MAX_CACHE_TTL_MS}`;
+  return undefined;
+}
 
 /** An agent started but never given anything exits after this. */
 const IDLE_EXIT_MS = 10_000;
@@ -38,7 +51,9 @@ export async function runCacheAgent(socket: string): Promise<void> {
     clearTimeout(expiry);
     if (entries.size === 0) return close();
     const next = Math.min(...[...entries.values()].map((e) => e.expires));
-    expiry = setTimeout(prune, Math.max(10, next - now));
+    // A timer holds at most 2^31-1 ms (24.8 days); a longer one fires at once, and again, and
+    // again. The agent wakes by then at the latest and looks again.
+    expiry = setTimeout(prune, Math.min(MAX_TIMER_MS, Math.max(10, next - now)));
   };
   const answer = (request: CacheRequest): CacheReply => {
     const now = Date.now();
@@ -47,9 +62,12 @@ export async function runCacheAgent(socket: string): Promise<void> {
         const entry = entries.get(request.key);
         return { ok: true, ...(entry && entry.expires > now ? { value: entry.value } : {}) };
       }
-      case 'set':
+      case 'set': {
+        const problem = badSet(request);
+        if (problem) return { ok: false, error: problem };
         entries.set(request.key, { value: request.value, expires: now + request.ttlMs });
         return { ok: true };
+      }
       case 'delete':
         return { ok: true, deleted: entries.delete(request.key) };
       case 'list':
@@ -80,8 +98,9 @@ export async function runCacheAgent(socket: string): Promise<void> {
   });
 
   // One agent starts at a time, so two never both replace a socket a killed agent left.
-  const { SocketLock, lockAddress } = await import('./socket-lock.ts');
-  const taken = await new SocketLock(lockAddress('dcm-cache-start', socket, platform())).withLock(() => listen(server!, socket));
+  // In the agent's own private directory (cache.ts checked it), where no other user can take it.
+  const { SocketLock, lockPath, probeSocket } = await import('./socket-lock.ts');
+  const taken = await new SocketLock(lockPath(dirname(socket), 'cache-start', socket, platform())).withLock(() => listen(probeSocket, server!, socket));
   if (!taken) return;
   // Only this user may connect (the directory is 0700 too).
   chmodSync(socket, 0o600);
@@ -90,14 +109,14 @@ export async function runCacheAgent(socket: string): Promise<void> {
 }
 
 /** Takes the socket, replacing one left by a killed agent; false when a live agent has it. */
-async function listen(server: Server, socket: string): Promise<boolean> {
+async function listen(probeSocket: (path: string) => Promise<string>, server: Server, socket: string): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const taken = await new Promise<boolean>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
       server.listen(socket, () => resolve(true));
     });
     if (taken) return true;
-    if (await answers(socket)) return false;
+    if ((await probeSocket(socket)) === 'answers') return false;
     try {
       unlinkSync(socket);
     } catch {
@@ -105,15 +124,4 @@ async function listen(server: Server, socket: string): Promise<boolean> {
     }
   }
   return false;
-}
-
-function answers(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect(socket);
-    probe.on('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.on('error', () => resolve(false));
-  });
 }

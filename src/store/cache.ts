@@ -17,7 +17,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { StoreUnavailable } from '../errors.ts';
 import { describeErrno, ensureDirectory } from '../platform/files.ts';
-import type { Env } from '../platform/paths.ts';
+import { xdgDir, type Env } from '../platform/paths.ts';
 import type { SecretBackend } from './types.ts';
 
 /**
@@ -26,12 +26,17 @@ import type { SecretBackend } from './types.ts';
  */
 export const DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1000;
 
+/** The longest time to live DCM_CACHE_TTL takes (30d), and the agent accepts. */
+export const MAX_CACHE_TTL_MS = 30 * 86_400_000;
+
 export type CacheRequest = { op: 'get' | 'delete'; key: string } | { op: 'set'; key: string; value: string; ttlMs: number } | { op: 'list' };
 export type CacheReply = { ok: true; value?: string; deleted?: boolean; keys?: string[] } | { ok: false; error: string };
 
 /** The agent's private directory and socket, checked; refused in one line when unsafe. */
 export function cacheSocket(env: Env): string {
-  const dir = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'dcm') : join(tmpdir(), `dcm-${userInfo().uid}`);
+  // A relative XDG_RUNTIME_DIR is ignored, as the XDG specification says (paths.ts).
+  const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
+  const dir = runtime ? join(runtime, 'dcm') : join(tmpdir(), `dcm-${userInfo().uid}`);
   try {
     ensureDirectory(dir);
   } catch (error) {
@@ -172,7 +177,7 @@ export function cacheTtlMs(env: Env): number {
   const match = /^(\d{1,7})([smhd]?)$/.exec(raw);
   const unit = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : Number.NaN;
-  if (!(ms > 0) || ms > 30 * 86_400_000) {
+  if (!(ms > 0) || ms > MAX_CACHE_TTL_MS) {
     throw new StoreUnavailable(
       `DCM_CACHE_TTL=${JSON.stringify(raw.slice(0, 20))} is not a time to live`,
       'Give seconds, or a number with s, m, h or d (at most 30d), such as 8h',

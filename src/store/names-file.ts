@@ -5,10 +5,13 @@
  * index changes and refreshed by `list`; a failure to write it never fails the store (it is a
  * convenience, and completion just offers fewer names).
  */
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDirectory, readRegularFile, removeQuietly } from '../platform/files.ts';
 import { stateDir, type Env } from '../platform/paths.ts';
+
+/** Thousands of names; a larger file is not one dcm wrote. */
+const MAX_NAMES_BYTES = 256 * 1024;
 
 export function namesFilePath(env: Env): string {
   return join(stateDir(env), 'registries');
@@ -22,9 +25,11 @@ export function writeNamesFile(env: Env, names: Iterable<string>): void {
     .map((name) => `${name}\n`)
     .join('');
   try {
-    if (readFileSync(path, 'utf8') === text) return;
+    // Under the same rules as every file dcm reads: a FIFO or a link to /dev/zero in its place
+    // is not waited on or read without end; the rename below replaces it.
+    if (readRegularFile(path, { maxBytes: MAX_NAMES_BYTES, noFollow: true }).toString('utf8') === text) return;
   } catch {
-    // Missing or unreadable: write it.
+    // Missing, unreadable or not a regular file: write it.
   }
   const temporary = `${path}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -44,7 +49,7 @@ export function writeNamesFile(env: Env, names: Iterable<string>): void {
 /** The names, for completion; none when the file is missing or unreadable. */
 export function readNamesFile(env: Env): string[] {
   try {
-    return readRegularFile(namesFilePath(env), { maxBytes: 256 * 1024 })
+    return readRegularFile(namesFilePath(env), { maxBytes: MAX_NAMES_BYTES, noFollow: true })
       .toString('utf8')
       .split('\n')
       .filter((line) => line !== '' && line.length < 300 && !/\s/.test(line));

@@ -6,9 +6,9 @@
  */
 import { platform, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, type StoreName } from '../errors.ts';
-import { FileProblem, readRegularFile } from '../platform/files.ts';
-import { dcmConfigPath, passwordStoreDir, stateDir, type Env } from '../platform/paths.ts';
+import { StoreUnavailable, UsageError, type StoreName } from '../errors.ts';
+import { FileProblem, privateDirectoryProblem, readRegularFile } from '../platform/files.ts';
+import { dcmConfigPath, passwordStoreDir, stateDir, xdgDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
 import { writeNamesFile } from './names-file.ts';
 import { CredentialStore, INDEX_KEY } from './credential-store.ts';
@@ -119,10 +119,10 @@ const DEFAULT_PASS_TIMEOUT_MS = 15_000;
 
 /**
  * The lock for the index of one store, loaded only when a verb writes (`get` never takes it).
- * Linux and Windows: a socket the OS releases when its holder dies (socket-lock.ts), named for
- * the user and what the store lives in (the keychain's D-Bus session, the password store, the
- * cache agent's directory), so that every process writing one store shares one lock. macOS: a
- * lock file.
+ * Linux and Windows: a socket the OS releases when its holder dies (socket-lock.ts), in this
+ * user's private directory (so no other user can take it first), named for what the store lives
+ * in (the keychain's D-Bus session, the password store, the cache agent's directory), so that
+ * every process writing one store shares one lock. macOS: a lock file.
  */
 function indexLock(env: Env, store: StoreName): IndexLock {
   return {
@@ -133,19 +133,40 @@ function indexLock(env: Env, store: StoreName): IndexLock {
         return new FileLock(join(stateDir(env), 'index.lock')).withLock(fn);
       }
       // A bundled module, not a built-in: the CLI bundle runs without dynamic import() support.
-      const { SocketLock, lockAddress } = await import('./socket-lock.ts');
+      const { SocketLock, lockPath } = await import('./socket-lock.ts');
       const user = userInfo();
+      const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
       const where =
         store === 'pass'
           ? passwordStoreDir(env)
           : store === 'cache'
-            ? (env.XDG_RUNTIME_DIR ?? '')
+            ? (runtime ?? '')
             : os === 'linux'
               ? (env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus`)
               : user.username;
-      return new SocketLock(lockAddress(`dcm-index-${user.uid}`, `${store === 'os' ? KEYCHAIN_SERVICE : store}\n${where}`, os)).withLock(fn);
+      const dir = os === 'win32' ? '' : lockDirectory(env, store);
+      return new SocketLock(lockPath(dir, `index-${user.uid}`, `${store === 'os' ? KEYCHAIN_SERVICE : store}\n${where}`, os)).withLock(fn);
     },
   };
+}
+
+/**
+ * Where the index lock lives: `$XDG_RUNTIME_DIR/dcm` (private by the XDG specification), else
+ * dcm's state directory. Either must be this user's and closed to everyone else, or no store is
+ * changed: a directory another user owns or may write is reported at once, with the fix.
+ */
+function lockDirectory(env: Env, store: StoreName): string {
+  const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
+  const dir = runtime ? join(runtime, 'dcm') : stateDir(env);
+  const problem = privateDirectoryProblem(dir);
+  if (problem) {
+    throw new StoreUnavailable(
+      `refusing the lock directory ${dir}: ${problem}`,
+      problem.startsWith('it is open') ? `Run chmod 700 ${dir}` : 'Set XDG_RUNTIME_DIR to a private directory of yours',
+      store,
+    );
+  }
+  return dir;
 }
 
 /** One hour. */

@@ -1,34 +1,50 @@
 /**
- * A cross-process lock that the operating system releases when its holder dies: a listening
- * socket under a name only dcm uses. On Linux it is an abstract unix socket (no file at all:
- * nothing to go stale, to be planted, to be a directory or to carry a future mtime); on Windows a
- * named pipe. Binding is the atomic "take"; a second binder gets EADDRINUSE until the first one
- * closes its socket or exits, however it exits (SIGKILL included). A PID in a file cannot tell
- * a live dcm from a recycled PID or an unrelated file; the kernel's own bookkeeping can.
+ * A cross-process lock that belongs to the user it protects and that the operating system
+ * releases when its holder dies: a listening socket. On Linux and macOS it is a unix socket bound
+ * at a path inside a directory only this user may write (lockDirectory in select.ts), so no other
+ * local user can take the name first; on Windows a named pipe. Binding is the atomic "take"; a
+ * second binder gets EADDRINUSE until the first closes its socket, however it ends.
  *
- * Abstract sockets belong to a network namespace: processes in different namespaces (say,
- * `unshare -n`) do not see each other's lock. Such set-ups are rare and only lose the ordering
- * of concurrent index updates, never a secret.
+ * A holder that is killed leaves its socket file behind, and nothing answers on it any more: a
+ * path that refuses connections is stale. It is removed under a second, short lock (a file
+ * created exclusively, platform/file-lock.ts) and after a second check, so that two waiters never
+ * both break it, and a holder that has just bound it (and answers) is never broken. A holder's
+ * own close unlinks its path before it closes the socket, so a release never removes another
+ * holder's socket.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { unlinkSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockTimeout } from '../errors.ts';
+import { LockTimeout, UsageError } from '../errors.ts';
 import type { IndexLock } from './types.ts';
 
-/** The lock's address: `prefix` plus a hash of what the lock guards, in the platform's namespace. */
-export function lockAddress(prefix: string, guarded: string, platform: NodeJS.Platform): string {
-  const name = `${prefix}-${createHash('sha256').update(guarded).digest('hex').slice(0, 24)}`;
-  return platform === 'win32' ? `\\\\?\\pipe\\${name}` : `\0${name}`;
+/** What a unix socket's path may hold: 108 bytes on Linux, 104 on macOS, with the final NUL. */
+const MAX_SOCKET_PATH = 103;
+
+/**
+ * The lock's path: `<dir>/<name>-<hash of what it guards>.lock`, or a named pipe on Windows
+ * (whose name carries the user, as `guarded` does).
+ */
+export function lockPath(dir: string, name: string, guarded: string, platform: NodeJS.Platform): string {
+  const id = `${name}-${createHash('sha256').update(guarded).digest('hex').slice(0, 16)}`;
+  if (platform === 'win32') return `\\\\?\\pipe\\dcm-${id}`;
+  const path = join(dir, `${id}.lock`);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new UsageError(
+      `dcm's lock ${path} is longer than a unix socket's path may be (${MAX_SOCKET_PATH} bytes); set XDG_RUNTIME_DIR to a shorter private directory`,
+    );
+  }
+  return path;
 }
 
 export class SocketLock implements IndexLock {
-  /** `\0dcm-...` (Linux abstract namespace) or `\\?\pipe\dcm-...` (Windows). */
-  readonly address: string;
+  readonly path: string;
   readonly timeoutMs: number;
 
-  constructor(address: string, options: { timeoutMs?: number } = {}) {
-    this.address = address;
+  constructor(path: string, options: { timeoutMs?: number } = {}) {
+    this.path = path;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -37,6 +53,7 @@ export class SocketLock implements IndexLock {
     try {
       return await fn();
     } finally {
+      // libuv unlinks the path, then closes the socket: the path is still ours when it goes.
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
@@ -48,7 +65,7 @@ export class SocketLock implements IndexLock {
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen({ path: this.address, exclusive: true }, () => {
+          server.listen({ path: this.path, exclusive: true }, () => {
             server.off('error', reject);
             resolve();
           });
@@ -57,6 +74,10 @@ export class SocketLock implements IndexLock {
       } catch (error) {
         server.close();
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      }
+      if (await refusesConnections(this.path)) {
+        await this.#breakStale();
+        continue;
       }
       if (Date.now() > deadline) {
         throw new LockTimeout(
@@ -67,4 +88,39 @@ export class SocketLock implements IndexLock {
       await sleep(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
     }
   }
+
+  /** Removes a socket its killed holder left, if it is still one that no one answers. */
+  async #breakStale(): Promise<void> {
+    // Loaded only here: a stale lock is rare, and store and erase stay lean.
+    const { FileLock } = await import('../platform/file-lock.ts');
+    await new FileLock(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
+      if (!(await refusesConnections(this.path))) return;
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // Gone already.
+      }
+    });
+  }
+}
+
+/** True when a socket file is there and no one listens on it (its holder died). */
+async function refusesConnections(path: string): Promise<boolean> {
+  return (await probeSocket(path)) === 'refused';
+}
+
+/**
+ * Who is at a unix socket's path: `answers` (someone listens), `refused` (a socket file no one
+ * listens on: its holder died), `absent`, or `busy` (any other error, such as a full backlog:
+ * someone is there).
+ */
+export function probeSocket(path: string): Promise<'answers' | 'refused' | 'absent' | 'busy'> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve('answers');
+    });
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'ENOENT' ? 'absent' : 'busy'));
+  });
 }

@@ -169,4 +169,74 @@ describe('the cache store', () => {
     expect(stored.stdout).toMatch(message);
     expect(m.agents()).toEqual([]);
   });
+  /** CPU time an agent has used, in clock ticks (/proc/PID/stat utime + stime). */
+  const cpuTicks = (pid: string) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  /**
+   * Ticks (1/100 s) an agent burns in 1.5 s of doing nothing: 0 when it sleeps; an overflowed
+   * timer, which fires every millisecond, burned 23 here before the fix.
+   */
+  const idleBurn = async (pid: string) => {
+    const before = cpuTicks(pid);
+    await sleep(1500);
+    return cpuTicks(pid) - before;
+  };
+
+  it('the longest time to live (30d) does not make the agent spin (issue 19, item 11)', async () => {
+    const m = machine({ DCM_CACHE_TTL: '30d' });
+    expect((await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).code).toBe(0);
+    const [pid] = m.agents();
+    expect(pid).toBeDefined();
+    expect(await idleBurn(pid!)).toBeLessThan(8);
+    expect(JSON.parse((await m.helper('get', 'ttl.cache.test')).stdout)).toMatchObject({ Secret: SECRET });
+  });
+
+  it('a malformed ttlMs on the socket is refused, and the agent does not spin (issue 19, item 11)', async () => {
+    const m = machine();
+    expect((await m.helper('store', storeJson('keep.cache.test', 'u', SECRET))).code).toBe(0);
+    const send = (request: string) =>
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const c = require('net').connect(${JSON.stringify(m.socket)}); let r = ''; c.on('data', (d) => (r += d)).on('end', () => process.stdout.write(r)); c.write(process.argv[1] + '\\n');`,
+          request,
+        ],
+        { encoding: 'utf8' },
+      );
+    for (const ttl of ['1e300', '"soon"', '-5', '0', '2.5', String(2 ** 53), 'null']) {
+      const reply = JSON.parse(send(`{"op":"set","key":"evil.cache.test","value":"v","ttlMs":${ttl}}`)) as { ok: boolean; error?: string };
+      expect(reply).toEqual({ ok: false, error: expect.stringMatching(/^ttlMs must be a whole number of milliseconds from 1 to 2592000000$/) });
+    }
+    expect(JSON.parse(send('{"op":"set","key":7,"value":"v","ttlMs":1000}'))).toMatchObject({ ok: false });
+    const [pid] = m.agents();
+    expect(await idleBurn(pid!)).toBeLessThan(8);
+    expect(JSON.parse((await m.helper('get', 'keep.cache.test')).stdout)).toMatchObject({ Secret: SECRET });
+  });
+
+  it('a relative XDG_RUNTIME_DIR is ignored, as the XDG specification says (issue 19, item 12)', async () => {
+    const m = machine();
+    const tmp = join(m.home, 'tmp');
+    mkdirSync(tmp, { mode: 0o700 });
+    const [first, second] = [join(m.home, 'first'), join(m.home, 'second')];
+    mkdirSync(first);
+    mkdirSync(second);
+    const env = { ...m.env, XDG_RUNTIME_DIR: 'run', TMPDIR: tmp };
+    const stored = await run(bin.helper, ['store'], { stdin: storeJson('relative.cache.test', 'u', SECRET), env, cwd: first });
+    expect(stored.code, stored.stdout).toBe(0);
+    const got = await run(bin.helper, ['get'], { stdin: 'relative.cache.test', env, cwd: second });
+    expect(got.code, got.stdout).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ Secret: SECRET });
+    expect(existsSync(join(first, 'run'))).toBe(false);
+    expect(existsSync(join(tmp, `dcm-${process.getuid!()}`, 'cache.sock'))).toBe(true);
+    for (const pid of spawnSync('pgrep', ['-f', `__dcm-cache-agent ${join(tmp, `dcm-${process.getuid!()}`)}`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean))
+      spawnSync('kill', ['-9', pid]);
+  });
 });

@@ -27,6 +27,27 @@ describe('issue 9: special files are refused before they are read', () => {
   beforeAll(requireTestSession);
 
   it.each([
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path])],
+    ['a link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ])('the names file as %s: store, list and erase neither hang nor read without end (issue 19, item 10)', async (_name, plant) => {
+    const state = tempDir('names-state');
+    mkdirSync(join(state, 'dcm'), { mode: 0o700 });
+    const names = join(state, 'dcm', 'registries');
+    plant(names);
+    const env = { ...process.env, XDG_STATE_HOME: state };
+    const host = uniqueHost('names');
+    const stored = await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: host, Username: 'u', Secret: 'names-Secret-1' }), env, ...GUARD });
+    expect([stored.signal, stored.code], stored.stdout).toEqual([null, 0]);
+    const listed = await run(bin.helper, ['list'], { env, ...GUARD });
+    expect([listed.signal, listed.code]).toEqual([null, 0]);
+    expect(JSON.parse(listed.stdout)).toHaveProperty(host);
+    const erased = await run(bin.helper, ['erase'], { stdin: host, env, ...GUARD });
+    expect([erased.signal, erased.code]).toEqual([null, 0]);
+    // The special file was replaced by dcm's own regular file, not written through.
+    expect(readFileSync(names, 'utf8')).not.toContain(host);
+  });
+
+  it.each([
     ['setup', ['setup'], 2],
     ['migrate', ['migrate'], 2],
     ['doctor', ['doctor'], 1],
