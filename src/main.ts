@@ -23,6 +23,9 @@ const storeHooks = {
   onAbandoned: () => {
     abandonedNativeCall = true;
   },
+  onWarning: (line: string) => {
+    process.stderr.write(`dcm: warning: ${line}\n`);
+  },
   // This very program, detached, as the cache agent: the single binary runs itself, the sources
   // run under the same Node. Nothing secret is on its command line (only the socket path).
   startCacheAgent: (socket: string) => {

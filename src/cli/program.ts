@@ -75,14 +75,17 @@ ${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'r
     .description('remove a stored login from the keychain')
     .argument('[server]', 'registry host, default Docker Hub')
     .option('--all', 'remove every stored login')
+    .option('--yes', 'with --all: do not ask first at a terminal')
     .addHelpText(
       'after',
       `
---all removes every login the store holds, read from the items themselves (not only the index).
+--all removes every login the store holds, read from the items themselves (not only the index);
+at a terminal it first asks, unless --yes is given.
 
 Examples:
   $ dcm logout ghcr.io
   $ dcm logout --all
+  $ dcm logout --all --yes          # a script, or the end of a CI job
 
 ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'an item another program filed under dcm could not be removed' })}`,
     )
@@ -184,6 +187,7 @@ Examples:
       .option('--verify', 'check each against its registry first; keep the failing ones in place')
       .option('--from-store <name>', "move dcm's logins from this store (os, pass) ...")
       .option('--to-store <name>', '... to this one, which dcm then uses')
+      .option('--yes', 'with --to-store cache: move without asking, although the cache forgets logins after their time to live')
       .option('--json', 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
     { tls: false },
   )
@@ -198,12 +202,15 @@ file or the new one and every credential is in one place or both.
 
 --from-store A --to-store B moves every login dcm keeps from one store to another with the same
 guarantees: each is written to B and read back before it is erased from A, so a kill at any
-instant leaves it in A, in B, or in both; then B is recorded as dcm's store.
+instant leaves it in A, in B, or in both; then B is recorded as dcm's store. The cache store
+forgets every login after its time to live (DCM_CACHE_TTL): moving logins there asks first at a
+terminal, and needs --yes anywhere else.
 
 Examples:
   $ dcm migrate --dry-run
   $ dcm migrate --verify
   $ dcm migrate --from-store os --to-store pass
+  $ dcm migrate --from-store os --to-store cache --yes   # a CI job: logins for the job only
 
 ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'something was left in config.json' })}`,
     )

@@ -7,6 +7,8 @@ import type { CliIo } from './io.ts';
 export interface Prompter {
   input(message: string, defaultValue?: string): Promise<string>;
   password(message: string): Promise<string>;
+  /** Yes or no, no by default. */
+  confirm(message: string): Promise<boolean>;
 }
 
 export function terminalPrompter(io: CliIo): Prompter {
@@ -19,6 +21,10 @@ export function terminalPrompter(io: CliIo): Prompter {
     async password(message) {
       const { password } = await import('@inquirer/prompts');
       return password({ message, mask: '*' }, context);
+    },
+    async confirm(message) {
+      const { confirm } = await import('@inquirer/prompts');
+      return confirm({ message, default: false }, context);
     },
   };
 }

@@ -33,12 +33,19 @@ export class CredentialStore {
   readonly #lock: IndexLock;
 
   readonly #onNames: ((names: string[]) => void) | undefined;
+  readonly #onWarning: ((line: string) => void) | undefined;
+  /** Index entries already warned about in this process: one warning each, not one per read. */
+  readonly #warned = new Set<string>();
 
-  /** `onNames` hears the registry names whenever the index is written or listed (names-file.ts). */
-  constructor(backend: SecretBackend, lock: IndexLock, onNames?: (names: string[]) => void) {
+  /**
+   * `onNames` hears the registry names whenever the index is written or listed (names-file.ts);
+   * `onWarning` hears one line per index entry that is not a registry key (and is ignored).
+   */
+  constructor(backend: SecretBackend, lock: IndexLock, onNames?: (names: string[]) => void, onWarning?: (line: string) => void) {
     this.backend = backend;
     this.#lock = lock;
     this.#onNames = onNames;
+    this.#onWarning = onWarning;
   }
 
   async get(serverAddress: string): Promise<StoredLogin | undefined> {
@@ -129,12 +136,26 @@ export class CredentialStore {
     try {
       const parsed = JSON.parse(raw) as { v?: unknown; entries?: unknown };
       if (parsed.v === INDEX_VERSION && typeof parsed.entries === 'object' && parsed.entries !== null) {
-        return new Map(Object.entries(parsed.entries).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        const entries = new Map<string, string>();
+        for (const [key, username] of Object.entries(parsed.entries)) {
+          // An entry that is no registry key (the pass index is a plain file anyone with the
+          // user's rights can edit) is ignored with one warning; everything else goes on.
+          if (typeof username === 'string' && isRegistryKey(key)) entries.set(key, username);
+          else this.#warnOnce(key);
+        }
+        return entries;
       }
     } catch {
       // Fall through: a damaged index is rebuilt from the items themselves.
     }
     return undefined;
+  }
+
+  #warnOnce(key: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    const shown = JSON.stringify(key.slice(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    this.#onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
   }
 
   async #writeIndex(entries: Map<string, string>): Promise<void> {

@@ -13,13 +13,15 @@
  */
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CorruptEntry, StoreUnavailable } from '../errors.ts';
+import { CorruptEntry, StoreUnavailable, UsageError } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
 import { FileProblem, describeErrno, ensureDirectory, readRegularFile, removeQuietly } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { ProcessFailure, runProcess } from '../platform/process.ts';
 import type { SecretBackend } from './types.ts';
 
+/** NAME_MAX on Linux, macOS and the usual file systems. */
+const MAX_FILE_NAME_BYTES = 255;
 /** An encrypted credential is a few KB; a larger file under dcm/ is not one of ours. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const GPG_OPTIONS = ['--batch', '--quiet', '--yes', '--pinentry-mode', 'error', '--no-encrypt-to', '--compress-algo=none'];
@@ -46,8 +48,10 @@ export class PassBackend implements SecretBackend {
   }
 
   async get(key: string): Promise<string | undefined> {
-    if (this.#options.publicKeys.has(key)) return this.#readPlain(this.#path(key, 'json'));
-    const path = this.#path(key, 'gpg');
+    const path = this.#path(key, this.#options.publicKeys.has(key) ? 'json' : 'gpg');
+    // No file can hold a name that long: nothing is stored under it.
+    if (!path) return undefined;
+    if (this.#options.publicKeys.has(key)) return this.#readPlain(path);
     let encrypted: Buffer;
     try {
       encrypted = readRegularFile(path, { maxBytes: MAX_FILE_BYTES, noFollow: true });
@@ -66,7 +70,7 @@ export class PassBackend implements SecretBackend {
 
   async set(key: string, value: string): Promise<void> {
     const plain = this.#options.publicKeys.has(key);
-    const path = this.#path(key, plain ? 'json' : 'gpg');
+    const path = this.#writablePath(key, plain ? 'json' : 'gpg');
     try {
       ensureDirectory(this.#folder);
     } catch (error) {
@@ -90,6 +94,7 @@ export class PassBackend implements SecretBackend {
 
   async delete(key: string): Promise<boolean> {
     const path = this.#path(key, this.#options.publicKeys.has(key) ? 'json' : 'gpg');
+    if (!path) return false;
     try {
       unlinkSync(path);
       return true;
@@ -120,8 +125,19 @@ export class PassBackend implements SecretBackend {
     return [...new Set(keys)];
   }
 
-  #path(key: string, extension: 'gpg' | 'json'): string {
-    return join(this.#folder, `${encodeURIComponent(key)}.${extension}`);
+  /** The entry's file; undefined when its name would be longer than a file name may be. */
+  #path(key: string, extension: 'gpg' | 'json'): string | undefined {
+    const name = `${encodeURIComponent(key)}.${extension}`;
+    return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? undefined : join(this.#folder, name);
+  }
+
+  /** The entry's file for a write: a name too long for one is an error naming the limit. */
+  #writablePath(key: string, extension: 'gpg' | 'json'): string {
+    const path = this.#path(key, extension);
+    if (path) return path;
+    throw new UsageError(
+      `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? '…' : ''} is too long for the pass store: its file name would be ${Buffer.byteLength(`${encodeURIComponent(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`,
+    );
   }
 
   #readPlain(path: string): string | undefined {

@@ -72,6 +72,8 @@ export interface StoreHooks {
   onAbandoned?: () => void;
   /** Starts the cache agent on a socket, in the background (only the entry point can). */
   startCacheAgent?: (socket: string) => void;
+  /** One line for stderr about the store that does not stop the command (a bad index entry). */
+  onWarning?: (line: string) => void;
 }
 
 /** The keychain "service" under which every dcm item is filed. */
@@ -85,7 +87,7 @@ export async function openCredentialStore(env: Env, hooks: StoreHooks = {}): Pro
   const { store } = chosenStore(env);
   const backend = await openBackend(store, env, hooks);
   // Windows' Credential Manager holds 2,560 bytes per item: longer values are split (chunked.ts).
-  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names));
+  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names), hooks.onWarning);
 }
 
 async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promise<SecretBackend> {

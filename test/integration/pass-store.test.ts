@@ -298,3 +298,75 @@ describe('dcm migrate --from-store os --to-store pass', () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe('the pass store against hostile names and a hand-edited index (issue 19, items 16-18)', () => {
+  let machine: Awaited<ReturnType<typeof passMachine>>;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    requireTestSession();
+    machine = await passMachine('');
+    const runtime = join(machine.home, 'run');
+    mkdirSync(runtime, { mode: 0o700 });
+    env = { ...machine.env, DCM_STORE: 'pass', XDG_RUNTIME_DIR: runtime };
+  });
+  afterAll(async () => {
+    await run(bin.dcm, ['logout', '--all', '--yes'], { env: { ...env, DCM_STORE: 'cache' } });
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine?.env });
+  });
+
+  it('a registry name too long for a file name: one line naming the limit, nothing stored (item 16)', async () => {
+    const host = `${['a', 'b', 'c', 'd'].map((c) => c.repeat(60)).join('.')}.example:5000`;
+    const stored = await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', 'long-Secret-1'), env });
+    expect(stored.code).toBe(1);
+    expect(stored.stdout).toMatch(
+      /^the registry name ".*"… is too long for the pass store: its file name would be 2\d\d bytes, and a file name may have at most 255\n$/,
+    );
+    expect(stored.stderr).toBe('');
+    expect((await run(bin.helper, ['get'], { stdin: host, env })).stdout).toBe('credentials not found in native keychain\n');
+    expect(JSON.parse((await run(bin.helper, ['list'], { env })).stdout)).not.toHaveProperty(host);
+  });
+
+  it('an index entry that is no registry key: one warning, and logout --all, ls, completion and migrate go on (item 17)', async () => {
+    for (const host of ['one.pass.test', 'two.pass.test'])
+      expect((await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).code).toBe(0);
+    const indexPath = join(env.PASSWORD_STORE_DIR!, 'dcm', `${encodeURIComponent('dcm:index')}.json`);
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { v: number; entries: Record<string, string> };
+    index.entries['\u001b]52;c;cHduZWQ=\u0007$(touch /tmp/dcm-index-pwned)'] = 'x';
+    index.entries['not a registry'] = 'y';
+    writeFileSync(indexPath, JSON.stringify(index));
+
+    const ls = await run(bin.dcm, ['ls', '--json'], { env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(
+      ls.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes('is not a registry login')),
+    ).toHaveLength(2);
+    expect(ls.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    const completion = await run(bin.dcm, ['__complete', '--', 'logout', ''], { env });
+    expect(completion.stdout.split('\n').filter(Boolean).sort()).toEqual(['one.pass.test', 'two.pass.test']);
+
+    // migrate to the cache store: refused without --yes where no one can be asked (item 18).
+    const refused = await run(bin.dcm, ['migrate', '--from-store', 'pass', '--to-store', 'cache'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^dcm: the cache store forgets every login 8 h after it is stored \(DCM_CACHE_TTL\), and the pass store keeps them until they are removed: once moved, they are gone after 8 h; run again with --yes to move them anyway \(nothing was moved\)\n$/,
+    );
+    expect(Object.keys(JSON.parse((await run(bin.helper, ['list'], { env })).stdout)).sort()).toEqual(['one.pass.test', 'two.pass.test']);
+    const moved = await run(bin.dcm, ['migrate', '--from-store', 'pass', '--to-store', 'cache', '--yes', '--json'], { env });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect((JSON.parse(moved.stdout) as { moved: Array<{ registry: string }> }).moved.map((m) => m.registry).sort()).toEqual([
+      'one.pass.test',
+      'two.pass.test',
+    ]);
+
+    // Back in pass, logout --all removes the real logins despite the entries it ignores.
+    for (const host of ['one.pass.test', 'two.pass.test'])
+      expect((await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).code).toBe(0);
+    writeFileSync(indexPath, JSON.stringify({ ...index, entries: { ...JSON.parse(readFileSync(indexPath, 'utf8')).entries, 'not a registry': 'y' } }));
+    const logout = await run(bin.dcm, ['logout', '--all', '--yes'], { env });
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(JSON.parse((await run(bin.helper, ['list'], { env })).stdout)).toEqual({});
+  });
+});

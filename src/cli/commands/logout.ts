@@ -6,6 +6,7 @@ import { openStore } from '../shared.ts';
 
 export interface LogoutOptions {
   all?: boolean;
+  yes?: boolean;
 }
 
 export async function logout(server: string | undefined, options: LogoutOptions, io: CliIo): Promise<void> {
@@ -14,6 +15,17 @@ export async function logout(server: string | undefined, options: LogoutOptions,
   // --all reads the items themselves, not only the index: a login the index lost is removed too.
   const keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
   if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');
+  if (options.all && keys.length > 0 && io.isTTY && !options.yes) {
+    const { terminalPrompter } = await import('../prompt.ts');
+    if (
+      !(await terminalPrompter(io).confirm(
+        `Remove all ${keys.length} stored login${keys.length === 1 ? '' : 's'} (${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''})?`,
+      ))
+    ) {
+      io.stderr.write('dcm: nothing was removed\n');
+      throw new SilentExit('failure');
+    }
+  }
   let failed: unknown;
   for (const key of keys) {
     try {

@@ -6,13 +6,14 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine } from '../../errors.ts';
+import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine, type StoreName } from '../../errors.ts';
 import { TOKEN_USERNAME } from '../../docker/server-address.ts';
 import { openCredentialStore, storeName } from '../../store/select.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { checkLogin } from '../../registry/login.ts';
 import type { CliIo } from '../io.ts';
+import { terminalPrompter } from '../prompt.ts';
 import { openStore, parseTimeout, recordStore, registryTarget } from '../shared.ts';
 
 export interface MigrateOptions {
@@ -20,6 +21,7 @@ export interface MigrateOptions {
   verify?: boolean;
   fromStore?: string;
   toStore?: string;
+  yes?: boolean;
   json?: boolean;
   timeout?: string;
 }
@@ -170,6 +172,23 @@ function render(report: MigrateReport): string {
 }
 
 /**
+ * Logins kept until removed, moved into a store that forgets them after their time to live: said
+ * first, and asked at a terminal; anywhere else only `--yes` goes on (a script must mean it).
+ */
+async function confirmForgetting(from: StoreName, io: CliIo): Promise<void> {
+  const { cacheTtlMs } = await import('../../store/cache.ts');
+  const hours = cacheTtlMs(io.env) / 3_600_000;
+  const ttl = hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(hours * 60)} min`;
+  const warning = `the cache store forgets every login ${ttl} after it is stored (DCM_CACHE_TTL), and the ${from} store keeps them until they are removed: once moved, they are gone after ${ttl}`;
+  if (!io.isTTY) throw new UsageError(`${warning}; run again with --yes to move them anyway (nothing was moved)`);
+  io.stderr.write(`dcm: ${warning}\n`);
+  if (!(await terminalPrompter(io).confirm('Move them to the cache store anyway?'))) {
+    io.stderr.write('dcm: nothing was moved\n');
+    throw new SilentExit('failure');
+  }
+}
+
+/**
  * `--from-store A --to-store B`: every login dcm keeps in A, written to B and read back, and only
  * then erased from A. Killed at any instant, a login is in A, in B, or in both; an item of
  * another program in A is left there and reported. Then B is recorded as dcm's store.
@@ -180,6 +199,7 @@ async function migrateStores(options: MigrateOptions, io: CliIo): Promise<void> 
   const from = storeName(options.fromStore, '--from-store');
   const to = storeName(options.toStore, '--to-store');
   if (from === to) throw new UsageError(`--from-store and --to-store are both ${from}`);
+  if (to === 'cache' && !options.dryRun && !options.yes) await confirmForgetting(from, io);
   const source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks);
   const target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks);
   const moved: Array<{ registry: string; username: string | null }> = [];

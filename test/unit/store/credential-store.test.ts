@@ -10,6 +10,26 @@ function fresh() {
 }
 
 describe('CredentialStore', () => {
+  it('ignores index entries that are no registry key, with one warning each (issue 19, item 17)', async () => {
+    const backend = new MemoryBackend();
+    const warnings: string[] = [];
+    const store = new CredentialStore(backend, new InProcessLock(), undefined, (line) => warnings.push(line));
+    await store.store('ghcr.io', { username: 'u', secret: 's' });
+    const index = JSON.parse(backend.items.get(INDEX_KEY)!) as { v: number; entries: Record<string, unknown> };
+    index.entries['\u001b[2Jnot a registry'] = 'x';
+    index.entries['quay.io'] = 42;
+    backend.items.set(INDEX_KEY, JSON.stringify(index));
+    expect(Object.fromEntries(await store.list())).toEqual({ 'ghcr.io': 'u' });
+    expect(await store.allKeys()).toEqual(['ghcr.io']);
+    await store.list();
+    expect(warnings).toEqual([
+      'the credential index entry "\\u001b[2Jnot a registry" is not a registry login; it is ignored (the next login rewrites the index without it)',
+      'the credential index entry "quay.io" is not a registry login; it is ignored (the next login rewrites the index without it)',
+    ]);
+    expect(await store.erase('ghcr.io')).toBe(true);
+    expect(Object.fromEntries(await store.list())).toEqual({});
+  });
+
   it('keeps one item per registry plus one index item, and list reads only the index', async () => {
     const { backend, store } = fresh();
     await store.store('ghcr.io', { username: 'u', secret: 's' });
