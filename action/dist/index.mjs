@@ -166,8 +166,45 @@ var VERSION, PACKAGE_PATH, init_version = __esm({
   }
 });
 
+// src/platform/paths.ts
+import { homedir, platform } from "node:os";
+import { isAbsolute, join } from "node:path";
+function xdgDir(env, name) {
+  let value = env[name];
+  return value && isAbsolute(value) ? value : void 0;
+}
+function stateDir(env) {
+  switch (platform()) {
+    case "win32":
+      return join(env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "dcm");
+    case "darwin":
+      return join(homedir(), "Library", "Application Support", "dcm");
+    default:
+      return join(xdgDir(env, "XDG_STATE_HOME") || join(env.HOME || homedir(), ".local", "state"), "dcm");
+  }
+}
+function dcmConfigPath(env) {
+  switch (platform()) {
+    case "win32":
+      return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "dcm", "config.json");
+    case "darwin":
+      return join(homedir(), "Library", "Application Support", "dcm", "config.json");
+    default:
+      return join(xdgDir(env, "XDG_CONFIG_HOME") || join(env.HOME || homedir(), ".config"), "dcm", "config.json");
+  }
+}
+function passwordStoreDir(env) {
+  return env.PASSWORD_STORE_DIR || join(env.HOME || homedir(), ".password-store");
+}
+var init_paths = __esm({
+  "src/platform/paths.ts"() {
+    "use strict";
+  }
+});
+
 // src/platform/files.ts
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { userInfo } from "node:os";
 import { dirname } from "node:path";
 function openRegularFile(path4, options) {
   let fd;
@@ -244,6 +281,19 @@ function ensureDirectory(dir, mode = 448) {
       if (error.code !== "EEXIST") throw error;
     }
 }
+function privateDirectoryProblem(dir) {
+  try {
+    ensureDirectory(dir);
+  } catch (error) {
+    return `it cannot be created (${describeErrno(error)})`;
+  }
+  let stats = lstatSync(dir), me = userInfo().uid;
+  if (!stats.isDirectory()) return "it is not a directory";
+  if (!(me < 0)) {
+    if (stats.uid !== me) return `it belongs to uid ${stats.uid}, not to you (uid ${me})`;
+    if ((stats.mode & 63) !== 0) return `it is open to other users (mode ${(stats.mode & 511).toString(8)})`;
+  }
+}
 function removeQuietly(path4) {
   try {
     rmSync(path4, { force: !0 });
@@ -298,16 +348,16 @@ var FileProblem, NONBLOCK, NOFOLLOW, init_files = __esm({
 });
 
 // src/platform/atomic-file.ts
-import { closeSync as closeSync2, fchmodSync, fsyncSync, lstatSync, openSync as openSync2, realpathSync, renameSync, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname2, join } from "node:path";
+import { closeSync as closeSync2, fchmodSync, fchownSync, fsyncSync, lstatSync as lstatSync2, openSync as openSync2, realpathSync, renameSync, writeSync as writeSync2 } from "node:fs";
+import { dirname as dirname2, join as join2 } from "node:path";
 function writeFileAtomically(path4, data, options = {}) {
-  let target = options.followSymlink !== !1 && isSymlink(path4) ? resolvedLink(path4) : path4, dir = dirname2(target), temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`);
+  let target = options.followSymlink !== !1 && isSymlink(path4) ? resolvedLink(path4) : path4, dir = dirname2(target), temporary = join2(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`), previous = ownerOf(target);
   try {
     ensureDirectory(dir);
     let fd = openSync2(temporary, "wx", options.mode ?? 384);
     options.mode !== void 0 && fchmodSync(fd, options.mode);
     try {
-      typeof data == "string" ? writeSync2(fd, data) : writeSync2(fd, data), fsyncSync(fd);
+      previous && keepOwner(fd, previous), typeof data == "string" ? writeSync2(fd, data) : writeSync2(fd, data), fsyncSync(fd);
     } finally {
       closeSync2(fd);
     }
@@ -317,9 +367,24 @@ function writeFileAtomically(path4, data, options = {}) {
   }
   syncDirectory(dir);
 }
+function ownerOf(path4) {
+  try {
+    let stats = lstatSync2(path4);
+    return stats.isFile() ? { uid: stats.uid, gid: stats.gid } : void 0;
+  } catch {
+    return;
+  }
+}
+function keepOwner(fd, owner) {
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
+  } catch (error) {
+    if (error.code !== "EPERM") throw error;
+  }
+}
 function isSymlink(path4) {
   try {
-    return lstatSync(path4).isSymbolicLink();
+    return lstatSync2(path4).isSymbolicLink();
   } catch {
     return !1;
   }
@@ -490,14 +555,14 @@ var SECRET_FIELDS, init_auths = __esm({
 });
 
 // src/docker/config-file.ts
-import { lstatSync as lstatSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { join as join2 } from "node:path";
+import { lstatSync as lstatSync3 } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { join as join3 } from "node:path";
 function dockerConfigDir(env) {
-  return env.DOCKER_CONFIG || join2(env.HOME || homedir(), ".docker");
+  return env.DOCKER_CONFIG || join3(env.HOME || homedir2(), ".docker");
 }
 function dockerConfigPath(env) {
-  return join2(dockerConfigDir(env), "config.json");
+  return join3(dockerConfigDir(env), "config.json");
 }
 function readDockerConfig(path4, options = {}) {
   let text;
@@ -508,6 +573,10 @@ function readDockerConfig(path4, options = {}) {
     throw new DockerConfigError(`${error instanceof FileProblem ? error.message : `${path4} cannot be read`}; dcm changes nothing it cannot read`);
   }
   if (text.trim() === "") return { path: path4, exists: !0, data: {}, indent: "	", trailingNewline: !1, text };
+  if (nestingDepth(text) > MAX_NESTING)
+    throw new DockerConfigError(
+      `${path4} nests more than ${MAX_NESTING} levels deep, which no Docker file does; fix or move it, then retry (nothing was changed)`
+    );
   let data;
   try {
     data = JSON.parse(text);
@@ -527,6 +596,14 @@ function credHelpersOf(data, path4) {
       `"credHelpers" in ${path4} is ${Array.isArray(value) ? "an array" : `a ${typeof value}`}, not an object of registry \u2192 helper; fix it, then retry (nothing was changed)`
     );
   return value;
+}
+function nestingDepth(text) {
+  let depth = 0, deepest = 0, inString = !1;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    inString ? c === 92 ? i++ : c === 34 && (inString = !1) : c === 34 ? inString = !0 : c === 123 || c === 91 ? deepest = Math.max(deepest, ++depth) : (c === 125 || c === 93) && depth--;
+  }
+  return deepest;
 }
 function detectIndent(text) {
   return /\n([ \t]+)\S/.exec(text)?.[1] ?? "	";
@@ -564,7 +641,7 @@ function readBackup(path4) {
 function backupExists(backup) {
   let stats;
   try {
-    stats = lstatSync2(backup);
+    stats = lstatSync3(backup);
   } catch {
     return !1;
   }
@@ -582,7 +659,7 @@ function scrubBackup(backup) {
   let secrets = registriesWithPlaintext(file.data);
   secrets.length > 0 && writeFileAtomically(backup, renderDockerConfig({ ...file, data: withoutSecrets(file.data, secrets) }), { followSymlink: !1 });
 }
-var MAX_CONFIG_BYTES, init_config_file = __esm({
+var MAX_CONFIG_BYTES, MAX_NESTING, init_config_file = __esm({
   "src/docker/config-file.ts"() {
     "use strict";
     init_atomic_file();
@@ -590,18 +667,19 @@ var MAX_CONFIG_BYTES, init_config_file = __esm({
     init_auths();
     init_files();
     MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+    MAX_NESTING = 64;
   }
 });
 
 // src/docker/daemon-config.ts
 import { lookup } from "node:dns/promises";
 import { existsSync } from "node:fs";
-import { homedir as homedir2, platform } from "node:os";
-import { join as join3 } from "node:path";
+import { homedir as homedir3, platform as platform2 } from "node:os";
+import { join as join4 } from "node:path";
 function daemonConfigPath(env, explicit) {
   if (explicit) return explicit;
-  if (platform() === "win32") return join3(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
-  let rootless = join3(env.XDG_CONFIG_HOME || join3(env.HOME || homedir2(), ".config"), "docker", "daemon.json");
+  if (platform2() === "win32") return join4(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
+  let rootless = join4(xdgDir(env, "XDG_CONFIG_HOME") || join4(env.HOME || homedir3(), ".config"), "docker", "daemon.json");
   return existsSync(rootless) ? rootless : "/etc/docker/daemon.json";
 }
 function readDaemonConfig(path4) {
@@ -643,6 +721,7 @@ function toBits(address) {
 var init_daemon_config = __esm({
   "src/docker/daemon-config.ts"() {
     "use strict";
+    init_paths();
     init_config_file();
   }
 });
@@ -650,7 +729,7 @@ var init_daemon_config = __esm({
 // src/registry/endpoint.ts
 function hostname(hostPort) {
   let bracketed = /^\[([^\]]+)\]/.exec(hostPort);
-  return bracketed ? bracketed[1].toLowerCase() : hostPort.replace(/:\d+$/, "").toLowerCase();
+  return bracketed ? bracketed[1].toLowerCase() : hostPort.indexOf(":") !== hostPort.lastIndexOf(":") ? hostPort.toLowerCase() : hostPort.replace(/:\d+$/, "").toLowerCase();
 }
 function isLoopback(host) {
   let name = hostname(host);
@@ -660,24 +739,45 @@ function certsDirName(hostPort, platform7) {
   return platform7 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
 }
 function addressKind(host) {
-  let name = hostname(host);
+  let name = hostname(host).replace(/\.$/, "");
   if (name === "localhost" || name.endsWith(".localhost")) return "loopback";
   let v4 = ipv4Of(name);
-  if (v4) {
-    let [a, b] = v4;
-    return a === 127 || a === 0 ? "loopback" : a === 169 && b === 254 ? "link-local" : a === 10 || a === 172 && b >= 16 && b <= 31 || a === 192 && b === 168 || a === 100 && b >= 64 && b <= 127 ? "private" : "public";
-  }
+  if (v4) return ipv4Kind(v4);
   if (!name.includes(":")) return "name";
-  let v6 = name.replace(/%.*$/, "");
-  if (v6 === "::1" || v6 === "::") return "loopback";
-  let mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
-  return mapped ? addressKind(mapped[1]) : /^fe[89ab]/.test(v6) ? "link-local" : /^f[cd]/.test(v6) ? "private" : "public";
+  let v6 = ipv6Of(name.replace(/%.*$/, ""));
+  return v6 ? ipv6Kind(v6) : "private";
+}
+function ipv4Kind([a, b, c]) {
+  return a === 127 || a === 0 ? "loopback" : a === 169 && b === 254 ? "link-local" : a === 10 || a === 172 && b >= 16 && b <= 31 || a === 192 && b === 168 || a === 100 && b >= 64 && b <= 127 || a === 192 && b === 0 && c === 0 || a === 198 && (b === 18 || b === 19) || a >= 224 ? "private" : "public";
+}
+function ipv6Kind(groups) {
+  let zeros = (from, to) => groups.slice(from, to).every((group) => group === 0), v4At = (i) => [groups[i] >> 8, groups[i] & 255, groups[i + 1] >> 8, groups[i + 1] & 255];
+  if (zeros(0, 7) && groups[7] <= 1) return "loopback";
+  if (zeros(0, 5) && (groups[5] === 65535 || groups[5] === 0) || zeros(0, 4) && groups[4] === 65535 && groups[5] === 0 || groups[0] === 100 && groups[1] === 65435 && zeros(2, 6)) return ipv4Kind(v4At(6));
+  if (groups[0] === 8194) return ipv4Kind(v4At(1));
+  let first = groups[0];
+  return (first & 65472) === 65152 ? "link-local" : (first & 65024) === 64512 || (first & 65472) === 65216 || (first & 65280) === 65280 ? "private" : "public";
 }
 function ipv4Of(name) {
   let match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
   if (!match) return;
   let octets = match.slice(1).map(Number);
   return octets.every((octet) => octet <= 255) ? octets : void 0;
+}
+function ipv6Of(text) {
+  let address = text.toLowerCase(), tail = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (tail) {
+    let octets = ipv4Of(tail[2]);
+    if (!octets) return;
+    address = `${tail[1]}${(octets[0] << 8 | octets[1]).toString(16)}:${(octets[2] << 8 | octets[3]).toString(16)}`;
+  }
+  let halves = address.split("::");
+  if (halves.length > 2) return;
+  let parse2 = (part) => part === "" ? [] : part.split(":"), head = parse2(halves[0]), rest = halves.length === 2 ? parse2(halves[1]) : [], missing = 8 - head.length - rest.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return;
+  let all = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  if (!all.some((group) => !/^[\da-f]{1,4}$/.test(group)))
+    return all.map((group) => Number.parseInt(group, 16));
 }
 function mayReach(registry, target) {
   return target === "public" || target === "name" || target === registry;
@@ -824,38 +924,6 @@ var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, REG
   }
 });
 
-// src/platform/paths.ts
-import { homedir as homedir3, platform as platform2 } from "node:os";
-import { join as join4 } from "node:path";
-function stateDir(env) {
-  switch (platform2()) {
-    case "win32":
-      return join4(env.LOCALAPPDATA ?? join4(homedir3(), "AppData", "Local"), "dcm");
-    case "darwin":
-      return join4(homedir3(), "Library", "Application Support", "dcm");
-    default:
-      return join4(env.XDG_STATE_HOME || join4(env.HOME || homedir3(), ".local", "state"), "dcm");
-  }
-}
-function dcmConfigPath(env) {
-  switch (platform2()) {
-    case "win32":
-      return join4(env.APPDATA ?? join4(homedir3(), "AppData", "Roaming"), "dcm", "config.json");
-    case "darwin":
-      return join4(homedir3(), "Library", "Application Support", "dcm", "config.json");
-    default:
-      return join4(env.XDG_CONFIG_HOME || join4(env.HOME || homedir3(), ".config"), "dcm", "config.json");
-  }
-}
-function passwordStoreDir(env) {
-  return env.PASSWORD_STORE_DIR || join4(env.HOME || homedir3(), ".password-store");
-}
-var init_paths = __esm({
-  "src/platform/paths.ts"() {
-    "use strict";
-  }
-});
-
 // src/store/chunked.ts
 function withChunking(backend) {
   return backend.maxValueBytes === void 0 ? backend : new ChunkedBackend(backend, backend.maxValueBytes);
@@ -933,7 +1001,7 @@ ${first}`);
 });
 
 // src/store/names-file.ts
-import { closeSync as closeSync3, openSync as openSync3, readFileSync, renameSync as renameSync2, writeSync as writeSync3 } from "node:fs";
+import { closeSync as closeSync3, openSync as openSync3, renameSync as renameSync2, writeSync as writeSync3 } from "node:fs";
 import { join as join5 } from "node:path";
 function namesFilePath(env) {
   return join5(stateDir(env), "registries");
@@ -942,7 +1010,7 @@ function writeNamesFile(env, names) {
   let path4 = namesFilePath(env), text = [...names].sort().map((name) => `${name}
 `).join("");
   try {
-    if (readFileSync(path4, "utf8") === text) return;
+    if (readRegularFile(path4, { maxBytes: MAX_NAMES_BYTES, noFollow: !0 }).toString("utf8") === text) return;
   } catch {
   }
   let temporary = `${path4}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -961,17 +1029,18 @@ function writeNamesFile(env, names) {
 }
 function readNamesFile(env) {
   try {
-    return readRegularFile(namesFilePath(env), { maxBytes: 256 * 1024 }).toString("utf8").split(`
+    return readRegularFile(namesFilePath(env), { maxBytes: MAX_NAMES_BYTES, noFollow: !0 }).toString("utf8").split(`
 `).filter((line) => line !== "" && line.length < 300 && !/\s/.test(line));
   } catch {
     return [];
   }
 }
-var init_names_file = __esm({
+var MAX_NAMES_BYTES, init_names_file = __esm({
   "src/store/names-file.ts"() {
     "use strict";
     init_files();
     init_paths();
+    MAX_NAMES_BYTES = 256 * 1024;
   }
 });
 
@@ -1002,9 +1071,15 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
       backend;
       #lock;
       #onNames;
-      /** `onNames` hears the registry names whenever the index is written or listed (names-file.ts). */
-      constructor(backend, lock, onNames) {
-        this.backend = backend, this.#lock = lock, this.#onNames = onNames;
+      #onWarning;
+      /** Index entries already warned about in this process: one warning each, not one per read. */
+      #warned = /* @__PURE__ */ new Set();
+      /**
+       * `onNames` hears the registry names whenever the index is written or listed (names-file.ts);
+       * `onWarning` hears one line per index entry that is not a registry key (and is ignored).
+       */
+      constructor(backend, lock, onNames, onWarning) {
+        this.backend = backend, this.#lock = lock, this.#onNames = onNames, this.#onWarning = onWarning;
       }
       async get(serverAddress) {
         let key = normaliseServerUrl(serverAddress), raw = await this.backend.get(key);
@@ -1063,10 +1138,20 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
         if (raw !== void 0)
           try {
             let parsed = JSON.parse(raw);
-            if (parsed.v === INDEX_VERSION && typeof parsed.entries == "object" && parsed.entries !== null)
-              return new Map(Object.entries(parsed.entries).filter((e) => typeof e[1] == "string"));
+            if (parsed.v === INDEX_VERSION && typeof parsed.entries == "object" && parsed.entries !== null) {
+              let entries = /* @__PURE__ */ new Map();
+              for (let [key, username] of Object.entries(parsed.entries))
+                typeof username == "string" && isRegistryKey(key) ? entries.set(key, username) : this.#warnOnce(key);
+              return entries;
+            }
           } catch {
           }
+      }
+      #warnOnce(key) {
+        if (this.#warned.has(key)) return;
+        this.#warned.add(key);
+        let shown = JSON.stringify(key.slice(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+        this.#onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
       }
       async #writeIndex(entries) {
         await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) })), this.#onNames?.([...entries.keys()]);
@@ -1174,14 +1259,14 @@ function gpgFailure(stderr, dir, operation) {
     "pass"
   ) : new StoreUnavailable(`gpg failed to ${operation}: ${text.slice(0, 200) || "no reason given"}`, "Run `dcm doctor` to check the set-up", "pass");
 }
-var MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
+var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
   "src/store/pass.ts"() {
     "use strict";
     init_errors();
     init_atomic_file();
     init_files();
     init_process();
-    MAX_FILE_BYTES = 4 * 1024 * 1024, GPG_OPTIONS = ["--batch", "--quiet", "--yes", "--pinentry-mode", "error", "--no-encrypt-to", "--compress-algo=none"], PassBackend = class {
+    MAX_FILE_NAME_BYTES = 255, MAX_FILE_BYTES = 4 * 1024 * 1024, GPG_OPTIONS = ["--batch", "--quiet", "--yes", "--pinentry-mode", "error", "--no-encrypt-to", "--compress-algo=none"], PassBackend = class {
       kind = "pass";
       description;
       #options;
@@ -1190,8 +1275,10 @@ var MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
         this.#options = options, this.#folder = join6(options.dir, "dcm"), this.description = `pass store (${options.dir})`;
       }
       async get(key) {
-        if (this.#options.publicKeys.has(key)) return this.#readPlain(this.#path(key, "json"));
-        let path4 = this.#path(key, "gpg"), encrypted;
+        let path4 = this.#path(key, this.#options.publicKeys.has(key) ? "json" : "gpg");
+        if (!path4) return;
+        if (this.#options.publicKeys.has(key)) return this.#readPlain(path4);
+        let encrypted;
         try {
           encrypted = readRegularFile(path4, { maxBytes: MAX_FILE_BYTES, noFollow: !0 });
         } catch (error) {
@@ -1207,7 +1294,7 @@ var MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
         }
       }
       async set(key, value) {
-        let plain = this.#options.publicKeys.has(key), path4 = this.#path(key, plain ? "json" : "gpg");
+        let plain = this.#options.publicKeys.has(key), path4 = this.#writablePath(key, plain ? "json" : "gpg");
         try {
           ensureDirectory(this.#folder);
         } catch (error) {
@@ -1228,6 +1315,7 @@ var MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
       }
       async delete(key) {
         let path4 = this.#path(key, this.#options.publicKeys.has(key) ? "json" : "gpg");
+        if (!path4) return !1;
         try {
           return unlinkSync(path4), !0;
         } catch (error) {
@@ -1254,8 +1342,18 @@ var MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
         }
         return [...new Set(keys)];
       }
+      /** The entry's file; undefined when its name would be longer than a file name may be. */
       #path(key, extension) {
-        return join6(this.#folder, `${encodeURIComponent(key)}.${extension}`);
+        let name = `${encodeURIComponent(key)}.${extension}`;
+        return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? void 0 : join6(this.#folder, name);
+      }
+      /** The entry's file for a write: a name too long for one is an error naming the limit. */
+      #writablePath(key, extension) {
+        let path4 = this.#path(key, extension);
+        if (path4) return path4;
+        throw new UsageError(
+          `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? "\u2026" : ""} is too long for the pass store: its file name would be ${Buffer.byteLength(`${encodeURIComponent(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`
+        );
       }
       #readPlain(path4) {
         try {
@@ -1318,15 +1416,16 @@ var cache_exports = {};
 __export(cache_exports, {
   CacheBackend: () => CacheBackend,
   DEFAULT_CACHE_TTL_MS: () => DEFAULT_CACHE_TTL_MS,
+  MAX_CACHE_TTL_MS: () => MAX_CACHE_TTL_MS,
   cacheSocket: () => cacheSocket,
   cacheTtlMs: () => cacheTtlMs
 });
 import { connect } from "node:net";
-import { lstatSync as lstatSync3 } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { lstatSync as lstatSync4 } from "node:fs";
+import { tmpdir, userInfo as userInfo2 } from "node:os";
 import { join as join7 } from "node:path";
 function cacheSocket(env) {
-  let dir = env.XDG_RUNTIME_DIR ? join7(env.XDG_RUNTIME_DIR, "dcm") : join7(tmpdir(), `dcm-${userInfo().uid}`);
+  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join7(runtime, "dcm") : join7(tmpdir(), `dcm-${userInfo2().uid}`);
   try {
     ensureDirectory(dir);
   } catch (error) {
@@ -1336,7 +1435,7 @@ function cacheSocket(env) {
       "cache"
     );
   }
-  let stats = lstatSync3(dir), me = userInfo().uid;
+  let stats = lstatSync4(dir), me = userInfo2().uid;
   if (!stats.isDirectory()) throw new StoreUnavailable(`refusing ${dir}: it is not a directory`, `Remove it (rm ${dir})`, "cache");
   if (stats.uid !== me)
     throw new StoreUnavailable(
@@ -1346,7 +1445,7 @@ function cacheSocket(env) {
     );
   if ((stats.mode & 63) !== 0)
     throw new StoreUnavailable(`refusing ${dir}: it is open to other users (mode ${(stats.mode & 511).toString(8)})`, `Run chmod 700 ${dir}`, "cache");
-  let socket = join7(dir, "cache.sock"), existing = lstatSync3(socket, { throwIfNoEntry: !1 });
+  let socket = join7(dir, "cache.sock"), existing = lstatSync4(socket, { throwIfNoEntry: !1 });
   if (existing && !existing.isSocket())
     throw new StoreUnavailable(`refusing ${socket}: it is not a socket`, `Remove it (rm ${socket}); the next store starts the agent`, "cache");
   return socket;
@@ -1378,7 +1477,7 @@ function cacheTtlMs(env) {
   let raw = env.DCM_CACHE_TTL?.trim();
   if (!raw) return DEFAULT_CACHE_TTL_MS;
   let match = /^(\d{1,7})([smhd]?)$/.exec(raw), unit = { "": 1e3, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }, ms = match ? Number(match[1]) * unit[match[2]] : Number.NaN;
-  if (!(ms > 0) || ms > 30 * 864e5)
+  if (!(ms > 0) || ms > MAX_CACHE_TTL_MS)
     throw new StoreUnavailable(
       `DCM_CACHE_TTL=${JSON.stringify(raw.slice(0, 20))} is not a time to live`,
       "Give seconds, or a number with s, m, h or d (at most 30d), such as 8h",
@@ -1386,12 +1485,13 @@ function cacheTtlMs(env) {
     );
   return ms;
 }
-var DEFAULT_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
+var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     init_errors();
     init_files();
-    DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1e3;
+    init_paths();
+    DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1e3, MAX_CACHE_TTL_MS = 30 * 864e5;
     CacheBackend = class {
       kind = "cache";
       description;
@@ -1631,12 +1731,13 @@ var init_native = __esm({
   }
 });
 
-// src/store/file-lock.ts
+// src/platform/file-lock.ts
 var file_lock_exports = {};
 __export(file_lock_exports, {
-  FileLock: () => FileLock
+  FileLock: () => FileLock,
+  withFileEditLock: () => withFileEditLock
 });
-import { closeSync as closeSync4, lstatSync as lstatSync4, openSync as openSync4, rmdirSync, unlinkSync as unlinkSync2, writeSync as writeSync4 } from "node:fs";
+import { closeSync as closeSync4, lstatSync as lstatSync5, openSync as openSync4, rmdirSync, unlinkSync as unlinkSync2, writeSync as writeSync4 } from "node:fs";
 import { hostname as hostname2 } from "node:os";
 import { dirname as dirname4 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -1650,8 +1751,11 @@ function ownerIsGone(content) {
     return error.code === "ESRCH";
   }
 }
+function withFileEditLock(path4, edit) {
+  return new FileLock(`${path4}.dcm-lock`).withLock(edit);
+}
 var FileLock, init_file_lock = __esm({
-  "src/store/file-lock.ts"() {
+  "src/platform/file-lock.ts"() {
     "use strict";
     init_errors();
     init_files();
@@ -1697,7 +1801,7 @@ var FileLock, init_file_lock = __esm({
       }
       #breakIfStale() {
         try {
-          let stats = lstatSync4(this.path), ageMs = Date.now() - stats.mtimeMs;
+          let stats = lstatSync5(this.path), ageMs = Date.now() - stats.mtimeMs;
           stats.isDirectory() ? rmdirSync(this.path) : !stats.isFile() || ageMs < -1e3 || ageMs > this.staleMs ? unlinkSync2(this.path) : ageMs > 100 && ownerIsGone(readRegularFile(this.path, { maxBytes: 512, noFollow: !0 }).toString("utf8")) && unlinkSync2(this.path);
         } catch {
         }
@@ -1710,25 +1814,45 @@ var FileLock, init_file_lock = __esm({
 var socket_lock_exports = {};
 __export(socket_lock_exports, {
   SocketLock: () => SocketLock,
-  lockAddress: () => lockAddress
+  lockPath: () => lockPath,
+  probeSocket: () => probeSocket
 });
 import { createHash } from "node:crypto";
-import { createServer } from "node:net";
+import { unlinkSync as unlinkSync3 } from "node:fs";
+import { connect as connect2, createServer } from "node:net";
+import { join as join8 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
-function lockAddress(prefix, guarded, platform7) {
-  let name = `${prefix}-${createHash("sha256").update(guarded).digest("hex").slice(0, 24)}`;
-  return platform7 === "win32" ? `\\\\?\\pipe\\${name}` : `\0${name}`;
+function lockPath(dir, name, guarded, platform7) {
+  let id = `${name}-${createHash("sha256").update(guarded).digest("hex").slice(0, 16)}`;
+  if (platform7 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
+  let path4 = join8(dir, `${id}.lock`);
+  if (Buffer.byteLength(path4) > MAX_SOCKET_PATH)
+    throw new UsageError(
+      `dcm's lock ${path4} is longer than a unix socket's path may be (${MAX_SOCKET_PATH} bytes); set XDG_RUNTIME_DIR to a shorter private directory`
+    );
+  return path4;
 }
-var SocketLock, init_socket_lock = __esm({
+async function refusesConnections(path4) {
+  return await probeSocket(path4) === "refused";
+}
+function probeSocket(path4) {
+  return new Promise((resolve) => {
+    let probe = connect2(path4);
+    probe.once("connect", () => {
+      probe.destroy(), resolve("answers");
+    }), probe.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
+  });
+}
+var MAX_SOCKET_PATH, SocketLock, init_socket_lock = __esm({
   "src/store/socket-lock.ts"() {
     "use strict";
     init_errors();
+    MAX_SOCKET_PATH = 103;
     SocketLock = class {
-      /** `\0dcm-...` (Linux abstract namespace) or `\\?\pipe\dcm-...` (Windows). */
-      address;
+      path;
       timeoutMs;
-      constructor(address, options = {}) {
-        this.address = address, this.timeoutMs = options.timeoutMs ?? 1e4;
+      constructor(path4, options = {}) {
+        this.path = path4, this.timeoutMs = options.timeoutMs ?? 1e4;
       }
       async withLock(fn) {
         let server = await this.#acquire();
@@ -1744,12 +1868,16 @@ var SocketLock, init_socket_lock = __esm({
           let server = createServer((socket) => socket.destroy());
           try {
             return await new Promise((resolve, reject) => {
-              server.once("error", reject), server.listen({ path: this.address, exclusive: !0 }, () => {
+              server.once("error", reject), server.listen({ path: this.path, exclusive: !0 }, () => {
                 server.off("error", reject), resolve();
               });
             }), server;
           } catch (error) {
             if (server.close(), error.code !== "EADDRINUSE") throw error;
+          }
+          if (await refusesConnections(this.path)) {
+            await this.#breakStale();
+            continue;
           }
           if (Date.now() > deadline)
             throw new LockTimeout(
@@ -1758,13 +1886,24 @@ var SocketLock, init_socket_lock = __esm({
           await sleep2(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
         }
       }
+      /** Removes a socket its killed holder left, if it is still one that no one answers. */
+      async #breakStale() {
+        let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
+        await new FileLock2(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
+          if (await refusesConnections(this.path))
+            try {
+              unlinkSync3(this.path);
+            } catch {
+            }
+        });
+      }
     };
   }
 });
 
 // src/store/select.ts
-import { platform as platform4, userInfo as userInfo2 } from "node:os";
-import { join as join8 } from "node:path";
+import { platform as platform4, userInfo as userInfo3 } from "node:os";
+import { join as join9 } from "node:path";
 function readSettings(env) {
   let path4 = dcmConfigPath(env), text;
   try {
@@ -1798,7 +1937,7 @@ function storeName(raw, from) {
 }
 async function openCredentialStore(env, hooks = {}) {
   let { store } = chosenStore(env), backend = await openBackend(store, env, hooks);
-  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names));
+  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names), hooks.onWarning);
 }
 async function openBackend(store, env, hooks) {
   switch (store) {
@@ -1829,13 +1968,23 @@ function indexLock(env, store) {
       let os2 = platform4();
       if (os2 === "darwin") {
         let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
-        return new FileLock2(join8(stateDir(env), "index.lock")).withLock(fn);
+        return new FileLock2(join9(stateDir(env), "index.lock")).withLock(fn);
       }
-      let { SocketLock: SocketLock2, lockAddress: lockAddress2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports)), user = userInfo2(), where = store === "pass" ? passwordStoreDir(env) : store === "cache" ? env.XDG_RUNTIME_DIR ?? "" : os2 === "linux" ? env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus` : user.username;
-      return new SocketLock2(lockAddress2(`dcm-index-${user.uid}`, `${store === "os" ? KEYCHAIN_SERVICE : store}
+      let { SocketLock: SocketLock2, lockPath: lockPath2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports)), user = userInfo3(), runtime = xdgDir(env, "XDG_RUNTIME_DIR"), where = store === "pass" ? passwordStoreDir(env) : store === "cache" ? runtime ?? "" : os2 === "linux" ? env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus` : user.username, dir = os2 === "win32" ? "" : lockDirectory(env, store);
+      return new SocketLock2(lockPath2(dir, `index-${user.uid}`, `${store === "os" ? KEYCHAIN_SERVICE : store}
 ${where}`, os2)).withLock(fn);
     }
   };
+}
+function lockDirectory(env, store) {
+  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join9(runtime, "dcm") : stateDir(env), problem = privateDirectoryProblem(dir);
+  if (problem)
+    throw new StoreUnavailable(
+      `refusing the lock directory ${dir}: ${problem}`,
+      problem.startsWith("it is open") ? `Run chmod 700 ${dir}` : "Set XDG_RUNTIME_DIR to a private directory of yours",
+      store
+    );
+  return dir;
 }
 function keychainTimeoutMs(env) {
   let raw = env.DCM_KEYCHAIN_TIMEOUT_MS;
@@ -1915,6 +2064,34 @@ var DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
     init_profiles();
     init_select();
     DEFAULT_TIMEOUT_SECONDS = 15;
+  }
+});
+
+// src/cli/terminal.ts
+function escapeControls(text) {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function inline(text) {
+  return escapeControls(text).replace(/[\n\t]/g, (c) => c === `
+` ? "\\u000a" : "\\u0009");
+}
+function safeWriter(stream) {
+  let atLineStart = !0;
+  return {
+    write(text) {
+      let safe = escapeControls(text).replace(
+        /(^|\n)::/g,
+        (_match, start, offset) => offset === 0 && start === "" && !atLineStart ? "::" : `${start}\\u003a:`
+      );
+      return safe.length > 0 ? atLineStart = safe.endsWith(`
+`) : safe = "", stream.write(safe);
+    }
+  };
+}
+var UNSAFE, init_terminal = __esm({
+  "src/cli/terminal.ts"() {
+    "use strict";
+    UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
   }
 });
 
@@ -11000,7 +11177,7 @@ var require_client = __commonJS({
         tls,
         strictContentLength,
         maxCachedSessions,
-        connect: connect3,
+        connect: connect4,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -11047,7 +11224,7 @@ var require_client = __commonJS({
           throw new InvalidArgumentError2("headersTimeout must be a positive integer or zero");
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0))
           throw new InvalidArgumentError2("bodyTimeout must be a positive integer or zero");
-        if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
+        if (connect4 != null && typeof connect4 != "function" && typeof connect4 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0))
           throw new InvalidArgumentError2("maxRequestsPerClient must be a positive number");
@@ -11083,8 +11260,8 @@ var require_client = __commonJS({
             if (pingInterval != null && (typeof pingInterval != "number" || !Number.isInteger(pingInterval) || pingInterval < 0))
               throw emitH2OptionsNamespaceWarning("pingInterval"), new InvalidArgumentError2("pingInterval must be a positive integer, greater or equal to 0");
           }
-        if (super({ webSocket, eventSource }), typeof connect3 != "function")
-          connect3 = buildConnector({
+        if (super({ webSocket, eventSource }), typeof connect4 != "function")
+          connect4 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
@@ -11092,17 +11269,17 @@ var require_client = __commonJS({
             useH2c: h2Options?.useH2c ?? useH2c,
             timeout: connectTimeout,
             ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect3
+            ...connect4
           });
         else {
-          let customConnect = connect3;
-          connect3 = (opts, callback) => customConnect({
+          let customConnect = connect4;
+          connect4 = (opts, callback) => customConnect({
             ...opts,
             ...socketPath != null ? { socketPath } : null,
             ...allowH2 != null ? { allowH2 } : null
           }, callback);
         }
-        this[kUrl] = util.parseOrigin(url), this[kHostAuthority] = `${this[kUrl].hostname}${this[kUrl].port ? `:${this[kUrl].port}` : ""}`, this[kConnector] = connect3, this[kPipelining] = pipelining ?? 1, this[kMaxHeadersSize] = maxHeaderSize, this[kKeepAliveDefaultTimeout] = keepAliveTimeout ?? 4e3, this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout ?? 6e5, this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold ?? 2e3, this[kKeepAliveTimeoutValue] = this[kKeepAliveDefaultTimeout], this[kServerName] = null, this[kLocalAddress] = localAddress ?? null, this[kResuming] = 0, this[kNeedDrain] = 0, this[kHostHeader] = `host: ${this[kHostAuthority]}\r
+        this[kUrl] = util.parseOrigin(url), this[kHostAuthority] = `${this[kUrl].hostname}${this[kUrl].port ? `:${this[kUrl].port}` : ""}`, this[kConnector] = connect4, this[kPipelining] = pipelining ?? 1, this[kMaxHeadersSize] = maxHeaderSize, this[kKeepAliveDefaultTimeout] = keepAliveTimeout ?? 4e3, this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout ?? 6e5, this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold ?? 2e3, this[kKeepAliveTimeoutValue] = this[kKeepAliveDefaultTimeout], this[kServerName] = null, this[kLocalAddress] = localAddress ?? null, this[kResuming] = 0, this[kNeedDrain] = 0, this[kHostHeader] = `host: ${this[kHostAuthority]}\r
 `, this[kBodyTimeout] = bodyTimeout ?? 3e5, this[kHeadersTimeout] = headersTimeout ?? 3e5, this[kStrictContentLength] = strictContentLength ?? !0, this[kMaxRequests] = maxRequestsPerClient, this[kClosedResolve] = null, this[kMaxResponseSize] = maxResponseSize > -1 ? maxResponseSize : -1, this[kHTTPContext] = null, this[kHTTP2Options] = {
           pingInterval: h2Options?.pingInterval ?? pingInterval ?? 6e4,
           connectionWindowSize: h2Options?.connectionWindowSize ?? connectionWindowSize ?? 524288,
@@ -11145,7 +11322,7 @@ var require_client = __commonJS({
         return !!(this[kHTTPContext]?.busy(null) || this[kSize] >= (getMaxConcurrent(this) || 1) || this[kPending] > 0 && !allowsMux);
       }
       [kConnect](cb) {
-        connect2(this), this.once("connect", cb);
+        connect3(this), this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
         let request2 = new Request(this[kUrl].origin, opts, handler);
@@ -11181,7 +11358,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    function connect2(client) {
+    function connect3(client) {
       assert(!client[kConnecting]), assert(!client[kHTTPContext]);
       let { host, hostname: hostname3, protocol, port } = client[kUrl];
       if (hostname3[0] === "[") {
@@ -11313,7 +11490,7 @@ var require_client = __commonJS({
         if (client[kConnecting])
           return;
         if (!client[kHTTPContext]) {
-          client[kServerName] = request2.servername, connect2(client);
+          client[kServerName] = request2.servername, connect3(client);
           return;
         }
         if (client[kHTTPContext].destroyed || client[kHTTPContext].busy(request2))
@@ -11593,7 +11770,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect: connect2,
+        connect: connect3,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -11609,9 +11786,9 @@ var require_pool = __commonJS({
           throw new InvalidArgumentError2("invalid connections");
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
+        if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
-        typeof connect2 != "function" && (connect2 = buildConnector({
+        typeof connect3 != "function" && (connect3 = buildConnector({
           ...tls,
           maxCachedSessions,
           allowH2,
@@ -11619,8 +11796,8 @@ var require_pool = __commonJS({
           socketPath,
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-          ...connect2
-        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, useH2c, clientTtl, socketPath }, this[kFactory] = factory, this[kProtocol] = null, this[kProtocolProbe] = null, this.on("connect", (origin2, targets) => {
+          ...connect3
+        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect3, allowH2, useH2c, clientTtl, socketPath }, this[kFactory] = factory, this[kProtocol] = null, this[kProtocolProbe] = null, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target of targets)
               Object.assign(target, { ttl: Date.now() });
@@ -11696,10 +11873,10 @@ var require_balanced_pool = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect: connect2, tls, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect: connect3, tls, ...opts } = {}) {
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        super(opts), this[kOriginless] = !0, connect2 && typeof connect2 != "function" && (connect2 = { ...connect2 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(opts), connect: connect2, tls }, this[kIndex] = -1, this[kCurrentWeight] = 0, this[kMaxWeightPerServer] = this[kOptions].maxWeightPerServer || 100, this[kErrorPenalty] = this[kOptions].errorPenalty || 15, Array.isArray(upstreams) || (upstreams = [upstreams]), this[kFactory] = factory;
+        super(opts), this[kOriginless] = !0, connect3 && typeof connect3 != "function" && (connect3 = { ...connect3 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(opts), connect: connect3, tls }, this[kIndex] = -1, this[kCurrentWeight] = 0, this[kMaxWeightPerServer] = this[kOptions].maxWeightPerServer || 100, this[kErrorPenalty] = this[kOptions].errorPenalty || 15, Array.isArray(upstreams) || (upstreams = [upstreams]), this[kFactory] = factory;
         for (let upstream of upstreams)
           this.addUpstream(upstream);
         this._updateBalancedPoolStats();
@@ -11780,7 +11957,7 @@ var require_round_robin_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect: connect2,
+        connect: connect3,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -11795,17 +11972,17 @@ var require_round_robin_pool = __commonJS({
           throw new InvalidArgumentError2("invalid connections");
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
+        if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
-        typeof connect2 != "function" && (connect2 = buildConnector({
+        typeof connect3 != "function" && (connect3 = buildConnector({
           ...tls,
           maxCachedSessions,
           allowH2,
           socketPath,
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-          ...connect2
-        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, clientTtl, socketPath }, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
+          ...connect3
+        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect3, allowH2, clientTtl, socketPath }, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target of targets)
               Object.assign(target, { ttl: Date.now() });
@@ -11867,14 +12044,14 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent2 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect: connect2, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect: connect3, tls, ...options } = {}) {
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
+        if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
         if (typeof maxOrigins != "number" || Number.isNaN(maxOrigins) || maxOrigins <= 0)
           throw new InvalidArgumentError2("maxOrigins must be a number greater than 0");
-        super(options), connect2 && typeof connect2 != "function" && (connect2 = { ...connect2 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options), maxOrigins, connect: connect2, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
+        super(options), connect3 && typeof connect3 != "function" && (connect3 = { ...connect3 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options), maxOrigins, connect: connect3, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
           this.emit("drain", origin, [this, ...targets]);
         }, this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
@@ -12570,10 +12747,10 @@ var require_proxy_agent = __commonJS({
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
       #proxyServername;
-      constructor(proxyUrl, { headers = {}, connect: connect2, factory, proxyServername }) {
+      constructor(proxyUrl, { headers = {}, connect: connect3, factory, proxyServername }) {
         if (!proxyUrl)
           throw new InvalidArgumentError2("Proxy URL is mandatory");
-        super(), this[kProxyHeaders] = headers, this.#proxyServername = proxyServername, factory ? this.#client = factory(proxyUrl, { connect: connect2 }) : this.#client = new Client(proxyUrl, { connect: connect2 });
+        super(), this[kProxyHeaders] = headers, this.#proxyServername = proxyServername, factory ? this.#client = factory(proxyUrl, { connect: connect3 }) : this.#client = new Client(proxyUrl, { connect: connect3 });
       }
       [kDispatch](opts, handler) {
         let onResponseStart = handler.onResponseStart;
@@ -12610,14 +12787,14 @@ var require_proxy_agent = __commonJS({
         if (this[kProxy] = { uri: href, protocol }, this[kRequestTls] = opts.requestTls, this[kProxyTls] = opts.proxyTls, this[kProxyHeaders] = opts.headers || {}, this[kTunnelProxy] = proxyTunnel, opts.auth && opts.token)
           throw new InvalidArgumentError2("opts.auth cannot be used in combination with opts.token");
         opts.auth ? this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}` : opts.token ? this[kProxyHeaders]["proxy-authorization"] = opts.token : username && password ? this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}` : username && (this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:`).toString("base64")}`);
-        let connect2 = buildConnector({ timeout: connectTimeout, ...opts.proxyTls }), connectHTTP1 = buildConnector({ timeout: connectTimeout, ...opts.proxyTls, allowH2: !1 });
+        let connect3 = buildConnector({ timeout: connectTimeout, ...opts.proxyTls }), connectHTTP1 = buildConnector({ timeout: connectTimeout, ...opts.proxyTls, allowH2: !1 });
         this[kConnectEndpoint] = buildConnector({ timeout: connectTimeout, ...opts.requestTls }), this[kConnectEndpointHTTP1] = buildConnector({ timeout: connectTimeout, ...opts.requestTls, allowH2: !1 });
         let agentFactory = opts.factory || defaultAgentFactory, factory = (origin2, options) => {
           let { protocol: protocol2 } = new URL(origin2);
           if (this[kProxy].protocol === "socks5:" || this[kProxy].protocol === "socks:")
             return new Socks5ProxyAgent(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect: connect2,
+              connect: connect3,
               factory: agentFactory,
               username: opts.username || username,
               password: opts.password || password,
@@ -12638,7 +12815,7 @@ var require_proxy_agent = __commonJS({
           }
           return agentFactory(origin2, options);
         };
-        protocol === "socks5:" || protocol === "socks:" ? this[kClient] = null : this[kClient] = clientFactory(url, { connect: connect2 }), this[kAgent] = new Agent2({
+        protocol === "socks5:" || protocol === "socks:" ? this[kClient] = null : this[kClient] = clientFactory(url, { connect: connect3 }), this[kAgent] = new Agent2({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -14064,10 +14241,10 @@ var require_api_connect = __commonJS({
         }));
       }
     };
-    function connect2(opts, callback) {
+    function connect3(opts, callback) {
       if (callback === void 0)
         return new Promise((resolve, reject) => {
-          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve(data));
+          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -14079,7 +14256,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect2;
+    module.exports = connect3;
   }
 });
 
@@ -24523,7 +24700,7 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
 import { lookup as dnsLookup } from "node:dns";
 import { readdirSync as readdirSync2 } from "node:fs";
 import { platform as platform5 } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 import { getCACertificates } from "node:tls";
 function redirectTarget(current, location) {
   let next;
@@ -24577,7 +24754,7 @@ async function readBounded2(body) {
   return Buffer.concat(chunks).toString("utf8");
 }
 function tlsOptions(options) {
-  let dirs = [join9(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform5()))];
+  let dirs = [join10(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform5()))];
   options.certDir && dirs.push(options.certDir);
   let extraCas = [], cert, key;
   for (let dir of dirs) {
@@ -24590,10 +24767,10 @@ function tlsOptions(options) {
       continue;
     }
     for (let name of names)
-      if (name.endsWith(".crt") && extraCas.push(readCertFile(join9(dir, name))), name.endsWith(".cert")) {
+      if (name.endsWith(".crt") && extraCas.push(readCertFile(join10(dir, name))), name.endsWith(".cert")) {
         let keyName = name.replace(/\.cert$/, ".key");
-        if (!names.includes(keyName)) throw new UsageError(`${join9(dir, name)} has no matching ${keyName} (client certificates need both)`);
-        cert = readCertFile(join9(dir, name)), key = readCertFile(join9(dir, keyName));
+        if (!names.includes(keyName)) throw new UsageError(`${join10(dir, name)} has no matching ${keyName} (client certificates need both)`);
+        cert = readCertFile(join10(dir, name)), key = readCertFile(join10(dir, keyName));
       }
   }
   let defaults = getCACertificates("default");
@@ -24634,15 +24811,15 @@ var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES
           https: proxyFromEnv(env, "HTTPS_PROXY"),
           noProxy: env.NO_PROXY || env.no_proxy || void 0
         };
-        let timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }, viaProxy = !!(this.#proxy.http || this.#proxy.https), tls = { ...tlsOptions(options), ...viaProxy ? {} : { lookup: this.#guardedLookup } };
+        let timeouts = { connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }, tls = tlsOptions(options), direct = { ...tls, lookup: this.#guardedLookup };
         this.#dispatcher = this.#proxy.http || this.#proxy.https ? new import_undici.EnvHttpProxyAgent({
           ...timeouts,
-          connect: tls,
+          connect: direct,
           requestTls: tls,
           httpProxy: this.#proxy.http ?? "",
           httpsProxy: this.#proxy.https ?? "",
           noProxy: this.#proxy.noProxy ?? ""
-        }) : new import_undici.Agent({ ...timeouts, connect: tls });
+        }) : new import_undici.Agent({ ...timeouts, connect: direct });
       }
       /**
        * Sends a request and follows redirects the way browsers and Go do, but stricter where a
@@ -24768,14 +24945,18 @@ async function withSession(options, use) {
   }
 }
 async function pingRegistry(http, host, options) {
-  let response, path4 = `${(options.basePath ?? "").replace(/\/+$/, "")}/v2/`, base = new URL(`https://${host}${path4}`);
+  let response, path4 = `${(options.basePath ?? "").replace(/\/+$/, "")}/v2/`, base = new URL(`${options.plainHttp ? "http" : "https"}://${host}${path4}`);
   try {
+    if (options.plainHttp) return answered(await http.send(base), base, host);
     response = await http.send(base);
   } catch (error) {
     let noTls = error instanceof TlsError && error.kind === "not-tls";
     if (!(options.insecure ? error instanceof TlsError || error instanceof NetworkError : noTls && isLoopback(host))) throw error;
     base = new URL(`http://${host}${path4}`), response = await http.send(base);
   }
+  return answered(response, base, host);
+}
+function answered(response, base, host) {
   if (response.status === 200 || response.status === 401) return { response, base };
   throw statusError(response, host, "ping");
 }
@@ -35425,7 +35606,7 @@ var init_parse_editor_command = __esm({
 
 // node_modules/@inquirer/external-editor/dist/index.js
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync as readFileSync2, rmSync as rmSync2, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync as rmSync2, writeFileSync } from "node:fs";
 import path3 from "node:path";
 import os from "node:os";
 import { randomUUID } from "node:crypto";
@@ -35516,7 +35697,7 @@ var import_chardet, import_iconv_lite, editAsync, ExternalEditor, init_dist8 = _
       }
       readTemporaryFile() {
         try {
-          let tempFileBuffer = readFileSync2(this.tempFile);
+          let tempFileBuffer = readFileSync(this.tempFile);
           if (tempFileBuffer.length === 0)
             this.text = "";
           else {
@@ -36184,8 +36365,12 @@ var init_dist18 = __esm({
 });
 
 // src/cli/prompt.ts
+var prompt_exports = {};
+__export(prompt_exports, {
+  terminalPrompter: () => terminalPrompter
+});
 function terminalPrompter(io) {
-  let context = { input: io.stdin, output: io.stderr, clearPromptOnDone: !1 };
+  let context = { input: io.stdin, output: io.terminal ?? io.stderr, clearPromptOnDone: !1 };
   return {
     async input(message, defaultValue) {
       let { input: input2 } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
@@ -36194,6 +36379,10 @@ function terminalPrompter(io) {
     async password(message) {
       let { password } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
       return password({ message, mask: "*" }, context);
+    },
+    async confirm(message) {
+      let { confirm } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
+      return confirm({ message, default: !1 }, context);
     }
   };
 }
@@ -36251,8 +36440,15 @@ __export(logout_exports, {
 async function logout(server, options, io) {
   if (options.all && server) throw new UsageError("give a SERVER or --all, not both");
   let store = await openStore(io), keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
-  options.all && keys.length === 0 && io.stdout.write(`No stored logins.
-`);
+  if (options.all && keys.length === 0 && io.stdout.write(`No stored logins.
+`), options.all && keys.length > 0 && io.isTTY && !options.yes) {
+    let { terminalPrompter: terminalPrompter2 } = await Promise.resolve().then(() => (init_prompt(), prompt_exports));
+    if (!await terminalPrompter2(io).confirm(
+      `Remove all ${keys.length} stored login${keys.length === 1 ? "" : "s"} (${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", \u2026" : ""})?`
+    ))
+      throw io.stderr.write(`dcm: nothing was removed
+`), new SilentExit("failure");
+  }
   let failed;
   for (let key of keys)
     try {
@@ -36731,6 +36927,35 @@ var init_ratelimit_check = __esm({
   }
 });
 
+// src/cli/github.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
+function escapeData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(value) {
+  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workflowCommand(name, properties, message) {
+  let props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(escapeControls(value))}`).join(",");
+  return `::${name}${props ? ` ${props}` : ""}::${escapeData(escapeControls(message))}
+`;
+}
+function outputFileLines(outputs, delimiter2 = `ghadelimiter_${randomUUID2()}`) {
+  return Object.entries(outputs).map(([name, value]) => {
+    if (name.includes(delimiter2) || value.includes(delimiter2)) throw new Error("an output holds its own delimiter");
+    return `${name}<<${delimiter2}
+${value}
+${delimiter2}
+`;
+  }).join("");
+}
+var init_github = __esm({
+  "src/cli/github.ts"() {
+    "use strict";
+    init_terminal();
+  }
+});
+
 // src/cli/commands/ratelimit.ts
 var ratelimit_exports = {};
 __export(ratelimit_exports, {
@@ -36785,8 +37010,7 @@ async function ratelimit(options, io) {
         } catch (error) {
           throw new UsageError(`GITHUB_STEP_SUMMARY: ${error.message}`);
         }
-      io.stdout.write(renderText(json, report, low)), low && io.stdout.write(`::warning title=Docker Hub pull limit::${warningLine(json)}
-`);
+      io.stdout.write(renderText(json, report, low)), low && (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand("warning", { title: "Docker Hub pull limit" }, warningLine(json)));
       break;
     default:
       io.stdout.write(renderText(json, report, low));
@@ -36804,15 +37028,21 @@ function parseCount(raw) {
   if (!/^\d{1,9}$/.test(raw.trim())) throw new UsageError(`--fail-under takes a whole number of pulls, not ${JSON.stringify(raw).slice(0, 40)}`);
   return Number(raw.trim());
 }
-function renderText(json, report, low) {
-  let lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`], who = json.source ? isIpAddress(json.source) ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? "?! credentials were sent, but the registry counted the address" : ""})` : `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ""}` : json.authenticated ? `the stored account${json.account ? ` ${json.account}` : ""}` : "this address (anonymous)";
+function renderText(raw, report, low) {
+  let json = {
+    ...raw,
+    registry: inline(raw.registry),
+    repository: inline(raw.repository),
+    source: raw.source && inline(raw.source),
+    account: raw.account && inline(raw.account)
+  }, lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`], who = json.source ? isIpAddress(json.source) ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? "?! credentials were sent, but the registry counted the address" : ""})` : `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ""}` : json.authenticated ? `the stored account${json.account ? ` ${json.account}` : ""}` : "this address (anonymous)";
   if (lines.push(`  counted for: ${who}`), json.unlimited)
     lines.push("  limit:       none reported: these pulls are not metered (a paid plan, or an exempt address or image)");
   else {
     let window = json.windowSeconds !== null ? ` per ${humanWindow(json.windowSeconds)}` : "";
     lines.push(`  limit:       ${json.limit ?? "unknown"} pulls${window}`), lines.push(`  remaining:   ${json.remaining ?? "unknown"}`);
   }
-  return report.exhausted ? lines.push(`error: pull limit exhausted: ${report.message}`) : low && lines.push(`warning: only ${json.remaining} pulls left in this window`), !json.authenticated && !json.unlimited && lines.push("hint: signed-in pulls have a higher limit: dcm login"), `${lines.join(`
+  return report.exhausted ? lines.push(`error: pull limit exhausted: ${inline(report.message ?? "")}`) : low && lines.push(`warning: only ${json.remaining} pulls left in this window`), !json.authenticated && !json.unlimited && lines.push("hint: signed-in pulls have a higher limit: dcm login"), `${lines.join(`
 `)}
 `;
 }
@@ -36826,7 +37056,9 @@ function renderPrometheus(json) {
     authenticated: String(json.authenticated),
     account: json.account ?? "",
     source: json.source ?? ""
-  }).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(","), metric = (name, help, value) => value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
+  }).map(
+    ([k, v]) => `${k}="${v.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, "?").replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`
+  ).join(","), metric = (name, help, value) => value === null ? [] : [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
   return `${[
     ...metric("dcm_registry_pull_limit", "Pulls allowed per window by the registry (ratelimit-limit).", json.limit),
     ...metric("dcm_registry_pull_remaining", "Pulls left in the current window (ratelimit-remaining).", json.remaining),
@@ -36837,7 +37069,7 @@ function renderPrometheus(json) {
 `;
 }
 function renderStepSummary(json, low) {
-  let cell = (v) => v === null ? "\u2014" : String(v).replace(/[|\r\n]/g, " ");
+  let cell = (v) => v === null ? "\u2014" : inline(String(v)).replace(/[|<>&]/g, (c) => ({ "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c]);
   return `### Docker Hub pull limit
 
 | | |
@@ -36854,17 +37086,15 @@ ${[
 `;
 }
 function renderGithubOutput(json) {
-  let value = (v) => v === null ? "" : String(v).replace(/[\r\n]/g, " ");
-  return [
-    `limit=${value(json.limit)}`,
-    `remaining=${value(json.remaining)}`,
-    `window-seconds=${value(json.windowSeconds)}`,
-    `source=${value(json.source)}`,
-    `authenticated=${value(json.authenticated)}`,
-    `unlimited=${value(json.unlimited)}`,
-    ""
-  ].join(`
-`);
+  let value = (v) => v === null ? "" : String(v);
+  return outputFileLines({
+    limit: value(json.limit),
+    remaining: value(json.remaining),
+    "window-seconds": value(json.windowSeconds),
+    source: value(json.source),
+    authenticated: value(json.authenticated),
+    unlimited: value(json.unlimited)
+  });
 }
 var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
   "src/cli/commands/ratelimit.ts"() {
@@ -36878,7 +37108,9 @@ var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
     init_io();
     init_protocol();
     init_logins();
+    init_github();
     init_shared();
+    init_terminal();
     FORMATS = ["text", "json", "prometheus", "github"], WARN_SHARE = 0.2;
   }
 });
@@ -36968,11 +37200,20 @@ function render(report) {
 `)}
 `;
 }
+async function confirmForgetting(from, io) {
+  let { cacheTtlMs: cacheTtlMs2 } = await Promise.resolve().then(() => (init_cache(), cache_exports)), hours = cacheTtlMs2(io.env) / 36e5, ttl = hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(hours * 60)} min`, warning = `the cache store forgets every login ${ttl} after it is stored (DCM_CACHE_TTL), and the ${from} store keeps them until they are removed: once moved, they are gone after ${ttl}`;
+  if (!io.isTTY) throw new UsageError(`${warning}; run again with --yes to move them anyway (nothing was moved)`);
+  if (io.stderr.write(`dcm: ${warning}
+`), !await terminalPrompter(io).confirm("Move them to the cache store anyway?"))
+    throw io.stderr.write(`dcm: nothing was moved
+`), new SilentExit("failure");
+}
 async function migrateStores(options, io) {
   if (options.fromStore === void 0 || options.toStore === void 0) throw new UsageError("--from-store and --to-store go together");
   if (options.verify) throw new UsageError("--verify checks config.json credentials; it does not go with --from-store");
   let from = storeName(options.fromStore, "--from-store"), to = storeName(options.toStore, "--to-store");
   if (from === to) throw new UsageError(`--from-store and --to-store are both ${from}`);
+  to === "cache" && !options.dryRun && !options.yes && await confirmForgetting(from, io);
   let source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks), target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks), moved = [], left = [];
   for (let registry of await source.allKeys()) {
     let login2;
@@ -37018,6 +37259,7 @@ var init_migrate = __esm({
     init_auths();
     init_config_file();
     init_login();
+    init_prompt();
     init_shared();
   }
 });
@@ -37569,29 +37811,29 @@ var init_dist19 = __esm({
 // src/docker/mirrors.ts
 import { existsSync as existsSync2, readdirSync as readdirSync3 } from "node:fs";
 import { homedir as homedir4 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
-  let config = env.XDG_CONFIG_HOME || join10(env.HOME || homedir4(), ".config"), registriesD = (dir) => {
+  let config = xdgDir(env, "XDG_CONFIG_HOME") || join11(env.HOME || homedir4(), ".config"), registriesD = (dir) => {
     try {
-      return readdirSync3(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join10(dir, name));
+      return readdirSync3(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join11(dir, name));
     } catch {
       return [];
     }
   };
   return [
     { source: "daemon.json", path: daemonConfig, clients: ["dockerd"] },
-    { source: "hosts.toml", path: "/etc/docker/certs.d/docker.io/hosts.toml", clients: ["dockerd"] },
-    { source: "hosts.toml", path: join10(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd"] },
+    { source: "hosts.toml", path: "/etc/docker/certs.d/docker.io/hosts.toml", clients: ["dockerd-containerd"] },
+    { source: "hosts.toml", path: join11(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd-containerd"] },
     { source: "hosts.toml", path: "/etc/containerd/certs.d/docker.io/hosts.toml", clients: ["containerd"] },
-    { source: "hosts.toml", path: join10(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
+    { source: "hosts.toml", path: join11(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
     { source: "buildkitd.toml", path: "/etc/buildkit/buildkitd.toml", clients: ["buildkit"] },
-    { source: "buildkitd.toml", path: join10(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
+    { source: "buildkitd.toml", path: join11(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
     ...["/etc/containers/registries.conf", ...registriesD("/etc/containers/registries.conf.d")].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
     })),
-    ...[join10(config, "containers", "registries.conf"), ...registriesD(join10(config, "containers", "registries.conf.d"))].map((path4) => ({
+    ...[join11(config, "containers", "registries.conf"), ...registriesD(join11(config, "containers", "registries.conf.d"))].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
@@ -37692,10 +37934,15 @@ function sameMirror(a, b) {
   return canonical(a) === canonical(b);
 }
 function credentialsSentBy(client, imageStore) {
-  return client === "dockerd" ? imageStore === "classic" ? "hub-login" : "none" : "mirror-login";
+  return client === "dockerd" ? imageStore === "classic" ? "hub-login" : "none" : client === "dockerd-containerd" ? "none" : "mirror-login";
 }
 function clientLabel(client, imageStore) {
-  return client === "dockerd" ? imageStore === "containerd" ? "the containerd image store (dockerd)" : "the classic image store (dockerd)" : { containerd: "containerd (nerdctl)", buildkit: "BuildKit", podman: "podman and skopeo" }[client];
+  return client === "dockerd" ? imageStore === "containerd" ? "the containerd image store (dockerd)" : "the classic image store (dockerd)" : {
+    "dockerd-containerd": "the containerd image store (dockerd, from Docker's hosts.toml)",
+    containerd: "containerd (nerdctl)",
+    buildkit: "BuildKit",
+    podman: "podman and skopeo"
+  }[client];
 }
 function imageStoreOf(daemonConfig, dockerVersion2) {
   let features = daemonConfig.features, flag = isTable(features) ? features["containerd-snapshotter"] : void 0;
@@ -37709,6 +37956,7 @@ var MAX_CONFIG_BYTES2, init_mirrors = __esm({
     init_dist19();
     init_errors();
     init_files();
+    init_paths();
     init_daemon_config();
     MAX_CONFIG_BYTES2 = 1024 * 1024;
   }
@@ -37726,7 +37974,7 @@ async function checkMirror(check3) {
   } catch {
     return done({ ok: !1, status: "usage", message: `${check3.url} is not a URL`, auth: null, digest: null });
   }
-  let options = { ...check3, host: url.host, basePath: url.pathname, insecure: check3.insecure || url.protocol === "http:" };
+  let options = { ...check3, host: url.host, basePath: url.pathname, plainHttp: url.protocol === "http:" };
   try {
     let anonymous = await headAs(options, void 0);
     base.auth = anonymous.auth;
@@ -37918,7 +38166,7 @@ __export(mirror_exports, {
   mirrorLs: () => mirrorLs,
   mirrorRm: () => mirrorRm
 });
-import { accessSync, constants as constants2, statSync } from "node:fs";
+import { accessSync, constants as constants2, existsSync as existsSync3, statSync } from "node:fs";
 import { dirname as dirname5 } from "node:path";
 async function mirrorLs(options, io) {
   let setup2 = mirrorSetup(io, options.daemonConfig);
@@ -37962,8 +38210,8 @@ async function mirrorCheck(urls, options, io) {
   if (firstFailure) throw new SilentExit(exitClassOf2(firstFailure.status));
 }
 async function mirrorAdd(url, options, io) {
-  let mirror = validateMirror(url), setup2 = mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig);
-  if (current.some((existing) => sameMirror(existing, mirror))) {
+  let mirror = validateMirror(url), setup2 = mirrorSetup(io, options.daemonConfig);
+  if (mirrorsOf(readDockerConfig(setup2.daemonConfig), setup2.daemonConfig).some((existing) => sameMirror(existing, mirror))) {
     io.stdout.write(`${mirror} is already in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
     return;
@@ -37974,19 +38222,23 @@ async function mirrorAdd(url, options, io) {
       throw io.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check
 `), new SilentExit(exitClassOf2(result.status));
   }
-  write(setup2.daemonConfig, { ...file.data, "registry-mirrors": [...current, mirror] }, file, `dcm mirror add ${mirror}`), io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup2.daemonConfig}.
+  await editDaemonConfig(
+    setup2.daemonConfig,
+    `dcm mirror add ${mirror}`,
+    (current) => current.some((existing) => sameMirror(existing, mirror)) ? void 0 : [...current, mirror]
+  ) ? io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup2.daemonConfig}.
 ${reloadHint(setup2.daemonConfig)}
+`) : io.stdout.write(`${mirror} is already in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
 }
 async function mirrorRm(url, options, io) {
-  let setup2 = mirrorSetup(io, options.daemonConfig), file = readDockerConfig(setup2.daemonConfig), current = mirrorsOf(file.data, setup2.daemonConfig), kept = current.filter((existing) => !sameMirror(existing, url));
-  if (kept.length === current.length) {
-    io.stdout.write(`${JSON.stringify(displayMirror(url))} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
-`);
-    return;
-  }
-  write(setup2.daemonConfig, { ...file.data, "registry-mirrors": kept }, file, `dcm mirror rm ${url}`), io.stdout.write(`Removed ${url} from registry-mirrors in ${setup2.daemonConfig}.
+  let setup2 = mirrorSetup(io, options.daemonConfig), shown = displayMirror(url);
+  await editDaemonConfig(setup2.daemonConfig, `dcm mirror rm ${shown}`, (current) => {
+    let kept = current.filter((existing) => !sameMirror(existing, url));
+    return kept.length === current.length ? void 0 : kept;
+  }) ? io.stdout.write(`Removed ${shown} from registry-mirrors in ${setup2.daemonConfig}.
 ${reloadHint(setup2.daemonConfig)}
+`) : io.stdout.write(`${JSON.stringify(shown)} is not in registry-mirrors in ${setup2.daemonConfig}; nothing changed.
 `);
 }
 function runChecks(rows, store, logins, options, io) {
@@ -37998,14 +38250,23 @@ function imageOf(image) {
   if (!match) throw new UsageError(`--image ${JSON.stringify(image.slice(0, 80))} is not an image name such as library/alpine:latest`);
   return [match[1].includes("/") ? match[1] : `library/${match[1]}`, match[2] ?? "latest"];
 }
-function mirrorsOf(data, path4) {
-  let value = data["registry-mirrors"];
+function mirrorsOf(file, path4) {
+  let value = file.data["registry-mirrors"];
   if (value !== void 0 && !Array.isArray(value))
     throw new DockerConfigError(`"registry-mirrors" in ${path4} is not a list; fix it, then retry (nothing was changed)`);
-  return registryMirrors(data);
+  return registryMirrors(file.data);
 }
-function write(path4, data, file, command) {
-  let target = file.exists ? path4 : dirname5(path4);
+async function editDaemonConfig(path4, command, change) {
+  return change(mirrorsOf(readDockerConfig(path4), path4)) ? (refuseUnwritable(path4, command), withFileEditLock(path4, async () => {
+    let file = readDockerConfig(path4), next = change(mirrorsOf(file, path4));
+    if (!next) return !1;
+    let { "registry-mirrors": _old, ...rest } = file.data, data = next.length > 0 || file.data["registry-mirrors"] === void 0 ? { ...file.data, "registry-mirrors": next } : rest, mode = file.exists ? statSync(path4).mode & 511 : 420;
+    return backupOnce(path4), writeFileAtomically(path4, JSON.stringify(data, null, file.exists ? file.indent : "  ") + (file.exists && !file.trailingNewline ? "" : `
+`), { mode }), !0;
+  })) : !1;
+}
+function refuseUnwritable(path4, command) {
+  let target = existsSync3(path4) ? path4 : dirname5(path4);
   try {
     accessSync(target, constants2.W_OK);
   } catch {
@@ -38013,9 +38274,6 @@ function write(path4, data, file, command) {
       `${path4} is not writable by you (it needs root): run sudo ${command}${path4 === "/etc/docker/daemon.json" ? "" : ` --daemon-config ${path4}`}; nothing was changed`
     );
   }
-  let mode = file.exists ? statSync(path4).mode & 511 : 420;
-  backupOnce(path4), writeFileAtomically(path4, JSON.stringify(data, null, file.exists ? file.indent : "  ") + (file.exists && !file.trailingNewline ? "" : `
-`), { mode });
 }
 function reloadHint(path4) {
   return path4 === "/etc/docker/daemon.json" ? "Make the daemon read it: sudo systemctl reload docker (Docker Desktop: Settings \u2192 Docker Engine, then Apply & restart)" : /\/docker\/daemon\.json$/.test(path4) && path4.includes(".config") ? "Make the rootless daemon read it: systemctl --user reload docker" : "Make the daemon read it: send it SIGHUP (sudo systemctl reload docker, or sudo kill -HUP $(pidof dockerd))";
@@ -38030,6 +38288,7 @@ var init_mirror = __esm({
     init_mirrors();
     init_errors();
     init_atomic_file();
+    init_file_lock();
     init_mirrors2();
     init_render();
     init_shared();
@@ -38043,7 +38302,8 @@ __export(completion_exports, {
   candidates: () => candidates,
   complete: () => complete,
   completion: () => completion,
-  completionTree: () => completionTree
+  completionTree: () => completionTree,
+  isRegistryName: () => isRegistryName
 });
 function candidates(root, words, sources) {
   let current = words.at(-1) ?? "", node = root, positional = 0, expectValue;
@@ -38071,7 +38331,7 @@ function complete(words, program2, io) {
     registries: () => registryNames(io),
     mirrors: () => {
       try {
-        return findMirrors(io.env, daemonConfigPath(io.env)).mirrors.map((mirror) => mirror.url);
+        return findMirrors(io.env, daemonConfigPath(io.env)).mirrors.map((mirror) => mirror.url).filter(isMirrorUrl);
       } catch {
         return [];
       }
@@ -38090,13 +38350,20 @@ function registryNames(io) {
   }
   return names.map(
     (name) => name.startsWith(DOCKER_HUB_KEY) || /^(https?:\/\/)?(index\.)?docker\.io(\/v1\/?)?$/.test(name) ? "docker.io" : name.replace(/^https?:\/\//, "").replace(/\/+$/, "")
-  ).filter((name) => name !== "" && !/\s/.test(name));
+  ).filter(isRegistryName);
+}
+function isRegistryName(name) {
+  return name.length <= 300 && REGISTRY_NAME.test(name);
+}
+function isMirrorUrl(url) {
+  let match = /^https?:\/\/(.*?)\/?$/i.exec(url);
+  return match !== null && isRegistryName(match[1]);
 }
 function completion(shell, io) {
   if (!shell || !SHELLS.includes(shell)) throw new UsageError(`completion takes a shell: ${SHELLS.join(", ")}`);
   io.stdout.write(SCRIPTS[shell]);
 }
-var SHELLS, ARGUMENTS, SCRIPTS, init_completion = __esm({
+var SHELLS, ARGUMENTS, REGISTRY_NAME, SCRIPTS, init_completion = __esm({
   "src/cli/commands/completion.ts"() {
     "use strict";
     init_config_file();
@@ -38114,6 +38381,7 @@ var SHELLS, ARGUMENTS, SCRIPTS, init_completion = __esm({
       "mirror rm": "mirror",
       completion: "shell"
     };
+    REGISTRY_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?(?:\/[a-z0-9._-]+)*$/i;
     SCRIPTS = {
       // The words are split from COMP_LINE on blanks, so `host:port` stays one word (COMP_WORDS
       // splits at colons); what bash will replace starts after the last colon, so that prefix is cut.
@@ -38123,12 +38391,14 @@ _dcm_complete() {
   local line="\${COMP_LINE:0:COMP_POINT}" words
   read -ra words <<<"$line"
   [[ $line == *[[:blank:]] ]] && words+=("")
-  local cur="\${words[\${#words[@]}-1]}" IFS=$'\\n'
+  local cur="\${words[\${#words[@]}-1]}" IFS=$'\\n' i
   COMPREPLY=($(dcm __complete -- "\${words[@]:1}" 2>/dev/null))
   if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
     local prefix="\${cur%"\${cur##*:}"}"
     COMPREPLY=("\${COMPREPLY[@]#"$prefix"}")
   fi
+  # Inserted as typed words: quoted, so that no candidate is ever read as shell syntax.
+  for i in "\${!COMPREPLY[@]}"; do printf -v 'COMPREPLY[i]' '%q' "\${COMPREPLY[i]}"; done
 }
 complete -o default -F _dcm_complete dcm
 `,
@@ -38138,7 +38408,8 @@ complete -o default -F _dcm_complete dcm
 _dcm() {
   local -a found
   found=(\${(f)"$(dcm __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
-  compadd -Q -U -- "\${found[@]}"
+  # Without -Q, zsh quotes each candidate as it inserts it.
+  compadd -U -- "\${found[@]}"
 }
 if (( $+functions[compdef] )); then compdef _dcm dcm; fi
 `,
@@ -38162,7 +38433,7 @@ __export(doctor_exports, {
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants3, statSync as statSync2 } from "node:fs";
 import { platform as platform6 } from "node:os";
-import { delimiter, join as join11 } from "node:path";
+import { delimiter, join as join12 } from "node:path";
 async function doctor(options, io) {
   let checks = [];
   checks.push(helperOnPath(io.env));
@@ -38215,7 +38486,7 @@ async function mirrorChecks(io) {
   return checks;
 }
 function helperOnPath(env) {
-  let name = platform6() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join11(dir, name)).find((candidate) => {
+  let name = platform6() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join12(dir, name)).find((candidate) => {
     try {
       return accessSync2(candidate, constants3.X_OK), !0;
     } catch {
@@ -39275,7 +39546,7 @@ var Command = class _Command extends EventEmitter {
     super(), this.commands = [], this.options = [], this.parent = null, this._allowUnknownOption = !1, this._allowExcessArguments = !1, this.registeredArguments = [], this._args = this.registeredArguments, this.args = [], this.rawArgs = [], this.processedArgs = [], this._scriptPath = null, this._name = name || "", this._optionValues = {}, this._optionValueSources = {}, this._storeOptionsAsProperties = !1, this._actionHandler = null, this._executableHandler = !1, this._executableFile = null, this._executableDir = null, this._defaultCommandName = null, this._exitCallback = null, this._aliases = [], this._combineFlagAndOptionalValue = !0, this._description = "", this._summary = "", this._argsDescription = void 0, this._enablePositionalOptions = !1, this._passThroughOptions = !1, this._lifeCycleHooks = {}, this._showHelpAfterError = !1, this._showSuggestionAfterError = !0, this._savedState = null, this._outputConfiguration = {
       writeOut: (str) => process2.stdout.write(str),
       writeErr: (str) => process2.stderr.write(str),
-      outputError: (str, write2) => write2(str),
+      outputError: (str, write) => write(str),
       getOutHelpWidth: () => process2.stdout.isTTY ? process2.stdout.columns : void 0,
       getErrHelpWidth: () => process2.stderr.isTTY ? process2.stderr.columns : void 0,
       getOutHasColors: () => useColor() ?? (process2.stdout.isTTY && process2.stdout.hasColors?.()),
@@ -40965,6 +41236,7 @@ var ALL_EXIT_CODES = Object.keys(EXIT_CODE_TABLE).filter((name) => name !== "not
 
 // src/cli/program.ts
 init_shared();
+init_terminal();
 var HELPER_HELP = `
 Credential-helper protocol (what Docker runs; reads stdin, writes stdout):
   dcm store | get | erase | list | version
@@ -41006,14 +41278,16 @@ Examples:
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
 
 ${exitCodesHelp(["ok", "usage", "credentials", "network", "tls", "threshold", "registry", "keychain", "busy"], { ok: "stored" })}`
-  ).action(async (server, options) => (await Promise.resolve().then(() => (init_login2(), login_exports))).login(server, options, io)), program2.command("logout").description("remove a stored login from the keychain").argument("[server]", "registry host, default Docker Hub").option("--all", "remove every stored login").addHelpText(
+  ).action(async (server, options) => (await Promise.resolve().then(() => (init_login2(), login_exports))).login(server, options, io)), program2.command("logout").description("remove a stored login from the keychain").argument("[server]", "registry host, default Docker Hub").option("--all", "remove every stored login").option("--yes", "with --all: do not ask first at a terminal").addHelpText(
     "after",
     `
---all removes every login the store holds, read from the items themselves (not only the index).
+--all removes every login the store holds, read from the items themselves (not only the index);
+at a terminal it first asks, unless --yes is given.
 
 Examples:
   $ dcm logout ghcr.io
   $ dcm logout --all
+  $ dcm logout --all --yes          # a script, or the end of a CI job
 
 ${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy"], { failure: "an item another program filed under dcm could not be removed" })}`
   ).action(async (server, options) => (await Promise.resolve().then(() => (init_logout(), logout_exports))).logout(server, options, io)), program2.command("ls").description("list stored logins (registry, username, kind, source, expiry); never shows secrets").option("--json", 'print [{"registry","username","kind","source","store","expiresAt"}] (username null for identity tokens)').addHelpText(
@@ -41074,7 +41348,7 @@ Examples:
   $ dcm ratelimit --format github --fail-under 10
   $ dcm ratelimit --format prometheus > /var/lib/node_exporter/textfile/dockerhub.prom`
   ).action(async (options) => (await Promise.resolve().then(() => (init_ratelimit2(), ratelimit_exports))).ratelimit(options, io)), withRegistryOptions(
-    program2.command("migrate").description("move every credential out of config.json into the keychain").option("--dry-run", "say what would move; change nothing").option("--verify", "check each against its registry first; keep the failing ones in place").option("--from-store <name>", "move dcm's logins from this store (os, pass) ...").option("--to-store <name>", "... to this one, which dcm then uses").option("--json", 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
+    program2.command("migrate").description("move every credential out of config.json into the keychain").option("--dry-run", "say what would move; change nothing").option("--verify", "check each against its registry first; keep the failing ones in place").option("--from-store <name>", "move dcm's logins from this store (os, pass) ...").option("--to-store <name>", "... to this one, which dcm then uses").option("--yes", "with --to-store cache: move without asking, although the cache forgets logins after their time to live").option("--json", 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
     { tls: !1 }
   ).addHelpText(
     "after",
@@ -41087,12 +41361,15 @@ file or the new one and every credential is in one place or both.
 
 --from-store A --to-store B moves every login dcm keeps from one store to another with the same
 guarantees: each is written to B and read back before it is erased from A, so a kill at any
-instant leaves it in A, in B, or in both; then B is recorded as dcm's store.
+instant leaves it in A, in B, or in both; then B is recorded as dcm's store. The cache store
+forgets every login after its time to live (DCM_CACHE_TTL): moving logins there asks first at a
+terminal, and needs --yes anywhere else.
 
 Examples:
   $ dcm migrate --dry-run
   $ dcm migrate --verify
   $ dcm migrate --from-store os --to-store pass
+  $ dcm migrate --from-store os --to-store cache --yes   # a CI job: logins for the job only
 
 ${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy"], { failure: "something was left in config.json" })}`
   ).action(async (options) => (await Promise.resolve().then(() => (init_migrate(), migrate_exports))).migrate(options, io)), program2.command("import").description("copy credentials out of another credential helper").requiredOption("--from <helper>", "the other helper: secretservice, pass, osxkeychain, wincred, desktop, ...").option("--registry <host...>", "only these registries").option("--remove", "erase each from the source once dcm gives it back").option("--json", 'print {"from","imported":[...],"skipped":[...]}').addHelpText(
@@ -41222,8 +41499,14 @@ Examples:
 ${exitCodesHelp(["ok", "failure", "usage", "keychain"], { failure: "config.json could not be written", usage: "usage, or a config.json dcm will not change", keychain: "the store chosen cannot be used" })}`
   ).action(async (options) => (await Promise.resolve().then(() => (init_setup(), setup_exports))).setup(options, io)), program2;
 }
-async function runCli(args, io) {
-  let program2 = buildProgram(io);
+async function runCli(args, raw) {
+  let io = {
+    ...raw,
+    stdout: safeWriter(raw.stdout),
+    stderr: safeWriter(raw.stderr),
+    terminal: raw.terminal ?? raw.stderr,
+    workflowCommand: raw.workflowCommand ?? ((line) => raw.stdout.write(line))
+  }, program2 = buildProgram(io);
   try {
     return args.length === 0 ? (program2.outputHelp(), EXIT_CODES.ok) : (await program2.parseAsync([...args], { from: "user" }), EXIT_CODES.ok);
   } catch (error) {
