@@ -1,27 +1,30 @@
 /**
  * A cross-process lock that belongs to the user it protects and that the operating system
- * releases when its holder dies: a listening socket. On Linux and macOS it is a unix socket bound
- * at a path inside a directory only this user may write (lockDirectory in select.ts), so no other
- * local user can take the name first; on Windows a named pipe. Binding is the atomic "take"; a
- * second binder gets EADDRINUSE until the first closes its socket, however it ends.
+ * releases when its holder dies: a listening socket. On Linux and macOS it is a unix socket at a
+ * path inside a directory only this user may write (lockDirectory in select.ts), so no other
+ * local user can take the name first; on Windows a named pipe.
  *
- * A holder that is killed leaves its socket file behind, and nothing answers on it any more: a
- * path that refuses connections is stale. It is removed under a second, short lock (a file
- * created exclusively, platform/file-lock.ts) and after a second check, so that two waiters never
- * both break it, and a holder that has just bound it (and answers) is never broken. A holder's
- * own close unlinks its path before it closes the socket, so a release never removes another
- * holder's socket.
+ * Taking it: a socket is bound and listening at a name of this process's own (`<path>.<pid>`),
+ * then hard-linked to the lock's path; link is atomic and fails when the path exists. So the path
+ * only ever names a socket that already listens: one that refuses connections was left by a
+ * holder that died (bind and listen are two steps, and a waiter that probed between them would
+ * otherwise take a live holder for a dead one). A stale path is removed under a second, short
+ * lock (a file created exclusively, platform/file-lock.ts) after a second probe, so two waiters
+ * never both break it. Releasing: the holder unlinks the path (no one can have replaced it while
+ * it listens), then closes its socket, whose close unlinks only its own name.
  */
 import { createHash } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { linkSync, readdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeout, UsageError } from '../errors.ts';
 import type { IndexLock } from './types.ts';
 
 /** What a unix socket's path may hold: 108 bytes on Linux, 104 on macOS, with the final NUL. */
 const MAX_SOCKET_PATH = 103;
+/** Room for the `.<pid>` of a holder's own name beside the lock's path. */
+const PID_SUFFIX = 8;
 
 /**
  * The lock's path: `<dir>/<name>-<hash of what it guards>.lock`, or a named pipe on Windows
@@ -31,9 +34,9 @@ export function lockPath(dir: string, name: string, guarded: string, platform: N
   const id = `${name}-${createHash('sha256').update(guarded).digest('hex').slice(0, 16)}`;
   if (platform === 'win32') return `\\\\?\\pipe\\dcm-${id}`;
   const path = join(dir, `${id}.lock`);
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+  if (Buffer.byteLength(path) + PID_SUFFIX > MAX_SOCKET_PATH) {
     throw new UsageError(
-      `dcm's lock ${path} is longer than a unix socket's path may be (${MAX_SOCKET_PATH} bytes); set XDG_RUNTIME_DIR to a shorter private directory`,
+      `dcm's lock ${path} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`,
     );
   }
   return path;
@@ -53,7 +56,9 @@ export class SocketLock implements IndexLock {
     try {
       return await fn();
     } finally {
-      // libuv unlinks the path, then closes the socket: the path is still ours when it goes.
+      // Our link first (no one else can have replaced it while we listen), then the socket, whose
+      // close unlinks only its own temporary name.
+      if (!isPipe(this.path)) removeQuietly(this.path);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
@@ -61,20 +66,8 @@ export class SocketLock implements IndexLock {
   async #acquire(): Promise<Server> {
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const server = createServer((socket) => socket.destroy());
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ path: this.path, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-        return server;
-      } catch (error) {
-        server.close();
-        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-      }
+      const server = await this.#take();
+      if (server) return server;
       if (await refusesConnections(this.path)) {
         await this.#breakStale();
         continue;
@@ -89,18 +82,74 @@ export class SocketLock implements IndexLock {
     }
   }
 
+  /**
+   * One try. A unix socket is bound and listening at a name of this process's own first, and
+   * only then hard-linked to the lock's path (link is atomic and fails when the path exists): so
+   * the path never names a socket that is bound but not yet listening, which a waiter would take
+   * for a dead holder's. A named pipe (Windows) is taken by listening on it.
+   */
+  async #take(): Promise<Server | undefined> {
+    const server = createServer((socket) => socket.destroy());
+    const own = isPipe(this.path) ? this.path : `${this.path}.${process.pid}`;
+    // A name of this pid can only be left by a dead process that had the same pid.
+    if (own !== this.path) removeQuietly(own);
+    try {
+      await listenOn(server, own);
+    } catch (error) {
+      server.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && isPipe(this.path)) return undefined;
+      throw error;
+    }
+    if (own === this.path) return server;
+    try {
+      linkSync(own, this.path);
+      return server;
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // EEXIST: held. ENOENT: a breaker swept our own name while it was bound but not yet
+      // listening (it looked like a dead holder's): try again.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   /** Removes a socket its killed holder left, if it is still one that no one answers. */
   async #breakStale(): Promise<void> {
     // Loaded only here: a stale lock is rare, and store and erase stay lean.
     const { FileLock } = await import('../platform/file-lock.ts');
     await new FileLock(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
       if (!(await refusesConnections(this.path))) return;
-      try {
-        unlinkSync(this.path);
-      } catch {
-        // Gone already.
+      removeQuietly(this.path);
+      // The killed holders' own names beside it, which no live process answers on either.
+      const prefix = `${basename(this.path)}.`;
+      for (const name of readdirSync(dirname(this.path))) {
+        const path = join(dirname(this.path), name);
+        if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) && (await refusesConnections(path))) removeQuietly(path);
       }
     });
+  }
+}
+
+function isPipe(path: string): boolean {
+  return path.startsWith('\\\\?\\pipe\\');
+}
+
+function listenOn(server: Server, path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
   }
 }
 
