@@ -1818,19 +1818,35 @@ __export(socket_lock_exports, {
   probeSocket: () => probeSocket
 });
 import { createHash } from "node:crypto";
-import { unlinkSync as unlinkSync3 } from "node:fs";
+import { linkSync, readdirSync as readdirSync2, unlinkSync as unlinkSync3 } from "node:fs";
 import { connect as connect2, createServer } from "node:net";
-import { join as join8 } from "node:path";
+import { basename, dirname as dirname5, join as join8 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
 function lockPath(dir, name, guarded, platform7) {
   let id = `${name}-${createHash("sha256").update(guarded).digest("hex").slice(0, 16)}`;
   if (platform7 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
   let path4 = join8(dir, `${id}.lock`);
-  if (Buffer.byteLength(path4) > MAX_SOCKET_PATH)
+  if (Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
     throw new UsageError(
-      `dcm's lock ${path4} is longer than a unix socket's path may be (${MAX_SOCKET_PATH} bytes); set XDG_RUNTIME_DIR to a shorter private directory`
+      `dcm's lock ${path4} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`
     );
   return path4;
+}
+function isPipe(path4) {
+  return path4.startsWith("\\\\?\\pipe\\");
+}
+function listenOn(server, path4) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject), server.listen({ path: path4, exclusive: !0 }, () => {
+      server.off("error", reject), resolve();
+    });
+  });
+}
+function removeQuietly2(path4) {
+  try {
+    unlinkSync3(path4);
+  } catch {
+  }
 }
 async function refusesConnections(path4) {
   return await probeSocket(path4) === "refused";
@@ -1843,11 +1859,11 @@ function probeSocket(path4) {
     }), probe.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
   });
 }
-var MAX_SOCKET_PATH, SocketLock, init_socket_lock = __esm({
+var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
   "src/store/socket-lock.ts"() {
     "use strict";
     init_errors();
-    MAX_SOCKET_PATH = 103;
+    MAX_SOCKET_PATH = 103, PID_SUFFIX = 8;
     SocketLock = class {
       path;
       timeoutMs;
@@ -1859,22 +1875,14 @@ var MAX_SOCKET_PATH, SocketLock, init_socket_lock = __esm({
         try {
           return await fn();
         } finally {
-          await new Promise((resolve) => server.close(() => resolve()));
+          isPipe(this.path) || removeQuietly2(this.path), await new Promise((resolve) => server.close(() => resolve()));
         }
       }
       async #acquire() {
         let deadline = Date.now() + this.timeoutMs;
         for (let attempt = 0; ; attempt++) {
-          let server = createServer((socket) => socket.destroy());
-          try {
-            return await new Promise((resolve, reject) => {
-              server.once("error", reject), server.listen({ path: this.path, exclusive: !0 }, () => {
-                server.off("error", reject), resolve();
-              });
-            }), server;
-          } catch (error) {
-            if (server.close(), error.code !== "EADDRINUSE") throw error;
-          }
+          let server = await this.#take();
+          if (server) return server;
           if (await refusesConnections(this.path)) {
             await this.#breakStale();
             continue;
@@ -1886,15 +1894,42 @@ var MAX_SOCKET_PATH, SocketLock, init_socket_lock = __esm({
           await sleep2(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
         }
       }
+      /**
+       * One try. A unix socket is bound and listening at a name of this process's own first, and
+       * only then hard-linked to the lock's path (link is atomic and fails when the path exists): so
+       * the path never names a socket that is bound but not yet listening, which a waiter would take
+       * for a dead holder's. A named pipe (Windows) is taken by listening on it.
+       */
+      async #take() {
+        let server = createServer((socket) => socket.destroy()), own = isPipe(this.path) ? this.path : `${this.path}.${process.pid}`;
+        own !== this.path && removeQuietly2(own);
+        try {
+          await listenOn(server, own);
+        } catch (error) {
+          if (server.close(), error.code === "EADDRINUSE" && isPipe(this.path)) return;
+          throw error;
+        }
+        if (own === this.path) return server;
+        try {
+          return linkSync(own, this.path), server;
+        } catch (error) {
+          await new Promise((resolve) => server.close(() => resolve()));
+          let code = error.code;
+          if (code === "EEXIST" || code === "ENOENT") return;
+          throw error;
+        }
+      }
       /** Removes a socket its killed holder left, if it is still one that no one answers. */
       async #breakStale() {
         let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
         await new FileLock2(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
-          if (await refusesConnections(this.path))
-            try {
-              unlinkSync3(this.path);
-            } catch {
-            }
+          if (!await refusesConnections(this.path)) return;
+          removeQuietly2(this.path);
+          let prefix = `${basename(this.path)}.`;
+          for (let name of readdirSync2(dirname5(this.path))) {
+            let path4 = join8(dirname5(this.path), name);
+            name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) && await refusesConnections(path4) && removeQuietly2(path4);
+          }
         });
       }
     };
@@ -15289,7 +15324,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname6, resolve } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname7, resolve } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -15474,7 +15509,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve(path4);
-        await mkdir(dirname6(resolvedPath), { recursive: !0 });
+        await mkdir(dirname7(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -24698,7 +24733,7 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
 
 // src/registry/transport.ts
 import { lookup as dnsLookup } from "node:dns";
-import { readdirSync as readdirSync2 } from "node:fs";
+import { readdirSync as readdirSync3 } from "node:fs";
 import { platform as platform5 } from "node:os";
 import { join as join10 } from "node:path";
 import { getCACertificates } from "node:tls";
@@ -24760,7 +24795,7 @@ function tlsOptions(options) {
   for (let dir of dirs) {
     let names;
     try {
-      names = readdirSync2(dir).sort();
+      names = readdirSync3(dir).sort();
     } catch (error) {
       if (dir === options.certDir)
         throw new UsageError(`--cert-dir ${dir}: ${error.code === "ENOENT" ? "no such directory" : "cannot be read"}`);
@@ -37809,13 +37844,13 @@ var init_dist19 = __esm({
 });
 
 // src/docker/mirrors.ts
-import { existsSync as existsSync2, readdirSync as readdirSync3 } from "node:fs";
+import { existsSync as existsSync2, readdirSync as readdirSync4 } from "node:fs";
 import { homedir as homedir4 } from "node:os";
 import { join as join11 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
   let config = xdgDir(env, "XDG_CONFIG_HOME") || join11(env.HOME || homedir4(), ".config"), registriesD = (dir) => {
     try {
-      return readdirSync3(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join11(dir, name));
+      return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join11(dir, name));
     } catch {
       return [];
     }
@@ -38167,7 +38202,7 @@ __export(mirror_exports, {
   mirrorRm: () => mirrorRm
 });
 import { accessSync, constants as constants2, existsSync as existsSync3, statSync } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 async function mirrorLs(options, io) {
   let setup2 = mirrorSetup(io, options.daemonConfig);
   for (let problem of setup2.problems) io.stderr.write(`${problemLine(problem)}
@@ -38266,7 +38301,7 @@ async function editDaemonConfig(path4, command, change) {
   })) : !1;
 }
 function refuseUnwritable(path4, command) {
-  let target = existsSync3(path4) ? path4 : dirname5(path4);
+  let target = existsSync3(path4) ? path4 : dirname6(path4);
   try {
     accessSync(target, constants2.W_OK);
   } catch {
