@@ -735,8 +735,8 @@ function isLoopback(host) {
   let name = hostname(host);
   return name === "localhost" || name.endsWith(".localhost") || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === "::1";
 }
-function certsDirName(hostPort, platform7) {
-  return platform7 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
+function certsDirName(hostPort, platform8) {
+  return platform8 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
 }
 function addressKind(host) {
   let name = hostname(host).replace(/\.$/, "");
@@ -1818,19 +1818,26 @@ __export(socket_lock_exports, {
   probeSocket: () => probeSocket
 });
 import { createHash } from "node:crypto";
-import { linkSync, readdirSync as readdirSync2, unlinkSync as unlinkSync3 } from "node:fs";
+import { closeSync as closeSync5, constants as constants2, linkSync, openSync as openSync5, readdirSync as readdirSync2, unlinkSync as unlinkSync3 } from "node:fs";
+import { platform as platform4 } from "node:os";
 import { connect as connect2, createServer } from "node:net";
 import { basename, dirname as dirname5, join as join8 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
-function lockPath(dir, name, guarded, platform7) {
+function lockPath(dir, name, guarded, platform8) {
   let id = `${name}-${createHash("sha256").update(guarded).digest("hex").slice(0, 16)}`;
-  if (platform7 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
+  if (platform8 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
   let path4 = join8(dir, `${id}.lock`);
-  if (Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
+  if (platform8 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
     throw new UsageError(
       `dcm's lock ${path4} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`
     );
   return path4;
+}
+function socketDirectory(dir) {
+  if (Buffer.byteLength(dir) + SOCKET_NAME_ROOM <= MAX_SOCKET_PATH || platform4() !== "linux") return { at: dir, close: () => {
+  } };
+  let fd = openSync5(dir, constants2.O_RDONLY | constants2.O_DIRECTORY);
+  return { at: `/proc/self/fd/${fd}`, close: () => closeSync5(fd) };
 }
 function isPipe(path4) {
   return path4.startsWith("\\\\?\\pipe\\");
@@ -1859,23 +1866,31 @@ function probeSocket(path4) {
     }), probe.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
   });
 }
-var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
+var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock = __esm({
   "src/store/socket-lock.ts"() {
     "use strict";
     init_errors();
-    MAX_SOCKET_PATH = 103, PID_SUFFIX = 8;
+    MAX_SOCKET_PATH = 103, PID_SUFFIX = 8, SOCKET_NAME_ROOM = 48;
     SocketLock = class {
       path;
       timeoutMs;
+      /** The path sockets use: `path`, or the same file through /proc/self/fd ({@link socketDirectory}). */
+      #address = "";
       constructor(path4, options = {}) {
         this.path = path4, this.timeoutMs = options.timeoutMs ?? 1e4;
       }
       async withLock(fn) {
-        let server = await this.#acquire();
+        let dir = isPipe(this.path) ? void 0 : socketDirectory(dirname5(this.path));
+        this.#address = dir ? join8(dir.at, basename(this.path)) : this.path;
         try {
-          return await fn();
+          let server = await this.#acquire();
+          try {
+            return await fn();
+          } finally {
+            dir && removeQuietly2(this.#address), await new Promise((resolve) => server.close(() => resolve()));
+          }
         } finally {
-          isPipe(this.path) || removeQuietly2(this.path), await new Promise((resolve) => server.close(() => resolve()));
+          dir?.close();
         }
       }
       async #acquire() {
@@ -1883,7 +1898,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
         for (let attempt = 0; ; attempt++) {
           let server = await this.#take();
           if (server) return server;
-          if (await refusesConnections(this.path)) {
+          if (await refusesConnections(this.#address)) {
             await this.#breakStale();
             continue;
           }
@@ -1901,7 +1916,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
        * for a dead holder's. A named pipe (Windows) is taken by listening on it.
        */
       async #take() {
-        let server = createServer((socket) => socket.destroy()), own = isPipe(this.path) ? this.path : `${this.path}.${process.pid}`;
+        let server = createServer((socket) => socket.destroy()), own = isPipe(this.path) ? this.path : `${this.#address}.${process.pid}`;
         own !== this.path && removeQuietly2(own);
         try {
           await listenOn(server, own);
@@ -1911,7 +1926,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
         }
         if (own === this.path) return server;
         try {
-          return linkSync(own, this.path), server;
+          return linkSync(own, this.#address), server;
         } catch (error) {
           await new Promise((resolve) => server.close(() => resolve()));
           let code = error.code;
@@ -1923,11 +1938,11 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
       async #breakStale() {
         let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
         await new FileLock2(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
-          if (!await refusesConnections(this.path)) return;
-          removeQuietly2(this.path);
+          if (!await refusesConnections(this.#address)) return;
+          removeQuietly2(this.#address);
           let prefix = `${basename(this.path)}.`;
           for (let name of readdirSync2(dirname5(this.path))) {
-            let path4 = join8(dirname5(this.path), name);
+            let path4 = join8(dirname5(this.#address), name);
             name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) && await refusesConnections(path4) && removeQuietly2(path4);
           }
         });
@@ -1937,7 +1952,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SocketLock, init_socket_lock = __esm({
 });
 
 // src/store/select.ts
-import { platform as platform4, userInfo as userInfo3 } from "node:os";
+import { platform as platform5, userInfo as userInfo3 } from "node:os";
 import { join as join9 } from "node:path";
 function readSettings(env) {
   let path4 = dcmConfigPath(env), text;
@@ -2000,7 +2015,7 @@ async function openBackend(store, env, hooks) {
 function indexLock(env, store) {
   return {
     async withLock(fn) {
-      let os2 = platform4();
+      let os2 = platform5();
       if (os2 === "darwin") {
         let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
         return new FileLock2(join9(stateDir(env), "index.lock")).withLock(fn);
@@ -9677,7 +9692,7 @@ var require_client_h1 = __commonJS({
       kHTTPContext,
       kClosed,
       kUseMilo
-    } = require_symbols(), constants4 = require_constants3(), { H1Parser, getMiloEnabled } = typeof esbuildDetection > "u" ? require_parser_h1() : {}, EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
+    } = require_symbols(), constants5 = require_constants3(), { H1Parser, getMiloEnabled } = typeof esbuildDetection > "u" ? require_parser_h1() : {}, EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
     function lazyllhttp() {
       if (typeof WebAssembly > "u")
         throw new WebAssemblyNotSupportedError();
@@ -9774,7 +9789,7 @@ var require_client_h1 = __commonJS({
        * @param {*} llhttp
        */
       constructor(client, socket, { exports: exports2 }) {
-        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = -1, this.hasTransferEncoding = !1, this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = -1, this.hasTransferEncoding = !1, this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, this.timeoutWeakRef) : (this.timeout = setTimeout(onParserTimeout, delay, this.timeoutWeakRef), this.timeout?.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -9804,11 +9819,11 @@ var require_client_h1 = __commonJS({
           } finally {
             currentParser = null, currentBufferRef = null;
           }
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             let data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE)
+            if (ret === constants5.ERROR.PAUSED_UPGRADE)
               this.onUpgrade(data);
-            else if (ret === constants4.ERROR.PAUSED)
+            else if (ret === constants5.ERROR.PAUSED)
               this.paused = !0, socket.unshift(data);
             else
               throw this.createError(ret, data);
@@ -9833,7 +9848,7 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        return ret === constants4.ERROR.OK ? null : ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
+        return ret === constants5.ERROR.OK ? null : ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
         let { llhttp, contentLength, bytesRead } = this;
@@ -9844,7 +9859,7 @@ var require_client_h1 = __commonJS({
           let len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null), assert(this.ptr != null), this.llhttp.llhttp_free(this.ptr), this.ptr = null, this.timeout && timers.clearTimeout(this.timeout), this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.paused = !1;
@@ -9953,7 +9968,7 @@ var require_client_h1 = __commonJS({
         } else
           socket[kReset] = !0;
         let pause = request2.onResponseStart(statusCode, headers, this.resume, statusText) === !1;
-        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants4.ERROR.PAUSED : 0);
+        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants5.ERROR.PAUSED : 0);
       }
       /**
        * @param {Buffer} buf
@@ -9964,7 +9979,7 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed)
           return -1;
         let request2 = client[kQueue][client[kRunningIdx]];
-        return assert(request2), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request2.onResponseData(buf) === !1 ? constants4.ERROR.PAUSED : 0);
+        return assert(request2), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request2.onResponseData(buf) === !1 ? constants5.ERROR.PAUSED : 0);
       }
       /**
        * @returns {number}
@@ -9982,12 +9997,12 @@ var require_client_h1 = __commonJS({
         if (contentLength !== -1 && bytesRead !== contentLength)
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
         if (request2.onResponseEnd(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
-          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
         if (shouldKeepAlive) {
           if (socket[kReset] && client[kRunning] === 0)
-            return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+            return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
           client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(client[kResume]) : client[kResume]();
-        } else return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+        } else return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
         return 0;
       }
     };
@@ -18487,7 +18502,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants4 } = __require("node:zlib"), { pipeline, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError: InvalidArgumentError2, ResponseExceededMaxSizeError } = require_errors(), DecoratorHandler = require_decorator_handler(), DecompressController = class {
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants5 } = __require("node:zlib"), { pipeline, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError: InvalidArgumentError2, ResponseExceededMaxSizeError } = require_errors(), DecoratorHandler = require_decorator_handler(), DecompressController = class {
       #onPause;
       #onResume;
       #onAbort;
@@ -18532,7 +18547,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants4.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants5.ZSTD_d_windowLogMax]: 23 } })
     }, defaultSkipStatusCodes = (
       /** @type {const} */
       [204, 304]
@@ -24734,7 +24749,7 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
 // src/registry/transport.ts
 import { lookup as dnsLookup } from "node:dns";
 import { readdirSync as readdirSync3 } from "node:fs";
-import { platform as platform5 } from "node:os";
+import { platform as platform6 } from "node:os";
 import { join as join10 } from "node:path";
 import { getCACertificates } from "node:tls";
 function redirectTarget(current, location) {
@@ -24789,7 +24804,7 @@ async function readBounded2(body) {
   return Buffer.concat(chunks).toString("utf8");
 }
 function tlsOptions(options) {
-  let dirs = [join10(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform5()))];
+  let dirs = [join10(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform6()))];
   options.certDir && dirs.push(options.certDir);
   let extraCas = [], cert, key;
   for (let dir of dirs) {
@@ -24830,7 +24845,7 @@ var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES
     init_files();
     init_endpoint();
     init_net_errors();
-    DOCKER_CERTS_D = platform5() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_BODY_BYTES = 64 * 1024, MAX_REDIRECTS = 5, MAX_CERT_BYTES = 1024 * 1024, RegistryHttp = class {
+    DOCKER_CERTS_D = platform6() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_BODY_BYTES = 64 * 1024, MAX_REDIRECTS = 5, MAX_CERT_BYTES = 1024 * 1024, RegistryHttp = class {
       #options;
       #dispatcher;
       #proxy;
@@ -38201,7 +38216,7 @@ __export(mirror_exports, {
   mirrorLs: () => mirrorLs,
   mirrorRm: () => mirrorRm
 });
-import { accessSync, constants as constants2, existsSync as existsSync3, statSync } from "node:fs";
+import { accessSync, constants as constants3, existsSync as existsSync3, statSync } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 async function mirrorLs(options, io) {
   let setup2 = mirrorSetup(io, options.daemonConfig);
@@ -38303,7 +38318,7 @@ async function editDaemonConfig(path4, command, change) {
 function refuseUnwritable(path4, command) {
   let target = existsSync3(path4) ? path4 : dirname6(path4);
   try {
-    accessSync(target, constants2.W_OK);
+    accessSync(target, constants3.W_OK);
   } catch {
     throw new FileWriteFailed(
       `${path4} is not writable by you (it needs root): run sudo ${command}${path4 === "/etc/docker/daemon.json" ? "" : ` --daemon-config ${path4}`}; nothing was changed`
@@ -38466,8 +38481,8 @@ __export(doctor_exports, {
   doctor: () => doctor
 });
 import { spawnSync as spawnSync2 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants3, statSync as statSync2 } from "node:fs";
-import { platform as platform6 } from "node:os";
+import { accessSync as accessSync2, constants as constants4, statSync as statSync2 } from "node:fs";
+import { platform as platform7 } from "node:os";
 import { delimiter, join as join12 } from "node:path";
 async function doctor(options, io) {
   let checks = [];
@@ -38521,9 +38536,9 @@ async function mirrorChecks(io) {
   return checks;
 }
 function helperOnPath(env) {
-  let name = platform6() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join12(dir, name)).find((candidate) => {
+  let name = platform7() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join12(dir, name)).find((candidate) => {
     try {
-      return accessSync2(candidate, constants3.X_OK), !0;
+      return accessSync2(candidate, constants4.X_OK), !0;
     } catch {
       return !1;
     }
@@ -38571,7 +38586,7 @@ function configChecks(config) {
   let plaintext = registriesWithPlaintext(data);
   if (checks.push(
     plaintext.length === 0 ? { id: "plaintext", status: "ok", detail: "no plaintext credentials in config.json" } : { id: "plaintext", status: "fail", detail: `plaintext credentials in config.json for ${plaintext.join(", ")}`, fix: "dcm migrate" }
-  ), config.exists && platform6() !== "win32") {
+  ), config.exists && platform7() !== "win32") {
     let mode = statSync2(config.path).mode & 511;
     checks.push(
       (mode & 63) === 0 ? { id: "permissions", status: "ok", detail: `config.json is private (${mode.toString(8)})` } : {

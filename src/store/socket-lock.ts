@@ -14,7 +14,8 @@
  * it listens), then closes its socket, whose close unlinks only its own name.
  */
 import { createHash } from 'node:crypto';
-import { linkSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { platform } from 'node:os';
 import { connect, createServer, type Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,8 @@ import type { IndexLock } from './types.ts';
 const MAX_SOCKET_PATH = 103;
 /** Room for the `.<pid>` of a holder's own name beside the lock's path. */
 const PID_SUFFIX = 8;
+/** A lock's own name and a holder's `.<pid>` beside it: `index-4294967295-<16 hex>.lock.<pid>`. */
+const SOCKET_NAME_ROOM = 48;
 
 /**
  * The lock's path: `<dir>/<name>-<hash of what it guards>.lock`, or a named pipe on Windows
@@ -34,7 +37,8 @@ export function lockPath(dir: string, name: string, guarded: string, platform: N
   const id = `${name}-${createHash('sha256').update(guarded).digest('hex').slice(0, 16)}`;
   if (platform === 'win32') return `\\\\?\\pipe\\dcm-${id}`;
   const path = join(dir, `${id}.lock`);
-  if (Buffer.byteLength(path) + PID_SUFFIX > MAX_SOCKET_PATH) {
+  // Linux reaches a long path through /proc/self/fd (SocketLock); elsewhere it must fit.
+  if (platform !== 'linux' && Buffer.byteLength(path) + PID_SUFFIX > MAX_SOCKET_PATH) {
     throw new UsageError(
       `dcm's lock ${path} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`,
     );
@@ -42,9 +46,23 @@ export function lockPath(dir: string, name: string, guarded: string, platform: N
   return path;
 }
 
+/**
+ * Where sockets in `dir` are bound and reached: `dir` itself, or, when a socket's path there
+ * would be longer than a unix socket's path may be (a deep HOME), the same directory through
+ * `/proc/self/fd/N` of a descriptor open on it (Linux), which every call of this process
+ * resolves to the same directory.
+ */
+function socketDirectory(dir: string): { at: string; close(): void } {
+  if (Buffer.byteLength(dir) + SOCKET_NAME_ROOM <= MAX_SOCKET_PATH || platform() !== 'linux') return { at: dir, close: () => undefined };
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  return { at: `/proc/self/fd/${fd}`, close: () => closeSync(fd) };
+}
+
 export class SocketLock implements IndexLock {
   readonly path: string;
   readonly timeoutMs: number;
+  /** The path sockets use: `path`, or the same file through /proc/self/fd ({@link socketDirectory}). */
+  #address = '';
 
   constructor(path: string, options: { timeoutMs?: number } = {}) {
     this.path = path;
@@ -52,14 +70,20 @@ export class SocketLock implements IndexLock {
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const server = await this.#acquire();
+    const dir = isPipe(this.path) ? undefined : socketDirectory(dirname(this.path));
+    this.#address = dir ? join(dir.at, basename(this.path)) : this.path;
     try {
-      return await fn();
+      const server = await this.#acquire();
+      try {
+        return await fn();
+      } finally {
+        // Our link first (no one else can have replaced it while we listen), then the socket,
+        // whose close unlinks only its own name.
+        if (dir) removeQuietly(this.#address);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     } finally {
-      // Our link first (no one else can have replaced it while we listen), then the socket, whose
-      // close unlinks only its own temporary name.
-      if (!isPipe(this.path)) removeQuietly(this.path);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      dir?.close();
     }
   }
 
@@ -68,7 +92,7 @@ export class SocketLock implements IndexLock {
     for (let attempt = 0; ; attempt++) {
       const server = await this.#take();
       if (server) return server;
-      if (await refusesConnections(this.path)) {
+      if (await refusesConnections(this.#address)) {
         await this.#breakStale();
         continue;
       }
@@ -90,7 +114,7 @@ export class SocketLock implements IndexLock {
    */
   async #take(): Promise<Server | undefined> {
     const server = createServer((socket) => socket.destroy());
-    const own = isPipe(this.path) ? this.path : `${this.path}.${process.pid}`;
+    const own = isPipe(this.path) ? this.path : `${this.#address}.${process.pid}`;
     // A name of this pid can only be left by a dead process that had the same pid.
     if (own !== this.path) removeQuietly(own);
     try {
@@ -102,7 +126,7 @@ export class SocketLock implements IndexLock {
     }
     if (own === this.path) return server;
     try {
-      linkSync(own, this.path);
+      linkSync(own, this.#address);
       return server;
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -119,12 +143,12 @@ export class SocketLock implements IndexLock {
     // Loaded only here: a stale lock is rare, and store and erase stay lean.
     const { FileLock } = await import('../platform/file-lock.ts');
     await new FileLock(`${this.path}.break`, { timeoutMs: this.timeoutMs }).withLock(async () => {
-      if (!(await refusesConnections(this.path))) return;
-      removeQuietly(this.path);
+      if (!(await refusesConnections(this.#address))) return;
+      removeQuietly(this.#address);
       // The killed holders' own names beside it, which no live process answers on either.
       const prefix = `${basename(this.path)}.`;
       for (const name of readdirSync(dirname(this.path))) {
-        const path = join(dirname(this.path), name);
+        const path = join(dirname(this.#address), name);
         if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) && (await refusesConnections(path))) removeQuietly(path);
       }
     });
