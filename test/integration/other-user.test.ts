@@ -89,7 +89,7 @@ describe('another local user squatting on lock names (issue 19, item 9)', () => 
   it('a lock directory deeper than a unix socket path may be: the lock is reached through /proc/self/fd', async () => {
     const deep = join(tempDir('deep'), 'a-directory-name-of-forty-characters-xx', 'another-directory-name-of-forty-chars-x', 'state');
     mkdirSync(deep, { recursive: true, mode: 0o700 });
-    const env = { ...process.env, XDG_STATE_HOME: deep };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: deep };
     delete env.XDG_RUNTIME_DIR;
     const stores = await Promise.all(
       ['deep1.example', 'deep2.example', 'deep3.example'].map((host) => run(bin.helper, ['store'], { stdin: storeJson(host, 'u', 'deep-Secret'), env })),
