@@ -81,7 +81,7 @@ describe('the addon cache', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('a file swapped in between the check and the load is never the one loaded (40 runs under a racing swapper)', async () => {
+  it('a file swapped in between the check and the load is never the one loaded (40 runs under a racing swapper)', { tags: ['stress'] }, async () => {
     const name = await addonName();
     const cache = tempDir('cache');
     const dcmDir = join(cache, 'dcm');

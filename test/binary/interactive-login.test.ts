@@ -33,6 +33,10 @@ describe('dcm login at a terminal (tmux)', () => {
   beforeAll(async () => {
     requireTestSession();
     registry = await startRegistry({ [USER]: PASSWORD });
+    // A session that outlives every login session: the private tmux server stays up between
+    // cases (killing its only session ends the server, and a new-session right after raced it).
+    const keep = tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
+    expect(keep.status, keep.stderr).toBe(0);
   });
   afterAll(async () => {
     tmux('kill-server');

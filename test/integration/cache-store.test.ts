@@ -47,7 +47,7 @@ describe('the cache store', () => {
     spawnSync('userdel', [OTHER_USER]);
   });
 
-  it('the first store starts the agent; 20 stores and 20 gets at once all succeed', async () => {
+  it('the first store starts the agent; 20 stores and 20 gets at once all succeed', { tags: ['stress'] }, async () => {
     const m = machine();
     expect(m.agents()).toEqual([]);
     const hosts = Array.from({ length: 20 }, (_, i) => `r${i}.cache.test`);

@@ -10,7 +10,7 @@ describe('concurrent helper processes', () => {
   beforeAll(requireTestSession);
   const helper = dcmHelper();
 
-  it('20 gets and 20 stores at once all succeed; list shows all 20', async () => {
+  it('20 gets and 20 stores at once all succeed; list shows all 20', { tags: ['stress'] }, async () => {
     const readHosts = Array.from({ length: 20 }, (_, i) => uniqueHost(`read${i}`));
     const writeHosts = Array.from({ length: 20 }, (_, i) => uniqueHost(`write${i}`));
     for (const [i, host] of readHosts.entries()) await helper('store', storeJson(host, `reader${i}`, `rs${i}`));
@@ -31,7 +31,9 @@ describe('concurrent helper processes', () => {
     for (const [i, host] of writeHosts.entries()) {
       expect(JSON.parse((await helper('get', host)).stdout)).toMatchObject({ Username: `writer${i}`, Secret: `ws${i}` });
     }
-    await Promise.all([...readHosts, ...writeHosts].map((host) => helper('erase', host)));
+    const erased = await Promise.all([...readHosts, ...writeHosts].map((host) => helper('erase', host)));
+    // Every erase must have said it succeeded: a failure names the process and what it printed.
+    for (const [i, result] of erased.entries()) expect(result, `erase ${i}: exit ${result.code}, ${result.stdout}${result.stderr}`).toMatchObject({ code: 0 });
     const after = JSON.parse((await helper('list')).stdout) as Record<string, string>;
     for (const host of [...readHosts, ...writeHosts]) expect(after).not.toHaveProperty(host);
   });

@@ -176,7 +176,7 @@ describe('dcm migrate', () => {
 describe('dcm migrate, killed at many points', () => {
   beforeAll(requireTestSession);
 
-  it('config.json always parses and every credential is in config.json or the keychain', { timeout: 240_000 }, async () => {
+  it('config.json always parses and every credential is in config.json or the keychain', { tags: ['stress'], timeout: 240_000 }, async () => {
     const entries = Array.from({ length: 6 }, (_, i) => [`kill-${i}-${process.pid}.example`, `user${i}`, `secret-${i}`] as const);
     const original = JSON.stringify(
       {

@@ -238,7 +238,7 @@ describe('the pass store when it cannot be used', () => {
 describe('dcm migrate --from-store os --to-store pass', () => {
   beforeAll(requireTestSession);
 
-  it('moves every login, read back before it is erased, even when killed at any point, then uses pass', async () => {
+  it('moves every login, read back before it is erased, even when killed at any point, then uses pass', { tags: ['stress'], timeout: 240_000 }, async () => {
     const machine = await passMachine('');
     const env: NodeJS.ProcessEnv = { ...machine.env, XDG_RUNTIME_DIR: tempDir('migrate-run') };
     const logins = ['a.migrate.test', 'b.migrate.test:5000', 'c.migrate.test'];

@@ -1,0 +1,134 @@
+/**
+ * One pass of every protocol verb and every command through the installed single binary
+ * (dist/dcm), against the real Secret Service, the real CNCF registry, a Docker Hub stand-in,
+ * Docker's Go helper, gpg and the Docker CLI. The behaviours themselves are proved in
+ * test/integration against the sources; this proves that the binary carries every one of them:
+ * each command's lazily loaded code is in the CLI bundle, each store's backend is in the binary,
+ * and the cache agent starts from the binary itself.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { storeJson } from '../helpers/helper-process.ts';
+import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { run } from '../helpers/spawn.ts';
+
+const bin = dcmBinDir();
+const USER = 'smoke';
+const PASSWORD = 'smoke-Pa55word-31';
+let registry: RunningRegistry;
+let hub: HubStandIn;
+let env: NodeJS.ProcessEnv;
+const dcm = (args: string[], stdin = '', extra: NodeJS.ProcessEnv = {}) => run(bin.dcm, args, { stdin, env: { ...env, ...extra } });
+const helper = (verb: string, stdin = '', extra: NodeJS.ProcessEnv = {}) => run(bin.helper, [verb], { stdin, env: { ...env, ...extra } });
+
+beforeAll(async () => {
+  requireTestSession();
+  expect(process.env.DCM_TEST_BINARY).toBeTruthy();
+  registry = await startRegistry({ [USER]: PASSWORD });
+  hub = await startHubStandIn({ hubuser: 'hub-Passw0rd' });
+  const dockerConfig = tempDir('smoke-docker');
+  writeFileSync(join(dockerConfig, 'config.json'), '{}\n');
+  env = { ...process.env, DOCKER_CONFIG: dockerConfig, PATH: `${bin.dir}:${process.env.PATH}`, XDG_CONFIG_HOME: tempDir('smoke-xdg') };
+});
+afterAll(async () => {
+  await registry?.stop();
+  await hub?.stop();
+});
+
+describe('the protocol through the binary', () => {
+  it('store, get, list, erase, version', async () => {
+    expect(await helper('store', storeJson('smoke.example', 'u', 'smoke-Secret'))).toMatchObject({ code: 0, stdout: '' });
+    expect(JSON.parse((await helper('get', 'smoke.example')).stdout)).toEqual({ ServerURL: 'smoke.example', Username: 'u', Secret: 'smoke-Secret' });
+    expect(JSON.parse((await helper('list')).stdout)).toMatchObject({ 'smoke.example': 'u' });
+    expect(await helper('erase', 'smoke.example')).toMatchObject({ code: 0 });
+    expect((await helper('version')).stdout).toMatch(/^docker-credential-dcm \S+/);
+  });
+
+  it('the cache store: the binary starts its own agent', async () => {
+    const runtime = join(tempDir('smoke-cache'), 'run');
+    mkdirSync(runtime, { mode: 0o700 });
+    const cache = { DCM_STORE: 'cache', XDG_RUNTIME_DIR: runtime };
+    expect(await helper('store', storeJson('cache.smoke.example', 'u', 'cache-Secret'), cache)).toMatchObject({ code: 0 });
+    expect(JSON.parse((await helper('get', 'cache.smoke.example', cache)).stdout).Secret).toBe('cache-Secret');
+    expect(await helper('erase', 'cache.smoke.example', cache)).toMatchObject({ code: 0 });
+  });
+
+  it('the pass store: gpg through the binary', async () => {
+    const home = tempDir('smoke-pass');
+    const gnupg = join(home, '.gnupg');
+    mkdirSync(gnupg, { mode: 0o700 });
+    const pass = { DCM_STORE: 'pass', GNUPGHOME: gnupg, PASSWORD_STORE_DIR: join(home, 'store') };
+    const key = await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'smoke <smoke@test.invalid>', 'default', 'default', 'never'], {
+      env: { ...env, ...pass },
+    });
+    expect(key.code, key.stderr).toBe(0);
+    const fingerprint = /^fpr:+([0-9A-F]+):/m.exec((await run('gpg', ['--list-secret-keys', '--with-colons'], { env: { ...env, ...pass } })).stdout)![1]!;
+    expect((await run('pass', ['init', fingerprint], { env: { ...env, ...pass } })).code).toBe(0);
+    expect(await helper('store', storeJson('pass.smoke.example', 'u', 'pass-Secret'), pass)).toMatchObject({ code: 0 });
+    expect(JSON.parse((await helper('get', 'pass.smoke.example', pass)).stdout).Secret).toBe('pass-Secret');
+    expect(await helper('erase', 'pass.smoke.example', pass)).toMatchObject({ code: 0 });
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: { ...env, ...pass } });
+  });
+});
+
+describe('every command through the binary', () => {
+  it('login, ls, check, logout against the real registry', async () => {
+    const login = await dcm(['login', registry.host, '-u', USER, '--password-stdin'], PASSWORD);
+    expect(login.code, login.stderr).toBe(0);
+    expect((JSON.parse((await dcm(['ls', '--json'])).stdout) as Array<{ registry: string }>).map((row) => row.registry)).toContain(registry.host);
+    expect((await dcm(['check', registry.host, '--json'])).code).toBe(0);
+    expect((await dcm(['logout', registry.host])).code).toBe(0);
+  });
+
+  it('ratelimit against the Docker Hub stand-in', async () => {
+    const result = await dcm(['ratelimit', '--registry', hub.host, '--anonymous', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ limit: 100 });
+  });
+
+  it('setup, doctor, migrate, import, setup --undo', async () => {
+    expect((await dcm(['setup'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(env.DOCKER_CONFIG!, 'config.json'), 'utf8')).credsStore).toBe('dcm');
+    const doctor = JSON.parse((await dcm(['doctor', '--json'])).stdout) as { checks: Array<{ id: string; status: string }> };
+    expect(doctor.checks.find((check) => check.id === 'keychain')?.status).toBe('ok');
+    expect((await dcm(['migrate', '--dry-run', '--json'])).code).toBe(0);
+    // Docker's Go Secret Service helper holds one login; import copies it.
+    expect((await run('docker-credential-secretservice', ['store'], { stdin: storeJson('import.smoke.example', 'i', 'import-Secret'), env })).code).toBe(0);
+    const imported = await dcm(['import', '--from', 'secretservice', '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    await run('docker-credential-secretservice', ['erase'], { stdin: 'import.smoke.example', env });
+    expect(JSON.parse((await helper('get', 'import.smoke.example')).stdout).Secret).toBe('import-Secret');
+    expect((await dcm(['logout', '--all', '--yes'])).code).toBe(0);
+    expect((await dcm(['setup', '--undo'])).code).toBe(0);
+  });
+
+  it('docker login through credsStore dcm', async () => {
+    expect((await dcm(['setup'])).code).toBe(0);
+    const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env });
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse((await helper('get', registry.host)).stdout).Username).toBe(USER);
+    expect((await run('docker', ['logout', registry.host], { env })).code).toBe(0);
+  });
+
+  it('mirror ls, add, check, rm', async () => {
+    const daemonJson = join(tempDir('smoke-daemon'), 'daemon.json');
+    expect((await dcm(['mirror', 'add', `http://${registry.host}`, '--daemon-config', daemonJson, '--no-check'])).code).toBe(0);
+    expect(JSON.parse((await dcm(['mirror', 'ls', '--json', '--daemon-config', daemonJson])).stdout)).toEqual([
+      expect.objectContaining({ url: `http://${registry.host}/`, source: 'daemon.json' }),
+    ]);
+    // The registry asks for credentials no client of this machine would send: a check that answers.
+    const check = await dcm(['mirror', 'check', '--json', '--daemon-config', daemonJson, '--timeout', '5']);
+    expect((JSON.parse(check.stdout) as { results: Array<{ status: string }> }).results[0]!.status).toBe('credentials');
+    expect((await dcm(['mirror', 'rm', `http://${registry.host}`, '--daemon-config', daemonJson])).code).toBe(0);
+  });
+
+  it('completion, __complete, version, help', async () => {
+    expect((await dcm(['completion', 'bash'])).stdout).toContain('_dcm_complete');
+    expect((await dcm(['__complete', '--', 'log'])).stdout).toBe('login\nlogout\n');
+    expect((await dcm(['--version'])).stdout).toMatch(/^dcm \S+/);
+    expect((await dcm(['--help'])).stdout).toContain('Credential-helper protocol');
+  });
+});
