@@ -1425,26 +1425,15 @@ import { lstatSync as lstatSync4 } from "node:fs";
 import { tmpdir, userInfo as userInfo2 } from "node:os";
 import { join as join7 } from "node:path";
 function cacheSocket(env) {
-  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join7(runtime, "dcm") : join7(tmpdir(), `dcm-${userInfo2().uid}`);
-  try {
-    ensureDirectory(dir);
-  } catch (error) {
+  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join7(runtime, "dcm") : join7(tmpdir(), `dcm-${userInfo2().uid}`), problem = privateDirectoryProblem(dir);
+  if (problem) {
+    let fix = problem.startsWith("it is open") ? `Run chmod 700 ${dir}` : problem.startsWith("it is not a directory") ? `Remove it (rm ${dir})` : "Set XDG_RUNTIME_DIR to a private directory of yours";
     throw new StoreUnavailable(
-      `cannot create the agent's directory ${dir} (${describeErrno(error)})`,
-      "Set XDG_RUNTIME_DIR to a private directory of yours",
+      problem.startsWith("it cannot be created") ? `cannot create the agent's directory ${dir} (${problem.slice(22, -1)})` : `refusing ${dir}: ${problem}`,
+      fix,
       "cache"
     );
   }
-  let stats = lstatSync4(dir), me = userInfo2().uid;
-  if (!stats.isDirectory()) throw new StoreUnavailable(`refusing ${dir}: it is not a directory`, `Remove it (rm ${dir})`, "cache");
-  if (stats.uid !== me)
-    throw new StoreUnavailable(
-      `refusing ${dir}: it belongs to uid ${stats.uid}, not to you (uid ${me})`,
-      "Set XDG_RUNTIME_DIR to a private directory of yours",
-      "cache"
-    );
-  if ((stats.mode & 63) !== 0)
-    throw new StoreUnavailable(`refusing ${dir}: it is open to other users (mode ${(stats.mode & 511).toString(8)})`, `Run chmod 700 ${dir}`, "cache");
   let socket = join7(dir, "cache.sock"), existing = lstatSync4(socket, { throwIfNoEntry: !1 });
   if (existing && !existing.isSocket())
     throw new StoreUnavailable(`refusing ${socket}: it is not a socket`, `Remove it (rm ${socket}); the next store starts the agent`, "cache");

@@ -16,7 +16,7 @@ import { lstatSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { StoreUnavailable } from '../errors.ts';
-import { describeErrno, ensureDirectory } from '../platform/files.ts';
+import { privateDirectoryProblem } from '../platform/files.ts';
 import { xdgDir, type Env } from '../platform/paths.ts';
 import type { SecretBackend } from './types.ts';
 
@@ -37,26 +37,19 @@ export function cacheSocket(env: Env): string {
   // A relative XDG_RUNTIME_DIR is ignored, as the XDG specification says (paths.ts).
   const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
   const dir = runtime ? join(runtime, 'dcm') : join(tmpdir(), `dcm-${userInfo().uid}`);
-  try {
-    ensureDirectory(dir);
-  } catch (error) {
+  const problem = privateDirectoryProblem(dir);
+  if (problem) {
+    const fix = problem.startsWith('it is open')
+      ? `Run chmod 700 ${dir}`
+      : problem.startsWith('it is not a directory')
+        ? `Remove it (rm ${dir})`
+        : 'Set XDG_RUNTIME_DIR to a private directory of yours';
     throw new StoreUnavailable(
-      `cannot create the agent's directory ${dir} (${describeErrno(error)})`,
-      'Set XDG_RUNTIME_DIR to a private directory of yours',
+      problem.startsWith('it cannot be created') ? `cannot create the agent's directory ${dir} (${problem.slice(22, -1)})` : `refusing ${dir}: ${problem}`,
+      fix,
       'cache',
     );
   }
-  const stats = lstatSync(dir);
-  const me = userInfo().uid;
-  if (!stats.isDirectory()) throw new StoreUnavailable(`refusing ${dir}: it is not a directory`, `Remove it (rm ${dir})`, 'cache');
-  if (stats.uid !== me)
-    throw new StoreUnavailable(
-      `refusing ${dir}: it belongs to uid ${stats.uid}, not to you (uid ${me})`,
-      'Set XDG_RUNTIME_DIR to a private directory of yours',
-      'cache',
-    );
-  if ((stats.mode & 0o077) !== 0)
-    throw new StoreUnavailable(`refusing ${dir}: it is open to other users (mode ${(stats.mode & 0o777).toString(8)})`, `Run chmod 700 ${dir}`, 'cache');
   const socket = join(dir, 'cache.sock');
   const existing = lstatSync(socket, { throwIfNoEntry: false });
   if (existing && !existing.isSocket())
