@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Integration and binary files each get a machine of their own (test/setup/private-session.ts):
 // a D-Bus session with its own gnome-keyring, HOME and runtime directory, so files run two at a
 // time. Waits in these tests are for real processes on a loaded 2-core machine: generous.
-const machine = { testTimeout: 60_000, hookTimeout: 60_000, setupFiles: ['test/setup/private-session.ts'] };
+const machine = { testTimeout: 60_000, hookTimeout: 60_000, setupFiles: ['test/setup/matchers.ts', 'test/setup/private-session.ts'] };
 
 export default defineConfig({
   test: {
@@ -19,7 +19,7 @@ export default defineConfig({
     ],
     projects: [
       // Pure tables and in-memory streams: one process for all files is safe and 3x faster.
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false, setupFiles: ['test/setup/matchers.ts'] } },
       // The helper and the CLI from the sources (Node 24 strips the types), with Node's compile
       // cache, so that each of the thousand processes the files start does not compile again.
       {

@@ -81,7 +81,7 @@ describe('the GitHub Action', () => {
 
   it('signed in with the username and token inputs: the account’s limit in the outputs and the summary', async () => {
     const result = await runAction({ registry: hub.host, username: 'hubuser', token: TOKEN });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(result.outputs).toEqual({
       limit: '200',
       remaining: '190',
@@ -98,7 +98,7 @@ describe('the GitHub Action', () => {
 
   it('anonymous: the runner’s address', async () => {
     const result = await runAction({ registry: hub.host });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(result.outputs).toMatchObject({ limit: '100', remaining: '76', source: '127.0.0.1', authenticated: 'false' });
     expect(result.summary).toMatch(/^\| Signed in \| no \(anonymous\) \|$/m);
   });
@@ -106,13 +106,13 @@ describe('the GitHub Action', () => {
   it('the login Docker already has on the runner (config.json, as docker/login-action writes it)', async () => {
     const auth = Buffer.from(`hubuser:${TOKEN}`).toString('base64');
     const result = await runAction({ registry: hub.host }, { auths: { [hub.host]: { auth } } });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(result.outputs).toMatchObject({ authenticated: 'true', remaining: '190' });
   });
 
   it('under fail-under: the warning annotation, and the step fails (exit 6)', async () => {
     const result = await runAction({ registry: hub.host, 'fail-under': '500' });
-    expect(result.code).toBe(6);
+    expect(result).toExit(6);
     expect(result.stdout).toMatch(/^::warning title=Docker Hub pull limit::only 76 of 100 pulls left on 127\.0\.0\.1:\d+ for 127\.0\.0\.1$/m);
     expect(result.outputs).toMatchObject({ remaining: '76' });
     expect(result.summary).toMatch(/^\| Remaining \| 76 ⚠️ low \|$/m);
@@ -120,20 +120,20 @@ describe('the GitHub Action', () => {
 
   it('over fail-under: passes', async () => {
     const result = await runAction({ registry: hub.host, 'fail-under': '10' });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).not.toContain('::warning');
   });
 
   it('a bad token: exit 3, one line, nothing in the outputs', async () => {
     const result = await runAction({ registry: hub.host, username: 'hubuser', token: 'dckr_pat_not-the-token' });
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     expect(result.stderr).toMatch(/incorrect username or password/);
     expect(result.outputs).toEqual({});
   });
 
   it('a token without a username: an error annotation, exit 2', async () => {
     const result = await runAction({ registry: hub.host, token: TOKEN });
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toBe('::error title=dcm ratelimit::the token input needs the username input too\n');
   });
 });

@@ -49,7 +49,7 @@ describe('the addon cache', () => {
 
   async function addonName(): Promise<string> {
     const cache = tempDir('cache');
-    expect((await helper('list', '', { ...process.env, XDG_CACHE_HOME: cache })).code).toBe(0);
+    expect(await helper('list', '', { ...process.env, XDG_CACHE_HOME: cache })).toExit(0);
     return readdirSync(join(cache, 'dcm')).find((name) => name.endsWith('.node'))!;
   }
 
@@ -73,11 +73,11 @@ describe('the addon cache', () => {
     loosen(dcmDir);
     for (const verb of ['list', 'get']) {
       const result = await helper(verb, 'ghcr.io', env);
-      expect(result.code, verb).toBe(1);
+      expect(result).toExit(1);
       expect(result.stdout, verb).toMatch(message);
     }
     const cli = await run(process.env.DCM_TEST_BINARY!, ['ls'], { env });
-    expect(cli.code).toBe(8);
+    expect(cli).toExit(8);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -88,7 +88,7 @@ describe('the addon cache', () => {
     const marker = join(work, 'loaded-by-race');
     const env = { ...process.env, XDG_CACHE_HOME: cache, DCM_PLANTED_MARKER: marker };
     // Fill the cache with the real addon first, and keep a copy to swap with.
-    expect((await helper('list', '', env)).code).toBe(0);
+    expect(await helper('list', '', env)).toExit(0);
     const good = join(work, 'good.node');
     copyFileSync(join(dcmDir, name), good);
     // The swapper puts the real addon and the planted object in place, in turns, as fast as it can.
@@ -122,7 +122,7 @@ describe('the addon cache', () => {
     mkdirSync(join(cache, 'dcm'), { recursive: true, mode: 0o700 });
     execFileSync('mkfifo', [join(cache, 'dcm', name)]);
     const result = await helper('list', '', { ...process.env, XDG_CACHE_HOME: cache });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse(result.stdout)).toBeTypeOf('object');
   });
 
@@ -145,7 +145,7 @@ describe('the addon cache', () => {
   ])('XDG_CACHE_HOME on %s: one line, at once', async (_name, path, message) => {
     // A hang guard: Node's own recursive mkdir spun forever under /proc.
     const result = await run(helper.path, ['list'], { env: { ...process.env, XDG_CACHE_HOME: path() }, timeoutMs: 10_000 });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toMatch(message);
   });
 });

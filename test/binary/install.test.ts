@@ -43,7 +43,7 @@ describe('install.sh', () => {
 
   it('installs bin/dcm and the docker-credential-dcm link', async () => {
     const result = await install();
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(statSync(join(bin, 'dcm')).mode & 0o111).not.toBe(0);
     expect(lstatSync(join(bin, 'docker-credential-dcm')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(bin, 'docker-credential-dcm'))).toBe('dcm');
@@ -57,7 +57,7 @@ describe('install.sh', () => {
   });
 
   it('--configure-docker twice: credsStore dcm, other keys and tabs kept, 0600, backup of the original', async () => {
-    for (let i = 0; i < 2; i++) expect((await install('--configure-docker')).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect(await install('--configure-docker')).toExit(0);
     const text = readFileSync(config, 'utf8');
     const data = JSON.parse(text);
     expect(data.credsStore).toBe('dcm');
@@ -80,7 +80,7 @@ describe('install.sh', () => {
 
   it('--uninstall removes the files and puts credsStore back', async () => {
     const result = await install('--uninstall');
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(existsSync(join(bin, 'dcm'))).toBe(false);
     expect(existsSync(join(bin, 'docker-credential-dcm'))).toBe(false);
     expect(JSON.parse(readFileSync(config, 'utf8')).credsStore).toBe('secretservice');
@@ -89,7 +89,7 @@ describe('install.sh', () => {
 
   it('refuses unknown options', async () => {
     const result = await install('--bogus');
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toContain('unknown option --bogus');
   });
 });

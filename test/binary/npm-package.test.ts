@@ -48,7 +48,7 @@ beforeAll(async () => {
   );
   prefix = tempDir('prefix');
   const install = await run('npm', ['install', '--global', '--prefix', prefix, tarball], { env: npmEnv(), timeoutMs: 120_000 });
-  expect(install.code, install.stderr).toBe(0);
+  expect(install).toExit(0);
   // The pinned Node first (the bin scripts run `env node`), then the installed commands.
   env = { ...process.env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}` };
 });
@@ -76,14 +76,14 @@ describe('the packed npm package', () => {
     expect(version).toMatchObject({ code: 0, stdout: `dcm (github.com/dcm-project/dcm) v${VERSION}\n` });
     expect((await run('docker-credential-dcm', ['version'], { env })).stdout).toBe(`docker-credential-dcm (github.com/dcm-project/dcm) v${VERSION}\n`);
     const host = uniqueHost('npm');
-    expect((await run('docker-credential-dcm', ['store'], { stdin: storeJson(host, 'npm-user', 'npm-Secret-1'), env })).code).toBe(0);
+    expect(await run('docker-credential-dcm', ['store'], { stdin: storeJson(host, 'npm-user', 'npm-Secret-1'), env })).toExit(0);
     expect(JSON.parse((await run('docker-credential-dcm', ['get'], { stdin: host, env })).stdout)).toEqual({
       ServerURL: host,
       Username: 'npm-user',
       Secret: 'npm-Secret-1',
     });
     expect(JSON.parse((await run('docker-credential-dcm', ['list'], { env })).stdout)).toMatchObject({ [host]: 'npm-user' });
-    expect((await run('docker-credential-dcm', ['erase'], { stdin: host, env })).code).toBe(0);
+    expect(await run('docker-credential-dcm', ['erase'], { stdin: host, env })).toExit(0);
     const gone = await run('docker-credential-dcm', ['get'], { stdin: host, env });
     expect(gone).toMatchObject({ code: 1, stdout: 'credentials not found in native keychain\n' });
   });
@@ -95,7 +95,7 @@ describe('the packed npm package', () => {
       stdin: 'npm-hot-path.test',
       env: { ...env, DCM_MODULE_LOG: log },
     });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     const files = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
@@ -128,10 +128,10 @@ describe('the packed npm package', () => {
       writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'dcm' }));
       const dockerEnv = { ...env, DOCKER_CONFIG: dockerConfig };
       const login = await run('docker', ['login', htpasswd.host, '-u', 'npmuser', '--password-stdin'], { stdin: 'npm-Pa55word', env: dockerEnv });
-      expect(login.code, login.stderr).toBe(0);
+      expect(login).toExit(0);
       expect(readFileSync(join(dockerConfig, 'config.json'), 'utf8')).not.toContain('npm-Pa55word');
       expect(JSON.parse((await run('docker-credential-dcm', ['get'], { stdin: htpasswd.host, env })).stdout)).toMatchObject({ Secret: 'npm-Pa55word' });
-      expect((await run('docker', ['logout', htpasswd.host], { env: dockerEnv })).code).toBe(0);
+      expect(await run('docker', ['logout', htpasswd.host], { env: dockerEnv })).toExit(0);
     });
   });
 
@@ -151,7 +151,7 @@ describe('the packed npm package', () => {
         cwd: empty,
         timeoutMs: 120_000,
       });
-      expect(result.code, result.stderr).toBe(0);
+      expect(result).toExit(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ registry: hub.host, authenticated: false, limit: expect.any(Number), remaining: expect.any(Number) });
       expect(readdirSync(empty)).toEqual([]);
     });

@@ -24,13 +24,13 @@ describe('dist/dcm', () => {
   const addonFiles = (cache: string) => readdirSync(join(cache, 'dcm')).filter((name) => name.endsWith('.node'));
 
   beforeAll(async () => {
-    expect((await helper('store', storeJson(host, 'bin-user', 'bin-secret'))).code).toBe(0);
+    expect(await helper('store', storeJson(host, 'bin-user', 'bin-secret'))).toExit(0);
   });
 
   it('is stripped of the Node binary’s symbol tables on Linux, and keeps what the addon links against', async () => {
     if (process.platform !== 'linux') return;
     const sections = await run('readelf', ['-S', '-W', process.env.DCM_TEST_BINARY!]);
-    expect(sections.code).toBe(0);
+    expect(sections).toExit(0);
     expect(sections.stdout).not.toMatch(/\s\.symtab\s/);
     expect(sections.stdout).toMatch(/\s\.dynsym\s/);
     // Well under the unstripped Node binary alone (about 127 MB for Node 24 on x64).

@@ -64,9 +64,9 @@ describe('the protocol through the binary', () => {
     const key = await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'smoke <smoke@test.invalid>', 'default', 'default', 'never'], {
       env: { ...env, ...pass },
     });
-    expect(key.code, key.stderr).toBe(0);
+    expect(key).toExit(0);
     const fingerprint = /^fpr:+([0-9A-F]+):/m.exec((await run('gpg', ['--list-secret-keys', '--with-colons'], { env: { ...env, ...pass } })).stdout)![1]!;
-    expect((await run('pass', ['init', fingerprint], { env: { ...env, ...pass } })).code).toBe(0);
+    expect(await run('pass', ['init', fingerprint], { env: { ...env, ...pass } })).toExit(0);
     expect(await helper('store', storeJson('pass.smoke.example', 'u', 'pass-Secret'), pass)).toMatchObject({ code: 0 });
     expect(JSON.parse((await helper('get', 'pass.smoke.example', pass)).stdout).Secret).toBe('pass-Secret');
     expect(await helper('erase', 'pass.smoke.example', pass)).toMatchObject({ code: 0 });
@@ -77,52 +77,52 @@ describe('the protocol through the binary', () => {
 describe('every command through the binary', () => {
   it('login, ls, check, logout against the real registry', async () => {
     const login = await dcm(['login', registry.host, '-u', USER, '--password-stdin'], PASSWORD);
-    expect(login.code, login.stderr).toBe(0);
+    expect(login).toExit(0);
     expect((JSON.parse((await dcm(['ls', '--json'])).stdout) as Array<{ registry: string }>).map((row) => row.registry)).toContain(registry.host);
-    expect((await dcm(['check', registry.host, '--json'])).code).toBe(0);
-    expect((await dcm(['logout', registry.host])).code).toBe(0);
+    expect(await dcm(['check', registry.host, '--json'])).toExit(0);
+    expect(await dcm(['logout', registry.host])).toExit(0);
   });
 
   it('ratelimit against the Docker Hub stand-in', async () => {
     const result = await dcm(['ratelimit', '--registry', hub.host, '--anonymous', '--json']);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ limit: 100 });
   });
 
   it('setup, doctor, migrate, import, setup --undo', async () => {
-    expect((await dcm(['setup'])).code).toBe(0);
+    expect(await dcm(['setup'])).toExit(0);
     expect(JSON.parse(readFileSync(join(env.DOCKER_CONFIG!, 'config.json'), 'utf8')).credsStore).toBe('dcm');
     const doctor = JSON.parse((await dcm(['doctor', '--json'])).stdout) as { checks: Array<{ id: string; status: string }> };
     expect(doctor.checks.find((check) => check.id === 'keychain')?.status).toBe('ok');
-    expect((await dcm(['migrate', '--dry-run', '--json'])).code).toBe(0);
+    expect(await dcm(['migrate', '--dry-run', '--json'])).toExit(0);
     // Docker's Go Secret Service helper holds one login; import copies it.
-    expect((await run('docker-credential-secretservice', ['store'], { stdin: storeJson('import.smoke.example', 'i', 'import-Secret'), env })).code).toBe(0);
+    expect(await run('docker-credential-secretservice', ['store'], { stdin: storeJson('import.smoke.example', 'i', 'import-Secret'), env })).toExit(0);
     const imported = await dcm(['import', '--from', 'secretservice', '--json']);
-    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported).toExit(0);
     await run('docker-credential-secretservice', ['erase'], { stdin: 'import.smoke.example', env });
     expect(JSON.parse((await helper('get', 'import.smoke.example')).stdout).Secret).toBe('import-Secret');
-    expect((await dcm(['logout', '--all', '--yes'])).code).toBe(0);
-    expect((await dcm(['setup', '--undo'])).code).toBe(0);
+    expect(await dcm(['logout', '--all', '--yes'])).toExit(0);
+    expect(await dcm(['setup', '--undo'])).toExit(0);
   });
 
   it('docker login through credsStore dcm', async () => {
-    expect((await dcm(['setup'])).code).toBe(0);
+    expect(await dcm(['setup'])).toExit(0);
     const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env });
-    expect(login.code, login.stderr).toBe(0);
+    expect(login).toExit(0);
     expect(JSON.parse((await helper('get', registry.host)).stdout).Username).toBe(USER);
-    expect((await run('docker', ['logout', registry.host], { env })).code).toBe(0);
+    expect(await run('docker', ['logout', registry.host], { env })).toExit(0);
   });
 
   it('mirror ls, add, check, rm', async () => {
     const daemonJson = join(tempDir('smoke-daemon'), 'daemon.json');
-    expect((await dcm(['mirror', 'add', `http://${registry.host}`, '--daemon-config', daemonJson, '--no-check'])).code).toBe(0);
+    expect(await dcm(['mirror', 'add', `http://${registry.host}`, '--daemon-config', daemonJson, '--no-check'])).toExit(0);
     expect(JSON.parse((await dcm(['mirror', 'ls', '--json', '--daemon-config', daemonJson])).stdout)).toEqual([
       expect.objectContaining({ url: `http://${registry.host}/`, source: 'daemon.json' }),
     ]);
     // The registry asks for credentials no client of this machine would send: a check that answers.
     const check = await dcm(['mirror', 'check', '--json', '--daemon-config', daemonJson, '--timeout', '5']);
     expect((JSON.parse(check.stdout) as { results: Array<{ status: string }> }).results[0]!.status).toBe('credentials');
-    expect((await dcm(['mirror', 'rm', `http://${registry.host}`, '--daemon-config', daemonJson])).code).toBe(0);
+    expect(await dcm(['mirror', 'rm', `http://${registry.host}`, '--daemon-config', daemonJson])).toExit(0);
   });
 
   it('completion, __complete, version, help', async () => {

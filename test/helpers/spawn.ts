@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { spawn } from 'node:child_process';
 
 export interface RunResult {
@@ -5,6 +6,10 @@ export interface RunResult {
   stderr: string;
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** What ran, for failure messages: the program's name and its arguments. */
+  command: string;
+  /** The hang guard fired: the process was killed, not ended on its own. */
+  timedOut: boolean;
 }
 
 export interface RunOptions {
@@ -25,11 +30,23 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     // The child may stop reading early (oversized input): that is its right, not our error.
     child.stdin.on('error', () => undefined);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code, signal });
+      const name = basename(command);
+      resolvePromise({
+        stdout: Buffer.concat(stdout).toString(),
+        stderr: Buffer.concat(stderr).toString(),
+        code,
+        signal,
+        command: [name, ...args].join(' ').slice(0, 200),
+        timedOut,
+      });
     });
     child.stdin.end(options.stdin ?? '');
   });

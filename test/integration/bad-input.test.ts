@@ -14,7 +14,7 @@ describe('bad input leaves the keychain unchanged', () => {
   const canary = uniqueHost('canary');
 
   beforeAll(async () => {
-    expect((await helper('store', storeJson(canary, 'canary-user', 'canary-secret'))).code).toBe(0);
+    expect(await helper('store', storeJson(canary, 'canary-user', 'canary-secret'))).toExit(0);
   });
 
   const tenMegabytes = Buffer.alloc(10 * 1024 * 1024, 'a');
@@ -41,7 +41,7 @@ describe('bad input leaves the keychain unchanged', () => {
   ])('%s', async (_name, args, stdin, message) => {
     const before = (await helper('list')).stdout;
     const result = await helper(args, stdin);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stdout.trimEnd()).toMatch(message);

@@ -79,7 +79,7 @@ describe('the cache store', () => {
 
   it('a login is forgotten after its time to live', async () => {
     const m = machine({ DCM_CACHE_TTL: '2s' });
-    expect((await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).toExit(0);
     expect(JSON.parse((await m.helper('get', 'ttl.cache.test')).stdout).Secret).toBe(SECRET);
     for (let i = 0; i < 60 && m.agents().length > 0; i++) await sleep(100);
     expect((await m.helper('get', 'ttl.cache.test')).stdout).toBe('credentials not found in native keychain\n');
@@ -89,20 +89,20 @@ describe('the cache store', () => {
 
   it('a killed agent is a clear error on get, and the next store starts a new one', async () => {
     const m = machine();
-    expect((await m.helper('store', storeJson('killed.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('killed.cache.test', 'u', SECRET))).toExit(0);
     for (const pid of m.agents()) execFileSync('kill', ['-9', pid]);
     await sleep(200);
     const got = await m.helper('get', 'killed.cache.test');
-    expect(got.code).toBe(1);
+    expect(got).toExit(1);
     expect(got.stdout).toMatch(/^cache store unavailable: the cache agent at .* is gone \(killed\?\), and the logins it held with it\. Log in again: /);
-    expect((await m.helper('store', storeJson('again.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('again.cache.test', 'u', SECRET))).toExit(0);
     expect(JSON.parse((await m.helper('get', 'again.cache.test')).stdout).Secret).toBe(SECRET);
     expect(m.agents()).toHaveLength(1);
   });
 
   it('another local user cannot read a login', async () => {
     const m = machine();
-    expect((await m.helper('store', storeJson('mine.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('mine.cache.test', 'u', SECRET))).toExit(0);
     spawnSync('useradd', ['-M', '-s', '/bin/sh', OTHER_USER]);
     // As that user, pointed at this user's agent: refused (the directory is not theirs, and 0700).
     const other = spawnSync(
@@ -165,7 +165,7 @@ describe('the cache store', () => {
     plant(m);
     if (name.startsWith('a directory')) execFileSync('chmod', ['777', join(m.runtime, 'dcm')]);
     const stored = await m.helper('store', storeJson('refused.cache.test', 'u', SECRET));
-    expect(stored.code).toBe(1);
+    expect(stored).toExit(1);
     expect(stored.stdout).toMatch(message);
     expect(m.agents()).toEqual([]);
   });
@@ -188,7 +188,7 @@ describe('the cache store', () => {
 
   it('the longest time to live (30d) does not make the agent spin (issue 19, item 11)', async () => {
     const m = machine({ DCM_CACHE_TTL: '30d' });
-    expect((await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).toExit(0);
     const [pid] = m.agents();
     expect(pid).toBeDefined();
     expect(await idleBurn(pid!)).toBeLessThan(8);
@@ -197,7 +197,7 @@ describe('the cache store', () => {
 
   it('a malformed ttlMs on the socket is refused, and the agent does not spin (issue 19, item 11)', async () => {
     const m = machine();
-    expect((await m.helper('store', storeJson('keep.cache.test', 'u', SECRET))).code).toBe(0);
+    expect(await m.helper('store', storeJson('keep.cache.test', 'u', SECRET))).toExit(0);
     const send = (request: string) =>
       execFileSync(
         process.execPath,
@@ -227,9 +227,9 @@ describe('the cache store', () => {
     mkdirSync(second);
     const env = { ...m.env, XDG_RUNTIME_DIR: 'run', TMPDIR: tmp };
     const stored = await run(bin.helper, ['store'], { stdin: storeJson('relative.cache.test', 'u', SECRET), env, cwd: first });
-    expect(stored.code, stored.stdout).toBe(0);
+    expect(stored).toExit(0);
     const got = await run(bin.helper, ['get'], { stdin: 'relative.cache.test', env, cwd: second });
-    expect(got.code, got.stdout).toBe(0);
+    expect(got).toExit(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ Secret: SECRET });
     expect(existsSync(join(first, 'run'))).toBe(false);
     expect(existsSync(join(tmp, `dcm-${process.getuid!()}`, 'cache.sock'))).toBe(true);

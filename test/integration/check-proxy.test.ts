@@ -32,7 +32,7 @@ describe('dcm check, several registries at once', () => {
 
   it("reports each, and exits with the first failure's class", async () => {
     const result = await run(bin.dcm, ['check', good.host, deadHost, 'never-logged-in.example', '--json', '--timeout', '5']);
-    expect(result.code).toBe(4);
+    expect(result).toExit(4);
     const { ok, results } = JSON.parse(result.stdout);
     expect(ok).toBe(false);
     expect(results.map((r: { registry: string; status: string }) => [r.registry, r.status])).toEqual([
@@ -45,7 +45,7 @@ describe('dcm check, several registries at once', () => {
 
   it('a login that is not stored: exit 1 and the command to fix it', async () => {
     const result = await run(bin.dcm, ['check', 'never-logged-in.example']);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toContain('run: dcm login never-logged-in.example');
   });
 });
@@ -82,7 +82,7 @@ describe('dcm login through HTTPS_PROXY', () => {
     tunnels.splice(0);
     const env = { ...process.env, HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' };
     const result = await run(bin.dcm, ['check', registry.host, '--cert-dir', caDir], { env });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(tunnels).toEqual([]);
   });
 });
@@ -122,7 +122,7 @@ describe('dcm ls and logout --all', () => {
     const env = { ...process.env };
     delete env.DBUS_SESSION_BUS_ADDRESS;
     const unavailable = await run(bin.dcm, ['ls'], { env });
-    expect(unavailable.code).toBe(8);
+    expect(unavailable).toExit(8);
     expect(unavailable.stderr).toMatch(/^dcm: warning: dcm could not be read: keychain unavailable: no D-Bus session bus/);
   });
 });

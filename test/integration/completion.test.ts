@@ -21,7 +21,7 @@ beforeAll(async () => {
   const dockerConfig = tempDir('docker-config');
   writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'dcm', credHelpers: { 'quay.io': 'dcm' } }));
   env = { ...process.env, PATH: `${bin.dir}:${process.env.PATH}`, DOCKER_CONFIG: dockerConfig };
-  for (const registry of REGISTRIES) expect((await run(bin.helper, ['store'], { stdin: storeJson(registry, 'u', 'completion-Secret-1'), env })).code).toBe(0);
+  for (const registry of REGISTRIES) expect(await run(bin.helper, ['store'], { stdin: storeJson(registry, 'u', 'completion-Secret-1'), env })).toExit(0);
 });
 afterAll(async () => {
   for (const registry of REGISTRIES) await run(bin.helper, ['erase'], { stdin: registry, env });

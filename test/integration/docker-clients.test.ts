@@ -40,7 +40,7 @@ describe('Docker CLI and skopeo through credsStore/credHelpers: dcm', () => {
   it('docker login stores through dcm; config.json holds no auth', async () => {
     const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env });
     expect(login.stdout + login.stderr).toContain('Login Succeeded');
-    expect(login.code).toBe(0);
+    expect(login).toExit(0);
     const config = JSON.parse(configJson());
     expect(config.auths[registry.host]).toEqual({});
     expect(configJson()).not.toMatch(/"auth"\s*:|identitytoken|password/i);
@@ -49,7 +49,7 @@ describe('Docker CLI and skopeo through credsStore/credHelpers: dcm', () => {
 
   it('docker login with a wrong password fails and keeps the good login', async () => {
     const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: 'wrong', env });
-    expect(login.code).not.toBe(0);
+    expect(login).not.toExit(0);
     expect(JSON.parse((await helper('get', registry.host)).stdout)).toMatchObject({ Secret: PASSWORD });
     expect(configJson()).not.toContain('wrong');
   });
@@ -62,20 +62,20 @@ describe('Docker CLI and skopeo through credsStore/credHelpers: dcm', () => {
     const image = `docker://${registry.host}/dcm/e2e:v1`;
 
     const anonymous = await run('skopeo', ['inspect', '--tls-verify=false', '--no-creds', image], { env });
-    expect(anonymous.code).not.toBe(0);
+    expect(anonymous).not.toExit(0);
 
     const copy = await run('skopeo', ['copy', '--dest-tls-verify=false', '--authfile', authfile, `oci:${layout}:v1`, image], { env });
     expect(copy.stderr).toBe('');
-    expect(copy.code).toBe(0);
+    expect(copy).toExit(0);
     const inspect = await run('skopeo', ['inspect', '--tls-verify=false', '--authfile', authfile, image], { env });
-    expect(inspect.code).toBe(0);
+    expect(inspect).toExit(0);
     expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${registry.host}/dcm/e2e`, Architecture: 'amd64', Os: 'linux' });
     expect(configJson()).not.toMatch(/"auth"\s*:/);
   });
 
   it('docker logout erases through dcm', async () => {
     const logout = await run('docker', ['logout', registry.host], { env });
-    expect(logout.code).toBe(0);
+    expect(logout).toExit(0);
     expect(logout.stderr).not.toContain('WARNING');
     expect((await helper('get', registry.host)).stdout).toBe('credentials not found in native keychain\n');
     expect(JSON.parse(configJson()).auths ?? {}).not.toHaveProperty(registry.host);

@@ -30,16 +30,16 @@ describe('issue 11: ls and check read every source Docker reads', () => {
     chmodSync(gnupg, 0o700);
     docker = tempDir('docker-sources');
     env = { ...process.env, GNUPGHOME: gnupg, PASSWORD_STORE_DIR: join(tempDir('pass'), 'store'), DOCKER_CONFIG: docker };
-    expect(
-      (await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'dcm test <dcm@test.invalid>', 'default', 'default', 'never'], { env })).code,
-    ).toBe(0);
+    expect(await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'dcm test <dcm@test.invalid>', 'default', 'default', 'never'], { env })).toExit(
+      0,
+    );
     const fingerprint = /^fpr:+([0-9A-F]+):/m.exec((await run('gpg', ['--list-keys', '--with-colons'], { env })).stdout)?.[1];
-    expect((await run('pass', ['init', fingerprint!], { env })).code).toBe(0);
-    expect((await run('docker-credential-pass', ['store'], { stdin: storeJson(viaPass.host, PASS.user, PASS.password), env })).code).toBe(0);
+    expect(await run('pass', ['init', fingerprint!], { env })).toExit(0);
+    expect(await run('docker-credential-pass', ['store'], { stdin: storeJson(viaPass.host, PASS.user, PASS.password), env })).toExit(0);
     // An auths entry up front keeps the Docker CLI on plaintext instead of a default helper of its own.
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { 'example.invalid': {} }, credHelpers: { [viaPass.host]: 'pass' } }, null, '\t'));
     const login = await run('docker', ['login', plain.host, '-u', PLAIN.user, '--password-stdin'], { stdin: PLAIN.password, env });
-    expect(login.code, login.stderr).toBe(0);
+    expect(login).toExit(0);
   });
   afterAll(async () => {
     await run('gpgconf', ['--kill', 'gpg-agent'], { env });
@@ -72,7 +72,7 @@ describe('issue 11: ls and check read every source Docker reads', () => {
         [viaPass.host, 'helper:pass', 'ok'],
       ].sort(),
     );
-    expect(check.code).toBe(0);
+    expect(check).toExit(0);
     for (const output of [ls.stdout, text.stdout, check.stdout, check.stderr]) {
       expect(output).not.toContain(PLAIN.password);
       expect(output).not.toContain(PASS.password);
@@ -88,7 +88,7 @@ describe('issue 11: ls and check read every source Docker reads', () => {
     writeFileSync(join(other, 'config.json'), JSON.stringify({ ...config, credHelpers: { ...config.credHelpers, 'gone.example': 'nosuchhelper' } }));
     const result = await run(bin.dcm, ['ls', '--json'], { env: { ...env, DOCKER_CONFIG: other } });
     expect(result.stderr).toBe('dcm: warning: docker-credential-nosuchhelper could not be read: docker-credential-nosuchhelper is not on PATH\n');
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect((JSON.parse(result.stdout) as Array<{ registry: string }>).map((r) => r.registry)).toContain(plain.host);
   });
 });

@@ -33,7 +33,7 @@ describe('dcm doctor', () => {
     expect(result.stdout).toMatch(/^✓ permissions: config\.json is private \(600\)$/m);
     expect(result.stdout).toMatch(/^✓ keychain: Secret Service \(D-Bus\) is reachable and writable$/m);
     expect(result.stdout).not.toMatch(/^[✗!]/m);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     const json = JSON.parse((await m.dcm(['doctor', '--json'])).stdout);
     expect(json.ok).toBe(true);
     expect(json.checks.map((c: { id: string }) => c.id)).toEqual([
@@ -61,7 +61,7 @@ describe('dcm doctor', () => {
       { mode: 0o644 },
     );
     const result = await m.dcm(['doctor'], { DOCKER_AUTH_CONFIG: '{"auths":{}}' });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toMatch(/^✗ plaintext: plaintext credentials in config\.json for ghcr\.io, quay\.io\n {4}fix: dcm migrate$/m);
     expect(result.stdout).toMatch(/^✗ creds-store: credsStore is "secretservice", not dcm\n {4}fix: dcm import --from secretservice && dcm setup$/m);
     expect(result.stdout).toMatch(/^! cred-helpers: credHelpers send gcr\.io to docker-credential-gcloud$/m);
@@ -75,7 +75,7 @@ describe('dcm doctor', () => {
     const env = { ...m.env };
     delete env.DBUS_SESSION_BUS_ADDRESS;
     const result = await run(bin.dcm, ['doctor', '--json'], { env });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     const checks = Object.fromEntries(JSON.parse(result.stdout).checks.map((c: { id: string }) => [c.id, c]));
     expect(checks.keychain).toMatchObject({
       status: 'fail',
@@ -88,7 +88,7 @@ describe('dcm doctor', () => {
   it('a config.json that is not JSON is a failed check, not a crash', async () => {
     const m = machine('{"credsStore": ');
     const result = await m.dcm(['doctor']);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toMatch(/^✗ config: .* is not valid JSON/m);
   });
 });
@@ -104,7 +104,7 @@ describe('dcm setup', () => {
     const original = { auths: { 'ghcr.io': {} }, credsStore: 'desktop', proxies: { default: { httpProxy: 'http://p:3128' } }, 'x-unknown': [1, { a: true }] };
     const text = JSON.stringify(original, null, indent);
     const m = machine(text, { mode: 0o644 });
-    expect((await m.dcm(['setup'])).code).toBe(0);
+    expect(await m.dcm(['setup'])).toExit(0);
     const after = readFileSync(m.path, 'utf8');
     expect(JSON.parse(after)).toEqual({ ...original, credsStore: 'dcm' });
     expect(after).toBe(JSON.stringify({ ...original, credsStore: 'dcm' }, null, indent));
@@ -116,7 +116,7 @@ describe('dcm setup', () => {
     expect(readFileSync(m.path, 'utf8')).toBe(after);
     expect(readFileSync(`${m.path}.dcm-backup`, 'utf8')).toBe(text);
 
-    expect((await m.dcm(['setup', '--undo'])).code).toBe(0);
+    expect(await m.dcm(['setup', '--undo'])).toExit(0);
     expect(JSON.parse(readFileSync(m.path, 'utf8'))).toEqual(original);
   });
 
@@ -135,7 +135,7 @@ describe('dcm setup', () => {
   it('a config.json that is not JSON is refused and left as it was', async () => {
     const m = machine('not json at all');
     const result = await m.dcm(['setup']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/is not valid JSON/);
     expect(readFileSync(m.path, 'utf8')).toBe('not json at all');
   });
@@ -143,7 +143,7 @@ describe('dcm setup', () => {
   it('creates config.json when there is none', async () => {
     const dir = join(tempDir('fresh'), 'nested', '.docker');
     const result = await run(bin.dcm, ['setup'], { env: { ...process.env, DOCKER_CONFIG: dir } });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({ credsStore: 'dcm' });
     expect(statSync(join(dir, 'config.json')).mode & 0o777).toBe(0o600);
   });

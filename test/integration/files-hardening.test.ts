@@ -56,7 +56,7 @@ describe('issue 9: special files are refused before they are read', () => {
     execFileSync('mkfifo', [docker.path]);
     const result = await docker.dcm(args);
     expect(result.signal).toBeNull();
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     expect(result.stdout + result.stderr).toContain(`${docker.path} is not a regular file (a FIFO)`);
   });
 
@@ -64,7 +64,7 @@ describe('issue 9: special files are refused before they are read', () => {
     const docker = dockerDir();
     symlinkSync('/dev/zero', docker.path);
     const result = await docker.dcm(['setup']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toBe(`dcm: ${docker.path} is not a regular file (a character device); dcm changes nothing it cannot read\n`);
   });
 
@@ -72,7 +72,7 @@ describe('issue 9: special files are refused before they are read', () => {
     const docker = dockerDir();
     writeFileSync(docker.path, `{"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`);
     const result = await docker.dcm(['setup']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/is larger than 4194304 bytes/);
   });
 
@@ -83,7 +83,7 @@ describe('issue 9: special files are refused before they are read', () => {
       stdin: 'pw',
       ...GUARD,
     });
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toBe(`dcm: ${join(certs, 'ca.crt')} is not a regular file (a FIFO); certs.d and --cert-dir hold certificate files only\n`);
   });
 
@@ -93,7 +93,7 @@ describe('issue 9: special files are refused before they are read', () => {
     writeFileSync(file, 'x');
     const env = { ...process.env, DOCKER_CONFIG: join(file, 'docker') };
     const result = await run(bin.dcm, ['setup'], { env, ...GUARD });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stderr).toBe(`dcm: cannot write ${join(file, 'docker', 'config.json')}: a part of the path is not a directory\n`);
   });
 });
@@ -131,7 +131,7 @@ esac
     const result = await run(bin.dcm, ['import', '--from', 'sticky'], { env, ...GUARD });
     pids.push(...readFileSync(pidFile, 'utf8').trim().split('\n'));
     expect(result.signal).toBeNull();
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).toBe(`imported ${host} (u) from docker-credential-sticky\n`);
     expect(JSON.parse((await run(bin.helper, ['get'], { stdin: host })).stdout).Secret).toBe('sticky-secret');
     await run(bin.helper, ['erase'], { stdin: host });
@@ -149,7 +149,7 @@ describe('issue 9: dcm never writes through a link', () => {
     writeFileSync(docker.path, '{\n\t"auths": {}\n}\n');
     symlinkSync(victim, `${docker.path}.dcm-backup`);
     const result = await docker.dcm(['setup']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toBe(
       `dcm: ${docker.path}.dcm-backup is a symbolic link; dcm never writes through it. Remove it (rm ${docker.path}.dcm-backup) and retry\n`,
     );
@@ -163,7 +163,7 @@ describe('issue 9: dcm never writes through a link', () => {
     writeFileSync(docker.path, '{}\n');
     symlinkSync(target, `${docker.path}.dcm-backup`);
     const result = await docker.dcm(['setup']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(existsSync(target)).toBe(false);
   });
 });
@@ -176,7 +176,7 @@ describe('issue 9: setup keeps what it cannot understand', () => {
     const text = '{\n\t"credHelpers": "abc"\n}\n';
     writeFileSync(docker.path, text);
     const result = await docker.dcm(['setup', '--registry', 'ghcr.io']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/"credHelpers" in .* is a string, not an object of registry → helper; fix it, then retry \(nothing was changed\)/);
     expect(readFileSync(docker.path, 'utf8')).toBe(text);
   });
@@ -186,7 +186,7 @@ describe('issue 9: setup keeps what it cannot understand', () => {
     writeFileSync(docker.path, '{\n\t"credsStore": "dcm"\n}\n');
     writeFileSync(`${docker.path}.dcm-backup`, '{ not json');
     const result = await docker.dcm(['setup', '--undo']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/dcm cannot tell what config.json said before dcm, so nothing was changed/);
     expect(JSON.parse(readFileSync(docker.path, 'utf8'))).toEqual({ credsStore: 'dcm' });
   });
@@ -206,7 +206,7 @@ describe('issue 9: migrate loses nothing', () => {
     );
     const result = await docker.dcm(['migrate', '--json']);
     const report = JSON.parse(result.stdout);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(report.moved).toEqual([{ registry: host, username: 'frank', kind: 'password' }]);
     expect(report.left).toEqual([{ registry: `https://${host}/`, reason: expect.stringContaining('another spelling') }]);
     expect(await get(host)).toMatchObject({ Username: 'frank', Secret: 'frank-pw' });
@@ -222,7 +222,7 @@ describe('issue 9: migrate loses nothing', () => {
     const host = uniqueHost('both');
     writeFileSync(docker.path, JSON.stringify({ auths: { [host]: { auth: b64('erin:the-password'), identitytoken: 'the-refresh-token' } } }, null, '\t'));
     const result = await docker.dcm(['migrate', '--json']);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(JSON.parse(result.stdout).left).toEqual([{ registry: host, reason: expect.stringMatching(/^its "auth" stays in config.json/) }]);
     expect(await get(host)).toMatchObject({ Username: '<token>', Secret: 'the-refresh-token' });
     expect(JSON.parse(readFileSync(docker.path, 'utf8')).auths[host]).toEqual({ auth: b64('erin:the-password') });

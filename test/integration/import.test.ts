@@ -25,23 +25,23 @@ describe('dcm import --from secretservice (the Go reference helper)', () => {
   });
 
   it('copies the chosen registries; the source keeps them without --remove', async () => {
-    for (const [i, host] of hosts.slice(0, 2).entries()) expect((await go('store', storeJson(host, `user${i}`, `go-secret-${i}`))).code).toBe(0);
-    expect((await go('store', storeJson(hosts[2]!, '<token>', 'go-identity-token'))).code).toBe(0);
+    for (const [i, host] of hosts.slice(0, 2).entries()) expect(await go('store', storeJson(host, `user${i}`, `go-secret-${i}`))).toExit(0);
+    expect(await go('store', storeJson(hosts[2]!, '<token>', 'go-identity-token'))).toExit(0);
     const result = await run(bin.dcm, ['import', '--from', 'secretservice', '--registry', hosts[0]!, '--registry', `https://${hosts[2]}/`]);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).toContain(`imported ${hosts[0]} (user0) from docker-credential-secretservice`);
     expect(result.stdout).toContain(`imported ${hosts[2]} (identity token)`);
     expect(result.stdout).not.toMatch(/go-secret|go-identity/);
     expect(JSON.parse((await dcmGet(hosts[0]!)).stdout)).toMatchObject({ Username: 'user0', Secret: 'go-secret-0' });
     expect(JSON.parse((await dcmGet(hosts[2]!)).stdout)).toMatchObject({ Username: '<token>', Secret: 'go-identity-token' });
-    expect((await dcmGet(hosts[1]!)).code).toBe(1);
-    expect((await go('get', hosts[0]!)).code).toBe(0);
+    expect(await dcmGet(hosts[1]!)).toExit(1);
+    expect(await go('get', hosts[0]!)).toExit(0);
   });
 
   it('--remove erases each from the source once dcm gives it back', async () => {
     const result = await run(bin.dcm, ['import', '--from', 'docker-credential-secretservice', '--registry', hosts[1]!, '--remove', '--json']);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse(result.stdout)).toEqual({
       from: 'docker-credential-secretservice',
       imported: [{ registry: hosts[1], username: 'user1', from: hosts[1], removed: true }],
@@ -58,7 +58,7 @@ describe('dcm import --from secretservice (the Go reference helper)', () => {
     [['import'], 2, /required option '--from <helper>' not specified/],
   ])('%j is refused', async (args, code, message) => {
     const result = await run(bin.dcm, args);
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     expect(result.stderr).toMatch(message);
   });
 });
@@ -73,12 +73,12 @@ describe('dcm import --from pass (GPG-encrypted password store)', () => {
     chmodSync(gnupg, 0o700);
     env = { ...process.env, GNUPGHOME: gnupg, PASSWORD_STORE_DIR: join(tempDir('pass'), 'store') };
     const key = await run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'dcm test <dcm@test.invalid>', 'default', 'default', 'never'], { env });
-    expect(key.code, key.stderr).toBe(0);
+    expect(key).toExit(0);
     const listing = await run('gpg', ['--list-keys', '--with-colons'], { env });
     const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(listing.stdout)?.[1];
     expect(fingerprint).toBeDefined();
-    expect((await run('pass', ['init', fingerprint!], { env })).code).toBe(0);
-    expect((await run('docker-credential-pass', ['store'], { stdin: storeJson(`https://${host}`, 'pass-user', 'pass-secret'), env })).code).toBe(0);
+    expect(await run('pass', ['init', fingerprint!], { env })).toExit(0);
+    expect(await run('docker-credential-pass', ['store'], { stdin: storeJson(`https://${host}`, 'pass-user', 'pass-secret'), env })).toExit(0);
   });
   afterAll(async () => {
     await run(bin.helper, ['erase'], { stdin: host });
@@ -89,7 +89,7 @@ describe('dcm import --from pass (GPG-encrypted password store)', () => {
     const result = await run(bin.dcm, ['import', '--from', 'pass', '--remove'], { env });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(`imported ${host} (pass-user) from docker-credential-pass, removed from the source`);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse((await dcmGet(host, env)).stdout)).toMatchObject({ Username: 'pass-user', Secret: 'pass-secret' });
     expect((await run('docker-credential-pass', ['list'], { env })).stdout).toBe('{}\n');
   });
@@ -118,7 +118,7 @@ esac
     chmodSync(script, 0o755);
     const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
     const result = await run(bin.dcm, ['import', '--from', 'labelled'], { env });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).toBe(`imported ${host} (labelled-user) from docker-credential-labelled\n`);
     expect(JSON.parse((await dcmGet(host)).stdout)).toMatchObject({ Username: 'labelled-user', Secret: 'labelled-secret' });
     await run(bin.helper, ['erase'], { stdin: host });

@@ -116,7 +116,7 @@ describe('keychain unavailable', () => {
     const results = parse(await produce());
     expect(results.map((r) => r.verb)).toEqual(['get', 'store', 'erase', 'list']);
     for (const result of results) {
-      expect(result.code, result.verb).toBe(1);
+      expect(result).toExit(1);
       expect(result.stdout, result.verb).toMatch(message);
       expect(result.stdout).not.toContain('credentials not found');
       // A hang guard, not a benchmark: a prompt or a dead bus must not block the verb.

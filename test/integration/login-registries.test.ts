@@ -78,7 +78,7 @@ describe.each(setups)('dcm login: $name', (setup) => {
 
   it('a wrong password fails with the credentials message, exit 3, and stores nothing', async () => {
     const result = await dcm(['login', registry.host, '-u', USER, '--password-stdin', ...certArgs()], 'not-the-password\n');
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^dcm: .*(unauthorized|incorrect username or password|refused).*wrong username or password/);
@@ -113,19 +113,19 @@ describe.each(setups)('dcm login: $name', (setup) => {
       { env },
     );
     expect(copy.stderr).toBe('');
-    expect(copy.code).toBe(0);
+    expect(copy).toExit(0);
   });
 
   it('check reports a good login, then a revoked one with exit 3', async () => {
     const good = await dcm(['check', registry.host, '--json', ...certArgs()]);
-    expect(good.code).toBe(0);
+    expect(good).toExit(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, results: [{ registry: registry.host, ok: true, status: 'ok' }] });
 
     if (issuer) issuer.users.delete(USER);
     else registry.setUsers({ someone: 'else' });
 
     const revoked = await dcm(['check', registry.host, ...certArgs()]);
-    expect(revoked.code).toBe(3);
+    expect(revoked).toExit(3);
     expect(revoked.stdout).toMatch(new RegExp(`^REGISTRY\\s+USERNAME\\s+STATUS\\s+DETAIL\\n${registry.host.replace(/\./g, '\\.')}\\s+.*\\s+credentials\\s+`));
   });
 });
@@ -142,9 +142,9 @@ describe('dcm login over TLS without the CA', () => {
 
   it('is refused with the TLS hint, exit 5, and nothing stored', async () => {
     const result = await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD });
-    expect(result.code).toBe(5);
+    expect(result).toExit(5);
     expect(result.stderr).toMatch(/unknown authority.*\/etc\/docker\/certs\.d\/127\.0\.0\.1:\d+\/ca\.crt.*--cert-dir/);
-    expect((await run(bin.helper, ['get'], { stdin: registry.host })).code).toBe(1);
+    expect(await run(bin.helper, ['get'], { stdin: registry.host })).toExit(1);
   });
 
   it('a certificate for another name is a name mismatch', async () => {
@@ -154,7 +154,7 @@ describe('dcm login over TLS without the CA', () => {
     const other = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(ca, ['DNS:registry.example.test']) });
     try {
       const result = await run(bin.dcm, ['login', other.host, '-u', USER, '--password-stdin', '--cert-dir', caDir], { stdin: PASSWORD });
-      expect(result.code).toBe(5);
+      expect(result).toExit(5);
       expect(result.stderr).toContain('name mismatch');
     } finally {
       await other.stop();

@@ -41,7 +41,7 @@ describe('credentials stay where they were asked for', () => {
     });
     servers.push(other, registry);
     const result = await login(`127.0.0.1:${registry.port}`);
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     expect(registry.requests.some((r) => r.headers.authorization)).toBe(true);
     expect(other.requests.length).toBeGreaterThan(0);
     expect(other.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
@@ -55,7 +55,7 @@ describe('credentials stay where they were asked for', () => {
     });
     servers.push(registry);
     const result = await login(`127.0.0.1:${registry.port}`);
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.stderr).toContain('refusing to send credentials to the token realm http://auth.example.invalid over plain HTTP on another host');
     expect(registry.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
   });
@@ -67,7 +67,7 @@ describe('credentials stay where they were asked for', () => {
     });
     servers.push(proxy);
     const result = await login('registry.example.invalid', ['--insecure'], { ...process.env, HTTP_PROXY: proxy.origin });
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.stderr).toContain('refusing to send credentials to registry.example.invalid over plain HTTP');
     expect(proxy.requests.map((r) => r.url)).toEqual(['http://registry.example.invalid/v2/']);
     expect(proxy.requests[0]!.headers.authorization).toBeUndefined();
@@ -77,7 +77,7 @@ describe('credentials stay where they were asked for', () => {
     const registry = await startRegistry({ someone: SECRET });
     try {
       const result = await run(bin.dcm, ['login', registry.host, '-u', 'someone', '-p', SECRET]);
-      expect(result.code).toBe(0);
+      expect(result).toExit(0);
       expect(result.stdout).toBe('Login Succeeded\n');
       expect(result.stderr).toMatch(
         /^WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists\. Use --password-stdin\.\n$/,
@@ -94,13 +94,13 @@ describe('credentials stay where they were asked for', () => {
 
   it('refuses -p with --password-stdin, and --password-stdin without -u', async () => {
     const both = await run(bin.dcm, ['login', 'ghcr.io', '-u', 'x', '-p', SECRET, '--password-stdin'], { stdin: SECRET });
-    expect(both.code).toBe(2);
+    expect(both).toExit(2);
     expect(both.stderr).toContain('--password and --password-stdin cannot be used together');
     const noUser = await run(bin.dcm, ['login', 'ghcr.io', '--password-stdin'], { stdin: SECRET });
-    expect(noUser.code).toBe(2);
+    expect(noUser).toExit(2);
     expect(noUser.stderr).toContain('--password-stdin needs --username');
     const noTty = await run(bin.dcm, ['login', 'ghcr.io', '-u', 'x']);
-    expect(noTty.code).toBe(2);
+    expect(noTty).toExit(2);
     expect(noTty.stderr).toContain('not a terminal');
     expectNoSecret(both.stderr, noUser.stderr);
   });
@@ -158,10 +158,10 @@ describe('each failure says what went wrong, with its own exit code', () => {
       timeoutMs: 30_000,
     });
     expect(result.stderr).toMatch(message);
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expectNoSecret(result.stderr);
-    expect((await run(bin.helper, ['get'], { stdin: server })).code).toBe(1);
+    expect(await run(bin.helper, ['get'], { stdin: server })).toExit(1);
   });
 });

@@ -50,7 +50,7 @@ describe('dcm migrate', () => {
       `oci:${layout}:v1`,
       `docker://${registry.host}/dcm/migrated:v1`,
     ]);
-    expect(push.code, push.stderr).toBe(0);
+    expect(push).toExit(0);
   });
   afterAll(async () => {
     for (const key of [...cleanup, registry?.host ?? '']) await run(bin.helper, ['erase'], { stdin: key });
@@ -67,7 +67,7 @@ describe('dcm migrate', () => {
     const config = withConfig(original);
     const result = await config.dcm(['migrate']);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     cleanup.push('https://index.docker.io/v1/', 'ghcr.io', 'registry.gitlab.com', 'myregistry.azurecr.io');
 
     const after = readFileSync(config.path, 'utf8');
@@ -97,7 +97,7 @@ describe('dcm migrate', () => {
     const anonymous = await run('docker', ['manifest', 'inspect', '--insecure', image], {
       env: { ...config.env, DOCKER_CONFIG: tempDir('empty-docker-config') },
     });
-    expect(anonymous.code).not.toBe(0);
+    expect(anonymous).not.toExit(0);
     expect(readFileSync(config.path, 'utf8')).not.toMatch(SECRET_FIELD);
 
     // The backup keeps the file's shape but no secret.
@@ -114,7 +114,7 @@ describe('dcm migrate', () => {
   it('credHelpers for ECR and GCR (spaces) stay; quay moves', async () => {
     const original = readFileSync(join(FIXTURES, 'cred-helpers-ecr-gcr.json'), 'utf8');
     const config = withConfig(original);
-    expect((await config.dcm(['migrate'])).code).toBe(0);
+    expect(await config.dcm(['migrate'])).toExit(0);
     cleanup.push('quay.io');
     const data = JSON.parse(readFileSync(config.path, 'utf8'));
     expect(data.credHelpers).toEqual(JSON.parse(original).credHelpers);
@@ -127,7 +127,7 @@ describe('dcm migrate', () => {
     const original = readFileSync(join(FIXTURES, 'proxies-plugins-unknown.json'), 'utf8');
     const config = withConfig(original);
     const json = await config.dcm(['migrate', '--json']);
-    expect(json.code).toBe(0);
+    expect(json).toExit(0);
     cleanup.push('harbor.example.com');
     expect(JSON.parse(json.stdout)).toMatchObject({
       moved: [{ registry: 'harbor.example.com', username: 'robot$ci', kind: 'password' }],
@@ -146,7 +146,7 @@ describe('dcm migrate', () => {
     const dry = await config.dcm(['migrate', '--dry-run']);
     expect(dry.stdout).toContain('dry run: nothing was changed');
     expect(readFileSync(config.path, 'utf8')).toBe(original);
-    expect((await config.dcm(['migrate'])).code).toBe(0);
+    expect(await config.dcm(['migrate'])).toExit(0);
     const data = JSON.parse(readFileSync(config.path, 'utf8'));
     expect(data).toEqual({ ...JSON.parse(original), credsStore: 'dcm' });
     expect(JSON.parse(readFileSync(`${config.path}.dcm-backup`, 'utf8')).credsStore).toBe('desktop');
@@ -157,17 +157,17 @@ describe('dcm migrate', () => {
     const host = registry.host.replace('127.0.0.1', 'localhost');
     const config = withConfig(JSON.stringify({ auths: { [host]: { auth: Buffer.from('migrated:wrong').toString('base64') } } }, null, '\t'));
     const result = await config.dcm(['migrate', '--verify']);
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toMatch(new RegExp(`left ${host} in config\\.json: --verify failed: .*wrong username or password`));
     expect(result.stdout).not.toContain('migrated:wrong');
     expect(JSON.parse(readFileSync(config.path, 'utf8')).auths[host].auth).toBeDefined();
-    expect((await config.get(host)).code).toBe(1);
+    expect(await config.get(host)).toExit(1);
   });
 
   it('malformed config.json is refused and left as it was', async () => {
     const config = withConfig('{"auths": {"x": {"auth": "eA=="}},');
     const result = await config.dcm(['migrate']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/is not valid JSON/);
     expect(readFileSync(config.path, 'utf8')).toBe('{"auths": {"x": {"auth": "eA=="}},');
   });
@@ -190,7 +190,7 @@ describe('dcm migrate, killed at many points', () => {
     const eraseAll = () => Promise.all(entries.map(([host]) => run(bin.helper, ['erase'], { stdin: host })));
     // How long one whole migrate takes on this machine, so the kills can be spread over all of it.
     const started = Date.now();
-    expect((await withConfig(original).dcm(['migrate'])).code).toBe(0);
+    expect(await withConfig(original).dcm(['migrate'])).toExit(0);
     const fullMs = Date.now() - started;
     await eraseAll();
     // Twenty kills spread from the start to past the end of a whole run, then later ones until one

@@ -67,7 +67,7 @@ const push = async (tag: string) => {
   const skopeoEnv = { ...env, SSL_CERT_FILE: caCert };
   const image = 'docker://registry-1.docker.io/library/alpine:latest';
   const copy = await run('skopeo', ['copy', '--format', 'v2s2', '--dest-creds', `${USER}:${PASSWORD}`, `oci:${layout}:${tag}`, image], { env: skopeoEnv });
-  expect(copy.code, copy.stderr).toBe(0);
+  expect(copy).toExit(0);
   const inspect = await run('skopeo', ['inspect', '--creds', `${USER}:${PASSWORD}`, image], { env: skopeoEnv });
   return (JSON.parse(inspect.stdout) as { Digest: string }).Digest;
 };
@@ -110,7 +110,7 @@ beforeAll(async () => {
   daemonJson = join(tempDir('daemon'), 'daemon.json');
   env = { ...process.env, DOCKER_CONFIG: dockerConfig, HTTPS_PROXY: hubProxy.url, NO_PROXY: '127.0.0.1,localhost', XDG_CONFIG_HOME: tempDir('xdg') };
   // The Docker Hub login the classic image store would hand a mirror (the upstream's account).
-  expect((await run(bin.helper, ['store'], { stdin: storeJson(HUB_KEY, USER, PASSWORD), env })).code).toBe(0);
+  expect(await run(bin.helper, ['store'], { stdin: storeJson(HUB_KEY, USER, PASSWORD), env })).toExit(0);
 });
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe('a pull-through cache of the real CNCF registry', () => {
     writeFileSync(daemonJson, JSON.stringify({ 'registry-mirrors': [mirrorUrl()], features: { 'containerd-snapshotter': true } }, null, 2));
     front.requests.splice(0);
     const result = await checkJson(['--daemon-config', daemonJson]);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.results).toEqual([
       expect.objectContaining({ url: mirrorUrl(), ok: true, status: 'ok', auth: 'none', digest: v1, upstreamDigest: v1, durationMs: expect.any(Number) }),
     ]);
@@ -148,7 +148,7 @@ describe('a pull-through cache of the real CNCF registry', () => {
 
   it('skopeo pulls the image through the mirror', async () => {
     const inspect = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${front.origin.replace('http://', '')}/library/alpine:latest`], { env });
-    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect).toExit(0);
     expect(JSON.parse(inspect.stdout)).toMatchObject({ Digest: v1 });
   });
 
@@ -158,7 +158,7 @@ describe('a pull-through cache of the real CNCF registry', () => {
     expect(v2).not.toBe(v1);
     front.requests.splice(0);
     const result = await checkJson([mirrorUrl(), '--daemon-config', daemonJson]);
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.results[0]).toMatchObject({ status: 'stale', ok: false, digest: v1, upstreamDigest: v2 });
     expect(result.results[0]!.message).toMatch(/the mirror's copy is stale/);
     expect(front.manifests()).toEqual({ HEAD: 1 });
@@ -166,7 +166,7 @@ describe('a pull-through cache of the real CNCF registry', () => {
 
   it('a table by default, and --image for another official image (not-found, exit 1)', async () => {
     const table = await dcm(['mirror', 'check', mirrorUrl(), '--daemon-config', daemonJson, '--cert-dir', caDir, '--image', 'busybox', '--timeout', '5']);
-    expect(table.code).toBe(1);
+    expect(table).toExit(1);
     expect(table.stdout).toMatch(/^MIRROR +STATUS +AUTH +TIME +DETAIL$/m);
     expect(table.stdout).toMatch(/not-found .* does not have library\/busybox:latest/);
     expect(front.manifests().GET).toBeUndefined();
@@ -214,7 +214,7 @@ describe('broken mirrors, each with its class', () => {
     const url = await start();
     front.requests.splice(0);
     const result = await dcm(['mirror', 'check', url, '--json', '--cert-dir', caDir, '--timeout', '2']);
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     const { results } = JSON.parse(result.stdout) as { results: Array<{ status: string; message: string }> };
     expect(results[0]).toMatchObject({ status });
     expect(results[0]!.message).toMatch(message);
@@ -226,7 +226,7 @@ describe('broken mirrors, each with its class', () => {
     ['credentials in it', 'https://me:pw@mirror.example.com', /^dcm: invalid mirror: username\/password not allowed in URI\n$/],
   ])('mirror check with a URL that is %s: exit 2, one short line, nothing asked', async (_name, url, message) => {
     const result = await dcm(['mirror', 'check', url, '--timeout', '2']);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.length).toBeLessThan(300);
     expect(result.stdout).toBe('');
@@ -242,7 +242,7 @@ describe('broken mirrors, each with its class', () => {
     it('the containerd image store sends it none: exit 3, and the explanation', async () => {
       writeFileSync(daemonJson, JSON.stringify({ 'registry-mirrors': [`http://${locked.host}`], features: { 'containerd-snapshotter': true } }));
       const result = await checkJson(['--daemon-config', daemonJson]);
-      expect(result.code).toBe(3);
+      expect(result).toExit(3);
       expect(result.results[0]).toMatchObject({ status: 'credentials', auth: 'basic' });
       expect(result.results[0]!.message).toBe('it demands credentials: the containerd image store (dockerd) sends mirrors no credentials');
     });
@@ -265,7 +265,7 @@ describe('broken mirrors, each with its class', () => {
       writeFileSync(hostsToml, `server = "https://registry-1.docker.io"\n\n[host."http://${locked.host}"]\n  capabilities = ["pull", "resolve"]\n`);
       try {
         const result = await checkJson(['--daemon-config', daemonJson]);
-        expect(result.code, result.stderr).toBe(3);
+        expect(result).toExit(3);
         // Had the Hub login been sent, the registry would have accepted it (not-found, as above).
         expect(result.results[0]).toMatchObject({ status: 'credentials', auth: 'basic' });
         expect(result.results[0]!.message).toBe(
@@ -326,7 +326,7 @@ describe('dcm mirror ls over all four formats', () => {
     );
     write(join(xdg, 'containers', 'registries.conf.d', '50-broken.conf'), '[[registry]\nprefix = "docker.io"\n');
     const result = await dcm(['mirror', 'ls', '--json'], { XDG_CONFIG_HOME: xdg });
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/^dcm: warning: registries\.conf .*50-broken\.conf is not valid TOML \(line \d+\); its mirrors are not listed\n$/);
     const mine = (JSON.parse(result.stdout) as Array<{ path: string }>).filter((m) => m.path.startsWith(xdg));
     expect(mine).toEqual([
@@ -381,18 +381,18 @@ describe('dcm mirror add and rm on daemon.json', () => {
     const path = fixture(before);
     chmodSync(path, 0o644);
     const first = await add(path, 'https://Mirror.Example.com');
-    expect(first.code, first.stderr).toBe(0);
+    expect(first).toExit(0);
     expect(first.stdout).toMatch(/^Added https:\/\/mirror\.example\.com\/ to registry-mirrors in .*\.\nMake the daemon read it: /);
     expect(readFileSync(path, 'utf8')).toBe(after);
     expect(readFileSync(`${path}.dcm-backup`, 'utf8')).toBe(before);
     expect(statSync(path).mode & 0o777).toBe(0o644);
     const again = await add(path, 'https://mirror.example.com/');
-    expect(again.code).toBe(0);
+    expect(again).toExit(0);
     expect(again.stdout).toMatch(/already in registry-mirrors; nothing changed|is already in registry-mirrors/);
     expect(readFileSync(path, 'utf8')).toBe(after);
 
     const rm = await dcm(['mirror', 'rm', 'https://mirror.example.com', '--daemon-config', path]);
-    expect(rm.code).toBe(0);
+    expect(rm).toExit(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))['registry-mirrors'] ?? []).not.toContain('https://mirror.example.com/');
     const rmAgain = await dcm(['mirror', 'rm', 'https://mirror.example.com', '--daemon-config', path]);
     expect(rmAgain.stdout).toMatch(/^"https:\/\/mirror\.example\.com" is not in registry-mirrors .*; nothing changed\.\n$/);
@@ -402,7 +402,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
   it('a missing file is created (mode 0644)', async () => {
     const path = fixture(undefined);
     const result = await add(path, 'https://mirror.example.com');
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ 'registry-mirrors': ['https://mirror.example.com/'] });
     expect(statSync(path).mode & 0o777).toBe(0o644);
   });
@@ -418,7 +418,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
   ])('%s: left untouched, one clear error', async (_name, text, code, message) => {
     const path = fixture(text);
     const result = await add(path, 'https://mirror.example.com');
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(readFileSync(path, 'utf8')).toBe(text);
@@ -435,7 +435,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
   ])("an invalid URL (%s): the daemon's message, exit 2, nothing changed", async (_name, url, message) => {
     const path = fixture('{}\n');
     const result = await add(path, url);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.length).toBeLessThan(400);
     expect(readFileSync(path, 'utf8')).toBe('{}\n');
@@ -444,27 +444,27 @@ describe('dcm mirror add and rm on daemon.json', () => {
   it('with the check: a mirror that fails it is not added; one that passes is', async () => {
     const path = fixture('{}\n');
     const dead = await dcm(['mirror', 'add', `http://127.0.0.1:${await freePort()}`, '--daemon-config', path, '--timeout', '3']);
-    expect(dead.code).toBe(4);
+    expect(dead).toExit(4);
     expect(dead.stderr).toMatch(
       /^dcm: http:\/\/127\.0\.0\.1:\d+\/ was not added \(network\): connection refused by 127\.0\.0\.1:\d+: is the registry running, and is the port right\?; fix the mirror, or add it anyway with --no-check\n$/,
     );
     expect(readFileSync(path, 'utf8')).toBe('{}\n');
     // By now the cache is stale (above): refused too, with its class.
     const stale = await dcm(['mirror', 'add', mirrorUrl(), '--daemon-config', path, '--cert-dir', caDir, '--timeout', '5']);
-    expect(stale.code).toBe(7);
+    expect(stale).toExit(7);
     expect(stale.stderr).toMatch(/was not added \(stale\)/);
     expect(readFileSync(path, 'utf8')).toBe('{}\n');
     // A registry that serves Docker Hub's current image (here: the upstream itself, with the Hub login) passes.
     const current = `https://${upstream.host}`;
     const good = await dcm(['mirror', 'add', current, '--daemon-config', path, '--cert-dir', caDir, '--timeout', '5']);
-    expect(good.code, good.stderr).toBe(0);
+    expect(good).toExit(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ 'registry-mirrors': [`${current}/`] });
   });
 
   it('mirror rm never echoes a password written into the URL (issue 19, item 5)', async () => {
     const path = fixture('{\n  "registry-mirrors": ["https://mirror.example.com/"]\n}\n');
     const result = await dcm(['mirror', 'rm', 'https://me:Rm-Pa55word@mirror.example.com', '--daemon-config', path]);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).toMatch(/^Removed https:\/\/mirror\.example\.com from registry-mirrors/);
     expect(result.stdout + result.stderr).not.toContain('Rm-Pa55word');
     // The last mirror gone, the key goes too, as if it had never been written.
@@ -478,7 +478,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
       const path = fixture('{\n  "debug": true\n}\n');
       const urls = [`https://${upstream.host}`, 'https://registry-1.docker.io'];
       const results = await Promise.all(urls.map((url) => dcm(['mirror', 'add', url, '--daemon-config', path, '--cert-dir', caDir, '--timeout', '5'])));
-      for (const result of results) expect(result.code, result.stderr).toBe(0);
+      for (const result of results) expect(result).toExit(0);
       const mirrors = (JSON.parse(readFileSync(path, 'utf8')) as { 'registry-mirrors': string[] })['registry-mirrors'];
       expect(mirrors.sort()).toEqual(urls.map((url) => `${url}/`).sort());
       expect(existsSync(`${path}.dcm-lock`)).toBe(false);
@@ -490,7 +490,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
     execFileSync('chown', ['65534:65534', path]);
     chmodSync(path, 0o640);
     const result = await add(path, 'https://mirror.example.com');
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     const stats = statSync(path);
     expect([stats.uid, stats.gid, stats.mode & 0o777]).toEqual([65534, 65534, 0o640]);
   });
@@ -499,7 +499,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
     const text = `{"x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}\n`;
     const path = fixture(text);
     const result = await add(path, 'https://mirror.example.com');
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(
       /^dcm: .*daemon\.json nests more than 64 levels deep, which no Docker file does; fix or move it, then retry \(nothing was changed\)\n$/,
     );
@@ -525,7 +525,7 @@ describe('dcm mirror add and rm on daemon.json', () => {
         env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config') },
       },
     );
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stderr).toBe(
       `dcm: ${path} is not writable by you (it needs root): run sudo dcm mirror add https://mirror.example.com/ --daemon-config ${path}; nothing was changed\n`,
     );

@@ -63,10 +63,10 @@ describe('another local user squatting on lock names (issue 19, item 9)', () => 
   ])('%s: store, list and erase go on as if it were not there', async (_name, extra) => {
     const env = { ...process.env, ...extra };
     const stored = await run(bin.helper, ['store'], { stdin: storeJson('squat.example', 'u', 'squat-Secret-1'), env, timeoutMs: 30_000 });
-    expect(stored.code, stored.stderr).toBe(0);
+    expect(stored).toExit(0);
     expect((await run(bin.helper, ['list'], { env })).stdout).toContain('squat.example');
     const erased = await run(bin.helper, ['erase'], { stdin: 'squat.example', env, timeoutMs: 30_000 });
-    expect(erased.code, erased.stderr).toBe(0);
+    expect(erased).toExit(0);
   });
 
   it('a lock directory that belongs to another user is refused at once, with the fix', async () => {
@@ -78,12 +78,12 @@ describe('another local user squatting on lock names (issue 19, item 9)', () => 
       stdin: storeJson('squat.example', 'u', 'squat-Secret-2'),
       env: { ...process.env, XDG_RUNTIME_DIR: runtime },
     });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     // The helper answers Docker on stdout.
     expect(result.stdout).toMatch(
       /refusing the lock directory .*\/dcm: it belongs to uid 65534, not to you \(uid 0\)\. Set XDG_RUNTIME_DIR to a private directory of yours/,
     );
-    expect((await run(bin.helper, ['get'], { stdin: 'squat.example' })).code).toBe(1);
+    expect(await run(bin.helper, ['get'], { stdin: 'squat.example' })).toExit(1);
   });
 
   it('a lock directory deeper than a unix socket path may be: the lock is reached through /proc/self/fd', async () => {
@@ -94,10 +94,10 @@ describe('another local user squatting on lock names (issue 19, item 9)', () => 
     const stores = await Promise.all(
       ['deep1.example', 'deep2.example', 'deep3.example'].map((host) => run(bin.helper, ['store'], { stdin: storeJson(host, 'u', 'deep-Secret'), env })),
     );
-    for (const result of stores) expect(result.code, result.stdout).toBe(0);
+    for (const result of stores) expect(result).toExit(0);
     expect(Object.keys(JSON.parse((await run(bin.helper, ['list'], { env })).stdout))).toEqual(
       expect.arrayContaining(['deep1.example', 'deep2.example', 'deep3.example']),
     );
-    for (const host of ['deep1.example', 'deep2.example', 'deep3.example']) expect((await run(bin.helper, ['erase'], { stdin: host, env })).code).toBe(0);
+    for (const host of ['deep1.example', 'deep2.example', 'deep3.example']) expect(await run(bin.helper, ['erase'], { stdin: host, env })).toExit(0);
   });
 });

@@ -54,11 +54,11 @@ async function passMachine(passphrase: string) {
     ],
     { env },
   );
-  expect(key.code, key.stderr).toBe(0);
+  expect(key).toExit(0);
   const colons = (await run('gpg', ['--list-secret-keys', '--with-colons', '--with-keygrip'], { env })).stdout;
   const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(colons)![1]!;
   const keygrips = [...colons.matchAll(/^grp:+([0-9A-F]+):/gm)].map((m) => m[1]!);
-  expect((await run('pass', ['init', fingerprint], { env })).code).toBe(0);
+  expect(await run('pass', ['init', fingerprint], { env })).toExit(0);
   const helper = (verb: string, stdin = '') => run(bin.helper, [verb], { stdin, env, timeoutMs: 30_000 });
   const dcm = (args: string[], stdin = '') => run(bin.dcm, args, { stdin, env, timeoutMs: 30_000 });
   return { home, env, keygrips, helper, dcm };
@@ -67,7 +67,7 @@ async function passMachine(passphrase: string) {
 async function presetPassphrase(env: NodeJS.ProcessEnv, keygrips: string[], passphrase: string): Promise<void> {
   for (const grip of keygrips) {
     const result = await run('/usr/lib/gnupg/gpg-preset-passphrase', ['--preset', grip], { stdin: passphrase, env });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
   }
 }
 
@@ -92,7 +92,7 @@ describe.each([
   it('dcm setup --store pass proves the store and records it; doctor reports it', async () => {
     const setup = await machine.dcm(['setup', '--store', 'pass']);
     expect(setup.stderr).toContain('dcm keeps credentials in the pass store from now on');
-    expect(setup.code).toBe(0);
+    expect(setup).toExit(0);
     expect(JSON.parse(readFileSync(join(machine.home, '.config', 'dcm', 'config.json'), 'utf8'))).toEqual({ store: 'pass' });
     expect(JSON.parse(readFileSync(join(machine.home, '.docker', 'config.json'), 'utf8')).credsStore).toBe('dcm');
     const doctor = JSON.parse((await machine.dcm(['doctor', '--json'])).stdout) as { checks: Array<{ id: string; status: string; detail: string }> };
@@ -123,7 +123,7 @@ describe.each([
     const config = JSON.parse(readFileSync(join(docker, 'config.json'), 'utf8'));
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ ...config, credHelpers: { [registry.host]: 'dcm' } }, null, '\t'));
     const login = await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: machine.env });
-    expect(login.code, login.stderr).toBe(0);
+    expect(login).toExit(0);
     expect(readFileSync(join(docker, 'config.json'), 'utf8')).not.toContain(PASSWORD);
     const ls = JSON.parse((await machine.dcm(['ls', '--json'])).stdout);
     expect(ls).toContainEqual({ registry: registry.host, username: USER, kind: 'password', source: 'dcm', store: 'pass', expiresAt: null });
@@ -133,12 +133,12 @@ describe.each([
     const image = `docker://${registry.host}/dcm/pass:v1`;
     const authfile = join(docker, 'config.json');
     const copy = await run('skopeo', ['copy', '--dest-tls-verify=false', '--authfile', authfile, `oci:${layout}:v1`, image], { env: machine.env });
-    expect(copy.code, copy.stderr).toBe(0);
+    expect(copy).toExit(0);
     const inspect = await run('skopeo', ['inspect', '--tls-verify=false', '--authfile', authfile, image], { env: machine.env });
-    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect).toExit(0);
 
     const logout = await run('docker', ['logout', registry.host], { env: machine.env });
-    expect(logout.code).toBe(0);
+    expect(logout).toExit(0);
     expect((await machine.helper('get', registry.host)).stdout).toBe('credentials not found in native keychain\n');
   });
 
@@ -163,11 +163,11 @@ describe('the pass store when it cannot be used', () => {
     const machine = await passMachine('never-Preset');
     // Encryption needs only the public key; decryption needs the passphrase.
     const stored = await run(bin.helper, ['store'], { stdin: storeJson('locked.pass.test', USER, PASSWORD), env: { ...machine.env, DCM_STORE: 'pass' } });
-    expect(stored.code, stored.stdout).toBe(0);
+    expect(stored).toExit(0);
     await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
     const got = await run(bin.helper, ['get'], { stdin: 'locked.pass.test', env: { ...machine.env, DCM_STORE: 'pass' }, timeoutMs: 20_000 });
     expect(got.signal).toBeNull();
-    expect(got.code).toBe(1);
+    expect(got).toExit(1);
     expect(got.stdout).toMatch(
       /^pass store unavailable: the GPG key needs a passphrase and no gpg-agent holds it \(dcm never waits for a pinentry\)\. Preset it: .*gpg-preset-passphrase.*Or keep credentials elsewhere: dcm setup --store os, or dcm setup --store cache\n$/,
     );
@@ -177,10 +177,10 @@ describe('the pass store when it cannot be used', () => {
   it('a missing GPG key, an uninitialised store, an entry dcm did not write: one line each, nothing lost', async () => {
     const machine = await passMachine('');
     const env = { ...machine.env, DCM_STORE: 'pass' };
-    expect((await run(bin.helper, ['store'], { stdin: storeJson('kept.pass.test', USER, PASSWORD), env })).code).toBe(0);
+    expect(await run(bin.helper, ['store'], { stdin: storeJson('kept.pass.test', USER, PASSWORD), env })).toExit(0);
     // An entry that is not what dcm wrote.
     const garbage = await run('pass', ['insert', '-m', 'dcm/garbage.pass.test'], { stdin: 'just a password\n', env });
-    expect(garbage.code).toBe(0);
+    expect(garbage).toExit(0);
     const foreign = await run(bin.helper, ['get'], { stdin: 'garbage.pass.test', env });
     expect(foreign).toMatchObject({
       code: 1,
@@ -190,7 +190,7 @@ describe('the pass store when it cannot be used', () => {
     const emptyGnupg = tempDir('gnupg-empty');
     chmodSync(emptyGnupg, 0o700);
     const noKey = await run(bin.helper, ['get'], { stdin: 'kept.pass.test', env: { ...env, GNUPGHOME: emptyGnupg } });
-    expect(noKey.code).toBe(1);
+    expect(noKey).toExit(1);
     expect(noKey.stdout).toMatch(/^pass store unavailable: gpg has no secret key to decrypt the entries in /);
     // A store no one initialised.
     const bare = await run(bin.helper, ['store'], {
@@ -208,7 +208,7 @@ describe('the pass store when it cannot be used', () => {
     const file = join(machine.home, 'a-file');
     writeFileSync(file, 'x');
     const result = await run(bin.dcm, ['setup', '--store', 'pass'], { env: { ...machine.env, XDG_CONFIG_HOME: join(file, 'config') } });
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stderr).toBe(`dcm: cannot write ${join(file, 'config', 'dcm', 'config.json')}: a part of the path is not a directory\n`);
     await run('gpgconf', ['--kill', 'gpg-agent'], { env: machine.env });
   });
@@ -224,12 +224,12 @@ describe('the pass store when it cannot be used', () => {
       writeFileSync(join(home, '.config', 'dcm', 'config.json'), '{"store": "vault"}');
     }
     const cli = await run(bin.dcm, ['ls'], { env });
-    expect(cli.code).toBe(2);
+    expect(cli).toExit(2);
     expect(cli.stderr).toMatch(
       /unknown store "(nope|vault)" \(from .*\); dcm keeps credentials in: os \(.*\); pass \(.*\)\. Choose one with: dcm setup --store NAME/,
     );
     const helper = await run(bin.helper, ['get'], { stdin: 'ghcr.io', env });
-    expect(helper.code).toBe(1);
+    expect(helper).toExit(1);
     expect(helper.stdout).toMatch(/^unknown store/);
     expect(execFileSync('ls', ['-A', home], { encoding: 'utf8' })).not.toContain('.password-store');
   });
@@ -294,7 +294,7 @@ describe('dcm migrate --from-store os --to-store pass', () => {
     [['--from-store', 'os', '--to-store', 'vault'], /unknown store "vault" \(from --to-store\)/],
   ])('%j is a usage error, exit 2', async (args, message) => {
     const result = await run(bin.dcm, ['migrate', ...args]);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
   });
 });
@@ -317,7 +317,7 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
   it('a registry name too long for a file name: one line naming the limit, nothing stored (item 16)', async () => {
     const host = `${['a', 'b', 'c', 'd'].map((c) => c.repeat(60)).join('.')}.example:5000`;
     const stored = await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', 'long-Secret-1'), env });
-    expect(stored.code).toBe(1);
+    expect(stored).toExit(1);
     expect(stored.stdout).toMatch(
       /^the registry name ".*"… is too long for the pass store: its file name would be 2\d\d bytes, and a file name may have at most 255\n$/,
     );
@@ -328,7 +328,7 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
 
   it('an index entry that is no registry key: one warning, and logout --all, ls, completion and migrate go on (item 17)', async () => {
     for (const host of ['one.pass.test', 'two.pass.test'])
-      expect((await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).code).toBe(0);
+      expect(await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).toExit(0);
     const indexPath = join(env.PASSWORD_STORE_DIR!, 'dcm', `${encodeURIComponent('dcm:index')}.json`);
     const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { v: number; entries: Record<string, string> };
     index.entries['\u001b]52;c;cHduZWQ=\u0007$(touch /tmp/dcm-index-pwned)'] = 'x';
@@ -336,7 +336,7 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
     writeFileSync(indexPath, JSON.stringify(index));
 
     const ls = await run(bin.dcm, ['ls', '--json'], { env });
-    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls).toExit(0);
     expect(
       ls.stderr
         .trim()
@@ -349,13 +349,13 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
 
     // migrate to the cache store: refused without --yes where no one can be asked (item 18).
     const refused = await run(bin.dcm, ['migrate', '--from-store', 'pass', '--to-store', 'cache'], { env });
-    expect(refused.code).toBe(2);
+    expect(refused).toExit(2);
     expect(refused.stderr).toMatch(
       /^dcm: the cache store forgets every login 8 h after it is stored \(DCM_CACHE_TTL\), and the pass store keeps them until they are removed: once moved, they are gone after 8 h; run again with --yes to move them anyway \(nothing was moved\)\n$/,
     );
     expect(Object.keys(JSON.parse((await run(bin.helper, ['list'], { env })).stdout)).sort()).toEqual(['one.pass.test', 'two.pass.test']);
     const moved = await run(bin.dcm, ['migrate', '--from-store', 'pass', '--to-store', 'cache', '--yes', '--json'], { env });
-    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved).toExit(0);
     expect((JSON.parse(moved.stdout) as { moved: Array<{ registry: string }> }).moved.map((m) => m.registry).sort()).toEqual([
       'one.pass.test',
       'two.pass.test',
@@ -363,10 +363,10 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
 
     // Back in pass, logout --all removes the real logins despite the entries it ignores.
     for (const host of ['one.pass.test', 'two.pass.test'])
-      expect((await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).code).toBe(0);
+      expect(await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).toExit(0);
     writeFileSync(indexPath, JSON.stringify({ ...index, entries: { ...JSON.parse(readFileSync(indexPath, 'utf8')).entries, 'not a registry': 'y' } }));
     const logout = await run(bin.dcm, ['logout', '--all', '--yes'], { env });
-    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout).toExit(0);
     expect(JSON.parse((await run(bin.helper, ['list'], { env })).stdout)).toEqual({});
   });
 });

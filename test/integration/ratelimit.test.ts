@@ -78,7 +78,7 @@ describe('dcm ratelimit', () => {
 
   it('signed in with the stored login: the account id is the source; --anonymous ignores it', async () => {
     const stored = await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: hub.host, Username: 'hubuser', Secret: 'hub-Passw0rd' }) });
-    expect(stored.code).toBe(0);
+    expect(stored).toExit(0);
     const { value } = await json();
     expect(value).toMatchObject({ authenticated: true, account: 'hubuser', limit: 200, remaining: 190, source: hub.accountIds.hubuser });
     const anonymous = await json(['--anonymous']);
@@ -93,7 +93,7 @@ describe('dcm ratelimit', () => {
   it('a wrong stored password is a credentials failure (exit 3), not a limit', async () => {
     hub.users.hubuser = 'changed';
     const result = await ratelimit([]);
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     expect(result.stderr).toMatch(/incorrect username or password/);
     hub.users.hubuser = 'hub-Passw0rd';
   });
@@ -120,7 +120,7 @@ describe('dcm ratelimit', () => {
     const { value } = await json(['--anonymous']);
     expect(value).toMatchObject({ remaining: 0, limit: 100, unlimited: false });
     const text = await ratelimit(['--anonymous', '--fail-under', '1']);
-    expect(text.code).toBe(6);
+    expect(text).toExit(6);
     expect(text.stdout).toMatch(/error: pull limit exhausted: toomanyrequests/);
   });
 
@@ -133,7 +133,7 @@ describe('dcm ratelimit', () => {
   it('a token service that is down is a failure to check (exit 7), distinct from --fail-under (6)', async () => {
     hub.mode = 'realm-down';
     const result = await ratelimit(['--anonymous', '--fail-under', '1000']);
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.stderr).toMatch(/HTTP 503/);
     expect(result.stdout).toBe('');
   });
@@ -141,16 +141,16 @@ describe('dcm ratelimit', () => {
   it('--fail-under: exit 6 below the threshold, output printed all the same; 0 above it', async () => {
     hub.mode = 'metered';
     const below = await ratelimit(['--anonymous', '--json', '--fail-under', '77']);
-    expect(below.code).toBe(6);
+    expect(below).toExit(6);
     expect(JSON.parse(below.stdout)).toMatchObject({ remaining: 76 });
     const above = await ratelimit(['--anonymous', '--fail-under', '76']);
-    expect(above.code).toBe(0);
+    expect(above).toExit(0);
   });
 
   it('--fail-under below the threshold says so on stderr in one line, with the numbers', async () => {
     hub.mode = 'metered';
     const below = await ratelimit(['--anonymous', '--fail-under', '77']);
-    expect(below.code).toBe(6);
+    expect(below).toExit(6);
     expect(below.stderr).toBe(`dcm: 76 pulls left on ${hub.host}, fewer than --fail-under 77\n`);
   });
 
@@ -162,7 +162,7 @@ describe('dcm ratelimit', () => {
     // a CI runner, instead of picking a default credential helper of its own (pass, secretservice).
     writeFileSync(join(docker, 'config.json'), '{"auths": {"example.invalid": {}}}');
     const login = await run('docker', ['login', hub.host, '-u', 'hubuser', '--password-stdin'], { stdin: 'hub-Passw0rd', env });
-    expect(login.code, login.stderr).toBe(0);
+    expect(login).toExit(0);
     expect(JSON.parse(readFileSync(join(docker, 'config.json'), 'utf8')).auths[hub.host].auth).toBeTypeOf('string');
     delete env.DBUS_SESSION_BUS_ADDRESS;
     const result = await ratelimit(['--json'], env);
@@ -179,7 +179,7 @@ describe('dcm ratelimit', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ authenticated: true, account: 'hubuser', source: hub.accountIds.hubuser });
     expect(result.stdout).not.toContain('hub-Passw0rd');
     const wrong = await run(bin.dcm, ['ratelimit', '--registry', hub.host, '-u', 'hubuser', '--password-stdin'], { stdin: 'wrong', env });
-    expect(wrong.code).toBe(3);
+    expect(wrong).toExit(3);
     expect(wrong.stderr + wrong.stdout).not.toContain('wrong\n');
   });
 
@@ -189,14 +189,14 @@ describe('dcm ratelimit', () => {
     [['-u', 'hubuser', '--password-stdin', '--anonymous'], /--anonymous and --username contradict each other/],
   ])('%j is a usage error, exit 2', async (args, message) => {
     const result = await run(bin.dcm, ['ratelimit', '--registry', hub.host, ...args], { stdin: 'x' });
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
   });
 
   it('--format prometheus parses with a Prometheus text-format parser', async () => {
     hub.mode = 'metered';
     const result = await ratelimit(['--anonymous', '--format', 'prometheus']);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     const families = parsePrometheus(result.stdout);
     const value = (name: string) => families.find((f) => f.name === name)?.metrics[0];
     expect(families.map((f) => f.name).sort()).toEqual([
@@ -220,7 +220,7 @@ describe('dcm ratelimit', () => {
     const output = join(tempDir('github'), 'output');
     writeFileSync(output, 'earlier=kept\n');
     const result = await ratelimit(['--anonymous', '--format', 'github'], { ...process.env, GITHUB_OUTPUT: output });
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(parseGithubOutput(readFileSync(output, 'utf8'))).toEqual({
       earlier: 'kept',
       limit: '100',
@@ -232,7 +232,7 @@ describe('dcm ratelimit', () => {
     });
     expect(result.stdout).toMatch(/^::warning title=Docker Hub pull limit::only 3 of 100 pulls left on 127\.0\.0\.1:\d+ for 127\.0\.0\.1$/m);
     const missing = await ratelimit(['--format', 'github'], { ...process.env, GITHUB_OUTPUT: '' });
-    expect(missing.code).toBe(2);
+    expect(missing).toExit(2);
   });
 
   it('--format github: a username with line breaks adds no workflow command and no output (issue 19, item 6)', async () => {
@@ -243,7 +243,7 @@ describe('dcm ratelimit', () => {
       stdin: 'hostile-Pw',
       env: { ...process.env, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
     });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result).toExit(0);
     // The only workflow command is dcm's own warning, on one line.
     const commands = `${result.stdout}\n${result.stderr}`.split(/\r?\n|\r/).filter((line) => line.startsWith('::'));
     expect(commands).toEqual([expect.stringMatching(/^::warning title=Docker Hub pull limit::only 3 of 200 pulls left on 127\.0\.0\.1:\d+ for [\w-]+$/)]);
@@ -272,10 +272,10 @@ describe('dcm ratelimit', () => {
     hub.accountIds.hubuser = 'acct\u009b2J\u009d52;c;cHduZWQ=\u009c';
     try {
       const stored = await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: hub.host, Username: 'hubuser', Secret: 'hub-Passw0rd' }) });
-      expect(stored.code).toBe(0);
+      expect(stored).toExit(0);
       for (const args of [[], ['--json'], ['--format', 'prometheus']]) {
         const result = await ratelimit(args);
-        expect(result.code, result.stderr).toBe(0);
+        expect(result).toExit(0);
         expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
       }
       expect((await ratelimit([])).stdout).toContain('the account acct\\u009b2J\\u009d52;c;cHduZWQ=\\u009c');
@@ -297,7 +297,7 @@ describe('dcm ratelimit', () => {
   ])('bad options %j: usage error, exit 2, nothing sent', async (args, message) => {
     const before = hub.requests.length;
     const result = await ratelimit(args);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
     expect(hub.requests.length).toBe(before);
   });

@@ -89,7 +89,7 @@ describe('a token realm on another host', () => {
     ['a name that resolves to ::ffff:169.254.169.254', '203.0.113.5', 'https://mapped.test:PORT/token', '169.254.169.254', 'link-local'],
   ])('%s is refused before any connection (exit 7)', (_name, registryIp, realm, listen, kind) => {
     const outcome = loginInNamespace(registryIp, realm, listen);
-    expect(outcome.code, outcome.stderr).toBe(7);
+    expect(outcome).toExit(7);
     expect(outcome.stderr).toMatch(new RegExp(`refusing to connect to [\\w.:]+( \\(it resolves to [\\w.:]+\\))?, a ${kind} address`));
     expect(outcome.connections).toBe(0);
     expect(outcome.requests).toEqual([]);
@@ -102,7 +102,7 @@ describe('a token realm on another host', () => {
       HTTPS_PROXY: 'http://127.0.0.1:9',
       NO_PROXY: '203.0.113.5,metadata.test',
     });
-    expect(outcome.code, outcome.stderr).toBe(7);
+    expect(outcome).toExit(7);
     expect(outcome.stderr).toContain('refusing to connect to metadata.test (it resolves to 169.254.169.254), a link-local address');
     expect(outcome.connections).toBe(0);
     expect(outcome.stdout + outcome.stderr).not.toContain(SECRET);
@@ -116,7 +116,7 @@ describe('a token realm on another host', () => {
     const outcome = loginInNamespace(registryIp, realm, listen);
     expect(outcome.requests).toEqual([{ url: expect.stringMatching(/^\/token\?/), authorization: true }]);
     // The stand-in registry never accepts its tokens: the login ends refused, and nothing is stored.
-    expect(outcome.code).toBe(3);
+    expect(outcome).toExit(3);
     expect(outcome.stdout + outcome.stderr).not.toContain(SECRET);
   });
 });
@@ -140,10 +140,10 @@ describe('an http:// Docker Hub mirror (issue 19, item 3)', () => {
     expect(seen.mirrorHttp.requests.length).toBeGreaterThanOrEqual(3);
     expect(seen.mirrorHttp.requests.every((r) => !r.authorization)).toBe(true);
     const result = (JSON.parse(check.stdout) as { results: Array<{ status: string; message: string }> }).results[0];
-    expect(check.code, check.stderr).toBe(5);
+    expect(check).toExit(5);
     expect(result).toMatchObject({ status: 'tls', message: expect.stringContaining('realm.test') });
-    expect(add.code, add.stderr).toBe(5);
-    expect(doctor.code).toBe(1);
+    expect(add).toExit(5);
+    expect(doctor).toExit(1);
     for (const run of [check, add, doctor]) expect(run.stdout + run.stderr).not.toContain('netns-Hub-Secret-41c7');
   });
 });

@@ -63,7 +63,7 @@ describe('issue 9: secrets go only where they belong', () => {
     if (status === 307 || status === 308) {
       // Go would re-send the body; dcm refuses the redirect before connecting.
       expect(thief.requests).toHaveLength(0);
-      expect(result.code).toBe(7);
+      expect(result).toExit(7);
       expect(JSON.parse(result.stdout).results[0].message).toMatch(
         /refusing to follow .* redirect to http:\/\/localhost:\d+: it would re-send the request body, which carries credentials, to another origin/,
       );
@@ -80,7 +80,7 @@ describe('issue 9: secrets go only where they belong', () => {
     const script = `ip link set lo up && exec "${process.execPath}" "${fixture}" "${bin.dcm}" ${status} http://192.0.2.10/steal "${SECRET}"`;
     const out = execFileSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', env: process.env, timeout: 30_000 });
     const result = JSON.parse(out.trim().split('\n').pop()!) as { code: number; stderr: string; stdout: string; requests: Array<{ url: string }> };
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.stderr).toMatch(/refusing 127\.0\.0\.1:\d+'s redirect to 192\.0\.2\.10 over plain HTTP; only this machine may be reached without TLS/);
     expect(result.requests.map((r) => r.url)).toEqual(['/v2/', expect.stringMatching(/^\/token/)]);
     expectNoSecret(result.stdout, result.stderr);
@@ -99,7 +99,7 @@ describe('issue 9: secrets go only where they belong', () => {
     expect(elsewhere.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
     // The credentials went to the registry named, which accepted them.
     expect(registry.requests.some((r) => r.headers.authorization !== undefined)).toBe(true);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     await helper('erase', `127.0.0.1:${registry.port}`);
   });
 
@@ -121,7 +121,7 @@ describe('issue 9: secrets go only where they belong', () => {
     });
     servers.push(registry);
     const result = await run(bin.dcm, ['login', `127.0.0.1:${registry.port}`, '-u', 'someone', '--password-stdin', '--timeout', '3'], { stdin: PASSWORD });
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     expect(result.stderr).toContain("the registry's message is not shown: it quotes the credentials that were sent");
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expectNoSecret(result.stdout, result.stderr);
@@ -174,14 +174,14 @@ describe('issue 9: raw runtime messages become errors that say what happened', (
     const registry = await fakeHttpServer((req, res) => handler(req, res, `http://127.0.0.1:${registry.port}`));
     servers.push(registry);
     const result = await login(`127.0.0.1:${registry.port}`, process.env, '1');
-    expect(result.code).toBe(code);
+    expect(result).toExit(code);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/Invalid URL|Cannot read properties|Headers Overflow|operation was aborted/);
   });
 
   it.each(['not a url', 'socks5://proxy.example:1080', 'http://'])('HTTPS_PROXY=%j is named, not echoed, with exit 2', async (proxy) => {
     const result = await login('registry.example.invalid', { ...process.env, HTTPS_PROXY: proxy });
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toBe('dcm: HTTPS_PROXY is not a proxy URL such as http://proxy.example:3128; fix or unset it\n');
   });
 });
@@ -198,7 +198,7 @@ describe('issue 9: the Kelvin sign is not another registry', () => {
     await helper('erase', host);
     // Plain ASCII case differences stay one entry.
     expect(JSON.parse(plain.stdout).Username).toBe('keyuser');
-    expect(result.code).toBe(1);
+    expect(result).toExit(1);
     expect(result.stdout).toMatch(
       /^invalid server URL: its host has non-ASCII characters that read as ".*", another registry's name; type the address in ASCII\n$/,
     );
@@ -244,7 +244,7 @@ describe('issue 9: ratelimit never fails open', () => {
     });
     const result = await run(bin.dcm, ['ratelimit', '--anonymous', '--registry', `127.0.0.1:${hub.port}`, '--fail-under', '10', '--json']);
     await hub.stop();
-    expect(result.code).toBe(7);
+    expect(result).toExit(7);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
       /^dcm: the registry sent a ratelimit-remaining header that is not a number of pulls \(.*\); the limit cannot be read, so nothing is reported as unlimited\n$/,
@@ -267,7 +267,7 @@ describe('issue 9: GITHUB_OUTPUT that cannot take the outputs', () => {
       env: { ...process.env, GITHUB_OUTPUT: path() },
     });
     await hub.stop();
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -458,15 +458,15 @@ describe('dcm login at each registry', () => {
 describe('expiry: dcm ls and dcm check --expiring-within', () => {
   beforeAll(async () => {
     // Fresh logins with known lifetimes: ACR 3 h, GitLab job token 1 h, ECR 11 h; Quay none.
-    expect((await login(HOSTS.acr, ACR_ZERO_USER, acrToken(3))).code).toBe(0);
-    expect((await login(HOSTS.gitlab, 'gitlab-ci-token', gitlabJobToken(1))).code).toBe(0);
-    expect((await login(HOSTS.ecr, 'AWS', mintEcr(11))).code).toBe(0);
-    expect((await login(HOSTS.quay, s().quay.robot, s().quay.token)).code).toBe(0);
+    expect(await login(HOSTS.acr, ACR_ZERO_USER, acrToken(3))).toExit(0);
+    expect(await login(HOSTS.gitlab, 'gitlab-ci-token', gitlabJobToken(1))).toExit(0);
+    expect(await login(HOSTS.ecr, 'AWS', mintEcr(11))).toExit(0);
+    expect(await login(HOSTS.quay, s().quay.robot, s().quay.token)).toExit(0);
   });
 
   const expiries = async () => {
     const result = await dcm(['ls', '--json']);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     return Object.fromEntries((JSON.parse(result.stdout) as Array<{ registry: string; expiresAt: string | null }>).map((r) => [r.registry, r.expiresAt]));
   };
   const hoursUntil = (iso: string | null | undefined) => (iso ? Math.round((Date.parse(iso) - Date.now()) / 3_600_000) : null);
@@ -483,7 +483,7 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
 
   it('ls: the EXPIRES column, and no claim of any token', async () => {
     const result = await dcm(['ls']);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     const line = (host: string) => result.stdout.split('\n').find((l) => l.startsWith(host)) ?? '';
     expect(line(HOSTS.acr)).toMatch(/expires in 3h/);
     expect(line(HOSTS.gitlab)).toMatch(/expires in (59m|1h)/);
@@ -495,7 +495,7 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
   it('check --expiring-within 2h: the GitLab job token is expiring (exit 3), before any request', async () => {
     const before = standIns.requests.length;
     const result = await dcm(['check', HOSTS.gitlab, '--expiring-within', '2h', '--json', '--cert-dir', standIns.caDir]);
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     const { ok, results } = JSON.parse(result.stdout);
     expect(ok).toBe(false);
     expect(results[0]).toMatchObject({ registry: HOSTS.gitlab, ok: false, status: 'expiring', expiresAt: expect.stringMatching(/Z$/) });
@@ -505,7 +505,7 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
 
   it('check --expiring-within 2h over several: ACR (3 h) and Quay (unknown) pass, GitLab fails', async () => {
     const result = await dcm(['check', HOSTS.acr, HOSTS.quay, HOSTS.gitlab, '--expiring-within', '2h', '--json', '--cert-dir', standIns.caDir]);
-    expect(result.code).toBe(3);
+    expect(result).toExit(3);
     const statuses = Object.fromEntries((JSON.parse(result.stdout).results as Array<{ registry: string; status: string }>).map((r) => [r.registry, r.status]));
     expect(statuses).toEqual({ [HOSTS.acr]: 'ok', [HOSTS.quay]: 'ok', [HOSTS.gitlab]: 'expiring' });
   });
@@ -515,7 +515,7 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
     expect(JSON.parse(wide.stdout).results[0]).toMatchObject({ status: 'expiring' });
     expect(JSON.parse(wide.stdout).results[0].message).toMatch(/aws ecr get-login-password --region eu-west-1/);
     const narrow = await dcm(['check', HOSTS.ecr, HOSTS.acr, '--expiring-within', '30m', '--json', '--cert-dir', standIns.caDir]);
-    expect(narrow.code).toBe(0);
+    expect(narrow).toExit(0);
     expect((JSON.parse(narrow.stdout).results as Array<{ status: string }>).map((r) => r.status)).toEqual(['ok', 'ok']);
   });
 
@@ -523,14 +523,14 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
     // Stored directly (dcm login would refuse it): what a login left for a day looks like.
     const stale = mintEcr(-3);
     secretsSeen.add(stale);
-    expect((await run(bin.helper, ['store'], { stdin: storeJson(HOSTS.ecr, 'AWS', stale), env })).code).toBe(0);
+    expect(await run(bin.helper, ['store'], { stdin: storeJson(HOSTS.ecr, 'AWS', stale), env })).toExit(0);
     const windowed = await dcm(['check', HOSTS.ecr, '--expiring-within', '1h', '--json', '--cert-dir', standIns.caDir]);
-    expect(windowed.code).toBe(3);
+    expect(windowed).toExit(3);
     expect(JSON.parse(windowed.stdout).results[0]).toMatchObject({ status: 'expired' });
     expect(JSON.parse(windowed.stdout).results[0].message).toMatch(/^expired 3h ago; get a new one: aws ecr get-login-password/);
     // Without the window the registry is asked, and says so itself.
     const asked = await dcm(['check', HOSTS.ecr, '--json', '--cert-dir', standIns.caDir]);
-    expect(asked.code).toBe(3);
+    expect(asked).toExit(3);
     expect(JSON.parse(asked.stdout).results[0]).toMatchObject({ status: 'expired' });
     const table = await dcm(['ls']);
     expect(table.stdout.split('\n').find((l) => l.startsWith(HOSTS.ecr))).toMatch(/expired 3h ago/);
@@ -539,7 +539,7 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
 
   it.each([['soon'], ['12'], ['-1h'], ['']])('--expiring-within %j is a usage error (exit 2), nothing checked', async (window) => {
     const result = await dcm(['check', '--expiring-within', window]);
-    expect(result.code).toBe(2);
+    expect(result).toExit(2);
     expect(result.stderr).toMatch(/--expiring-within takes a duration such as 30m, 12h or 7d/);
   });
 });

@@ -86,7 +86,7 @@ describe('a multi-line JSON key and a long token, through Docker and skopeo', ()
   ])('dcm login stores %s byte for byte, and the Docker CLI and skopeo use it', async (_name, host, username, stdin, secret) => {
     const login = await run(bin.dcm, ['login', host(), '-u', username, '--password-stdin'], { stdin: stdin(), env });
     expect(login.stderr).toBe('');
-    expect(login.code).toBe(0);
+    expect(login).toExit(0);
 
     const stored = await run(bin.helper, ['get'], { stdin: host(), env });
     expect(JSON.parse(stored.stdout)).toEqual({ ServerURL: host(), Username: username, Secret: secret() });
@@ -94,12 +94,12 @@ describe('a multi-line JSON key and a long token, through Docker and skopeo', ()
     // The CLI's manifest client reaches plain HTTP only with --insecure, even on loopback.
     const docker = await run('docker', ['manifest', 'inspect', '--insecure', `${host()}/dcm/app:latest`], { env });
     expect(docker.stderr).toBe('');
-    expect(docker.code).toBe(0);
+    expect(docker).toExit(0);
     expect(JSON.parse(docker.stdout)).toMatchObject({ schemaVersion: 2 });
 
     const skopeo = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${host()}/dcm/app:latest`], { env });
     expect(skopeo.stderr).toBe('');
-    expect(skopeo.code).toBe(0);
+    expect(skopeo).toExit(0);
     expect(skopeo.stdout).toBe(MANIFEST);
 
     for (const output of [login.stdout, docker.stdout, docker.stderr, skopeo.stderr]) expect(output).not.toContain(secret().slice(30, 60));
@@ -128,7 +128,7 @@ describe("daemon.json's insecure-registries", () => {
   it('a registry not listed: the certificate is verified (exit 5)', async () => {
     writeFileSync(daemonJson, JSON.stringify({ 'insecure-registries': ['elsewhere.example:5000'] }));
     const result = await dcm(['login', registry.host, '--daemon-config', daemonJson]);
-    expect(result.code).toBe(5);
+    expect(result).toExit(5);
     expect(result.stderr).toMatch(/signed by an unknown authority/);
   });
 
@@ -139,7 +139,7 @@ describe("daemon.json's insecure-registries", () => {
     writeFileSync(daemonJson, JSON.stringify({ debug: true, 'insecure-registries': entries() }, null, 2));
     const before = readFileSync(daemonJson, 'utf8');
     const result = await dcm(['login', registry.host, '--daemon-config', daemonJson]);
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
     expect(result.stdout).toBe('Login Succeeded\n');
     expect(result.stderr).toMatch(
       new RegExp(
@@ -156,7 +156,7 @@ describe("daemon.json's insecure-registries", () => {
     writeFileSync(join(xdg, 'docker', 'daemon.json'), JSON.stringify({ 'insecure-registries': [registry.host] }));
     const result = await dcm(['login', registry.host], { XDG_CONFIG_HOME: xdg });
     expect(result.stderr).toContain(join(xdg, 'docker', 'daemon.json'));
-    expect(result.code).toBe(0);
+    expect(result).toExit(0);
   });
 
   it.each([
@@ -165,7 +165,7 @@ describe("daemon.json's insecure-registries", () => {
   ])('a daemon.json that is %s: one warning, and the registry stays secure (exit 5)', async (_name, text) => {
     writeFileSync(daemonJson, text);
     const result = await dcm(['login', registry.host, '--daemon-config', daemonJson]);
-    expect(result.code).toBe(5);
+    expect(result).toExit(5);
     expect(result.stderr).toMatch(/warning: .*daemon\.json .*; its insecure-registries are not applied/);
     expect(readFileSync(daemonJson, 'utf8')).toBe(text);
   });

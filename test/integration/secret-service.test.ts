@@ -33,7 +33,7 @@ describe('docker-credential-dcm on the Secret Service', () => {
   it('a 200 KB secret round-trips', async () => {
     const host = uniqueHost('big');
     const secret = `eyJ${'A'.repeat(200_000)}`;
-    expect((await helper('store', storeJson(host, 'u', secret))).code).toBe(0);
+    expect(await helper('store', storeJson(host, 'u', secret))).toExit(0);
     expect(JSON.parse((await helper('get', host)).stdout).Secret).toBe(secret);
     await helper('erase', host);
   });
@@ -61,7 +61,7 @@ describe('docker-credential-dcm on the Secret Service', () => {
     const hosts = [uniqueHost('a'), uniqueHost('b')];
     for (const host of hosts) await helper('store', storeJson(`HTTPS://${host}/`, 'u', 's'));
     const listed = Object.keys(JSON.parse((await helper('list')).stdout));
-    for (const key of listed) expect((await helper('get', key)).code).toBe(0);
+    for (const key of listed) expect(await helper('get', key)).toExit(0);
     for (const host of hosts) await helper('erase', host);
   });
 });
@@ -79,7 +79,7 @@ describe('dcm logout', () => {
     const first = await run(dcm, ['logout', 'docker.io']);
     expect(first).toMatchObject({ stdout: 'Removing login credentials for https://index.docker.io/v1/\n', code: 0 });
     for (const key of ['https://index.docker.io/v1/', 'https://index.docker.io/v1/access-token', 'https://index.docker.io/v1/refresh-token']) {
-      expect((await helper('get', key)).code).toBe(1);
+      expect(await helper('get', key)).toExit(1);
     }
     expect(await run(dcm, ['logout'])).toMatchObject({ stdout: 'Not logged in to https://index.docker.io/v1/\n', code: 0 });
   });

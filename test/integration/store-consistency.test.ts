@@ -31,7 +31,7 @@ function itemUser(raw: string | undefined): string | undefined {
 }
 async function listed(): Promise<Record<string, string>> {
   const result = await helper('list');
-  expect(result.code, result.stdout).toBe(0);
+  expect(result).toExit(0);
   return JSON.parse(result.stdout) as Record<string, string>;
 }
 async function username(host: string): Promise<string | undefined> {
@@ -82,8 +82,8 @@ describe('issue 9: item and index are one transaction', () => {
       const host = uniqueHost(`se${i}`);
       raced.push(host);
       const [stored, erased] = await Promise.all([helper('store', storeJson(host, 'u', 's')), helper('erase', host)]);
-      expect(stored.code, stored.stdout).toBe(0);
-      expect(erased.code, erased.stdout).toBe(0);
+      expect(stored).toExit(0);
+      expect(erased).toExit(0);
     });
     hosts.push(...raced);
     const [list, items] = await Promise.all([listed(), rawItems()]);
@@ -96,7 +96,7 @@ describe('issue 9: item and index are one transaction', () => {
     const started = Date.now();
     const timing = uniqueHost('timing');
     hosts.push(timing);
-    await helper('store', storeJson(timing, 'u', 's')).then((r) => expect(r.code).toBe(0));
+    await helper('store', storeJson(timing, 'u', 's')).then((r) => expect(r).toExit(0));
     const duration = Date.now() - started;
     const unlisted: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -134,7 +134,7 @@ describe('issue 9: item and index are one transaction', () => {
     delete current[host];
     await new AsyncEntry('dcm', 'dcm:index', PINNED).setPassword(JSON.stringify({ v: 2, entries: current }));
     const logout = await run(bin.dcm, ['logout', '--all']);
-    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout).toExit(0);
     expect(logout.stdout).toContain(`Removing login credentials for ${host}`);
     expect(await rawAccounts()).not.toContain(host);
     expect(await rawAccounts()).not.toContain(kept);
@@ -158,24 +158,24 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
   );
 
   it('a twin item: every verb says so in one line naming the registry and the fix; the rest keeps working', async () => {
-    expect((await helper('store', storeJson(twin, 'mine', 'my-secret'))).code).toBe(0);
+    expect(await helper('store', storeJson(twin, 'mine', 'my-secret'))).toExit(0);
     // As Python keyring files it: same service and account, one more attribute.
-    expect((await secretTool(['store', '--label=python', 'service', 'dcm', 'username', twin, 'application', 'python-keyring'], 'foreign-secret')).code).toBe(0);
+    expect(await secretTool(['store', '--label=python', 'service', 'dcm', 'username', twin, 'application', 'python-keyring'], 'foreign-secret')).toExit(0);
     for (const [verb, stdin] of [
       ['get', twin],
       ['store', storeJson(twin, 'mine', 'new-secret')],
       ['erase', twin],
     ] as const) {
       const result = await helper(verb, stdin);
-      expect(result.code, verb).toBe(1);
+      expect(result).toExit(1);
       expect(result.stdout.trimEnd(), verb).toMatch(ambiguous);
       expect(result.stdout, verb).not.toMatch(/Entry \{|keychain unavailable/);
     }
     const logout = await run(bin.dcm, ['logout', twin]);
-    expect(logout.code).toBe(1);
+    expect(logout).toExit(1);
     expect(logout.stderr.replace(/^dcm: /, '').trimEnd()).toMatch(ambiguous);
     const doctor = await run(bin.dcm, ['doctor', '--json']);
-    expect(doctor.code).toBe(1);
+    expect(doctor).toExit(1);
     expect(JSON.parse(doctor.stdout).checks).toContainEqual({
       id: 'keychain-items',
       status: 'fail',
@@ -183,22 +183,22 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
       fix: `remove them with \`secret-tool clear service dcm username ${twin}\`, then log in again`,
     });
     // The rest of the store: list, ls and other registries.
-    expect((await helper('store', storeJson(other, 'o', 'other-secret'))).code).toBe(0);
+    expect(await helper('store', storeJson(other, 'o', 'other-secret'))).toExit(0);
     expect(await username(other)).toBe('o');
     expect((await listed())[other]).toBe('o');
-    expect((await run(bin.dcm, ['ls'])).code).toBe(0);
+    expect(await run(bin.dcm, ['ls'])).toExit(0);
     // ...also when the index has to be rebuilt from the items.
     await new AsyncEntry('dcm', 'dcm:index', PINNED).deleteCredential();
     const rebuilt = await listed();
     expect(rebuilt[other]).toBe('o');
-    expect((await run(bin.dcm, ['ls', '--json'])).code).toBe(0);
+    expect(await run(bin.dcm, ['ls', '--json'])).toExit(0);
     const after = uniqueHost('after');
-    expect((await helper('store', storeJson(after, 'a', 'a'))).code).toBe(0);
-    expect((await helper('erase', after)).code).toBe(0);
+    expect(await helper('store', storeJson(after, 'a', 'a'))).toExit(0);
+    expect(await helper('erase', after)).toExit(0);
   });
 
   it('an item that is not UTF-8 is that item\'s problem, not "keychain unavailable", and logout removes it', async () => {
-    expect((await run('sh', ['-c', `printf '\\377\\376' | secret-tool store --label=binary service dcm username '${binary}'`])).code).toBe(0);
+    expect(await run('sh', ['-c', `printf '\\377\\376' | secret-tool store --label=binary service dcm username '${binary}'`])).toExit(0);
     const result = await helper('get', binary);
     expect(result).toMatchObject({
       code: 1,
@@ -206,7 +206,7 @@ describe('issue 9: items of other programs under the service "dcm"', () => {
     });
     expect((await listed())[other]).toBe('o');
     const logout = await run(bin.dcm, ['logout', binary]);
-    expect(logout.code).toBe(0);
+    expect(logout).toExit(0);
     expect(await rawAccounts()).not.toContain(binary);
   });
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   );
   const xdg = tempDir('terminal-xdg');
   env = { ...process.env, DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: xdg };
-  expect((await run(bin.helper, ['store'], { stdin: storeJson('term.example', USERNAME, 'term-Secret-1'), env })).code).toBe(0);
+  expect(await run(bin.helper, ['store'], { stdin: storeJson('term.example', USERNAME, 'term-Secret-1'), env })).toExit(0);
 });
 afterAll(async () => {
   await run(bin.helper, ['erase'], { stdin: 'term.example', env });
