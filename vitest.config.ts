@@ -39,6 +39,9 @@ export default defineConfig({
           ...machine,
         },
       },
+      // The five release binaries, cross-built here: their structure, and the two that can run
+      // here run (linux-arm64 under qemu, win32-x64 under Wine 10). scripts/test.sh builds them.
+      { test: { name: 'cross', include: ['test/cross/**/*.test.ts'], ...machine } },
     ],
   },
 });

@@ -1,112 +1,97 @@
 /**
- * `npm run build`: dist/dcm, one executable file (Node 24's single-executable-application
- * support, with the code cache on and the keyring addon embedded as an asset), and
- * dist/docker-credential-dcm, a link to it.
+ * `npm run build`: dist/dcm for this machine, one executable file (Node's single-executable
+ * application support, the keyring addon embedded as an asset), and dist/docker-credential-dcm,
+ * a link to it; then the npm package (dist/npm) and the GitHub Action (dist/action).
+ * `npm run build -- --target linux-arm64` (repeatable) or `--all`: the same binary for another
+ * platform, from this one, into dist/targets/TARGET/ (or `--out DIR`/TARGET; docs/releases.md).
  *
  * 1. esbuild bundles src/main.ts into one CommonJS file (SEA runs CommonJS), swapping
  *    store/native.ts for store/native-sea.ts. The management CLI (src/cli, with commander,
  *    undici and @inquirer/prompts) is bundled separately and carried as an asset that main.ts
  *    evaluates only when a CLI command runs: V8 parses the whole main script at every start, so
- *    the 2 MB of CLI code would otherwise cost every `get` about 5 ms (README, "Performance").
- * 2. node --experimental-sea-config turns it into a blob (code cache included).
- * 3. postject injects the blob into a copy of the Node 24 binary that runs this script, its
- *    symbol tables stripped first on Linux.
+ *    the 2 MB of CLI code would otherwise cost every `get` about 5 ms (docs/performance.md).
+ * 2. The target's official Node binary and keyring addon are fetched and checked against the
+ *    sha512 the repository records (scripts/release/targets.ts); the binary's symbols are
+ *    stripped (Linux) or its signature removed (Windows' Authenticode, macOS's code signature).
+ * 3. `node --build-sea` writes the blob into that binary; there is no code cache, which ties a
+ *    blob to the platform that made it and makes two builds differ (docs/releases.md has the
+ *    measurement), so every build of a target is the same bytes.
+ * 4. macOS: an ad-hoc signature, as the linker writes one (scripts/release/macho.ts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { signAdHoc, removeCodeSignature } from './release/macho.ts';
+import { removeAuthenticode, withPeChecksum } from './release/pe.ts';
+import { hostTarget, keyringAddon, NODE_VERSION, nodeBinary, ROOT, target, TARGET_NAMES, type Target } from './release/targets.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
-const WORK = join(DIST, '.build');
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-const require = createRequire(import.meta.url);
 
-/** The prebuilt addon package @napi-rs/keyring installed for this platform. */
-function keyringAddonPath(): string {
-  const abi =
-    process.platform === 'linux'
-      ? (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
-        ? '-gnu'
-        : '-musl'
-      : process.platform === 'win32'
-        ? '-msvc'
-        : '';
-  const pkg = `@napi-rs/keyring-${process.platform}-${process.arch}${abi}`;
-  const dir = dirname(require.resolve(`${pkg}/package.json`));
-  const file = readdirSync(dir).find((name) => name.endsWith('.node'));
-  if (!file) throw new Error(`no .node file in ${dir}`);
-  return join(dir, file);
-}
-
-/** Runs a build step, showing its output only when it fails (postject warns about every ELF note). */
-function quiet(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
+/** Runs a build step, showing its output only when it fails. */
+function quiet(command: string, args: string[], cwd?: string): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', cwd });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
-    throw new Error(`${command} ${args.join(' ')} failed with exit ${result.status}`);
+    throw new Error(`${command} ${args.join(' ')} failed with ${result.error?.message ?? `exit ${result.status}`}`);
   }
 }
 
 /**
- * The Node binary carries its symbol tables (about 18 MB on Linux): strip them before the blob
- * is injected. `--strip-all` keeps `.dynsym`, which the keyring addon's N-API imports resolve
- * against. Only on Linux (macOS signs the binary, Windows has no symbols in the .exe); without
- * binutils' strip the build says so and keeps the full binary.
+ * The Node binary carries its symbol tables (about 20 MB on Linux): strip them before the blob
+ * goes in. `--strip-all` keeps `.dynsym`, which the keyring addon's N-API imports resolve
+ * against. binutils' strip reads only this machine's architecture; LLVM's reads every one.
+ * macOS binaries keep theirs: llvm-strip drops the `_napi_*` symbols from the symbol table, and
+ * whether the addon still links without them can only be seen on a Mac.
  */
-function stripDebugSymbols(executable: string): void {
-  if (process.platform !== 'linux') return;
+function stripSymbols(t: Target, executable: string): void {
+  if (t.os !== 'linux') return;
+  const tools = t.arch === process.arch && process.platform === 'linux' ? ['strip', 'llvm-strip', 'llvm-strip-14'] : ['llvm-strip', 'llvm-strip-14'];
   const before = statSync(executable).size;
-  const result = spawnSync('strip', ['--strip-all', executable], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    process.stderr.write(
-      `build: strip could not run (${result.error?.message ?? result.stderr.trim()}); dist/dcm keeps its symbols. Install binutils to strip it.\n`,
-    );
+  for (const tool of tools) {
+    const result = spawnSync(tool, ['--strip-all', executable], { encoding: 'utf8' });
+    if (result.error) continue;
+    if (result.status !== 0) throw new Error(`${tool} --strip-all failed: ${result.stderr.trim()}`);
+    console.log(`${t.name}: stripped the Node binary with ${tool}: ${(before / 1e6).toFixed(1)} MB → ${(statSync(executable).size / 1e6).toFixed(1)} MB`);
     return;
   }
-  console.log(`stripped the Node binary: ${(before / 1e6).toFixed(1)} MB → ${(statSync(executable).size / 1e6).toFixed(1)} MB`);
+  process.stderr.write(`build: none of ${tools.join(', ')} could run; ${t.name}'s dcm keeps its symbols. Install binutils or llvm to strip it.\n`);
 }
 
-async function main(): Promise<void> {
-  const executable = join(DIST, process.platform === 'win32' ? 'dcm.exe' : 'dcm');
-  const link = join(DIST, process.platform === 'win32' ? 'docker-credential-dcm.exe' : 'docker-credential-dcm');
-  rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(WORK, { recursive: true });
+// version.ts reads package.json: carry only the version, not every dependency's name.
+const versionOnly: Plugin = {
+  name: 'version-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      relative(ROOT, args.path) === 'package.json'
+        ? { loader: 'json', contents: JSON.stringify({ version: (JSON.parse(readFileSync(args.path, 'utf8')) as { version: string }).version }) }
+        : undefined,
+    );
+  },
+};
 
-  const addon = keyringAddonPath();
-  const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
-  const bundle = join(WORK, 'dcm.cjs');
-  const cliBundle = join(WORK, 'cli.cjs');
+/** The main script and the CLI bundle, for an addon whose SHA-256 begins with `addonHash`. */
+async function bundle(work: string, addonHash: string): Promise<{ main: string; cli: string }> {
+  const main = join(work, 'dcm.cjs');
+  const cli = join(work, 'cli.cjs');
   const common = {
     absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    // The Node that package.json pins (engines.node), which also runs this script.
-    target: `node${process.versions.node.split('.')[0]}`,
+    // The Node that package.json pins, which also runs this script and becomes the binary.
+    target: `node${NODE_VERSION.split('.')[0]}`,
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
     define: { __DCM_ADDON_ASSET__: '"keyring.node"', __DCM_ADDON_HASH__: JSON.stringify(addonHash) },
   } as const;
-  // version.ts reads package.json: carry only the version, not every dependency's name.
-  const versionOnly: Plugin = {
-    name: 'version-only',
-    setup(b) {
-      b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
-        args.path === join(ROOT, 'package.json')
-          ? { loader: 'json', contents: JSON.stringify({ version: (JSON.parse(readFileSync(args.path, 'utf8')) as { version: string }).version }) }
-          : undefined,
-      );
-    },
-  };
   const seaNative: Plugin = {
     name: 'sea-native',
     setup(b) {
-      b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, dirname(args.path), 'native-sea.ts') }));
+      b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/native\.ts$/, 'native-sea.ts')) }));
     },
   };
   // main.ts's `import('./cli/program.ts')` becomes: evaluate the CLI bundle carried as an asset.
@@ -126,49 +111,75 @@ async function main(): Promise<void> {
       }));
     },
   };
-  await build({ ...common, entryPoints: ['src/main.ts'], outfile: bundle, plugins: [versionOnly, seaNative, cliFromAsset] });
-  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cliBundle, plugins: [versionOnly, seaNative] });
+  await build({ ...common, entryPoints: ['src/main.ts'], outfile: main, plugins: [versionOnly, seaNative, cliFromAsset] });
+  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cli, plugins: [versionOnly, seaNative] });
+  return { main, cli };
+}
 
-  const blob = join(WORK, 'sea-prep.blob');
-  const seaConfig = join(WORK, 'sea-config.json');
+/** Builds `t`'s dcm into `outDir` (dcm or dcm.exe, and docker-credential-dcm beside it). */
+export async function buildTarget(t: Target, outDir: string, work: string): Promise<string> {
+  const started = Date.now();
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(outDir, { recursive: true });
+  const addon = keyringAddon(t);
+  const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
+  const { main, cli } = await bundle(work, addonHash);
+
+  // The official binary, made ready to carry a blob: no symbols, no signature that would lie.
+  const base = join(work, `node${t.suffix}`);
+  const official = readFileSync(nodeBinary(t));
+  writeFileSync(base, t.os === 'win32' ? removeAuthenticode(official) : t.os === 'darwin' ? removeCodeSignature(official) : official, { mode: 0o755 });
+  stripSymbols(t, base);
+
+  const executable = join(outDir, `dcm${t.suffix}`);
+  const link = join(outDir, `docker-credential-dcm${t.suffix}`);
+  rmSync(executable, { force: true });
+  const config = join(work, 'sea-config.json');
+  // Relative paths, from the work directory: nothing about this machine goes into the blob.
   writeFileSync(
-    seaConfig,
+    config,
     JSON.stringify({
-      main: bundle,
-      output: blob,
+      main: relative(work, main),
+      executable: relative(work, base),
+      output: relative(work, executable),
       disableExperimentalSEAWarning: true,
-      useCodeCache: true,
+      useCodeCache: false,
       useSnapshot: false,
-      assets: { 'keyring.node': addon, 'cli.cjs': cliBundle },
+      assets: { 'keyring.node': relative(work, addon), 'cli.cjs': relative(work, cli) },
     }),
   );
-  quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
-
-  rmSync(executable, { force: true });
-  copyFileSync(process.execPath, executable);
+  quiet(process.execPath, ['--build-sea', 'sea-config.json'], work);
+  if (t.os === 'darwin') writeFileSync(executable, signAdHoc(readFileSync(executable), 'dcm'));
+  // The blob went in without the PE checksum being updated: make it true again.
+  if (t.os === 'win32') writeFileSync(executable, withPeChecksum(readFileSync(executable)));
   chmodSync(executable, 0o755);
-  stripDebugSymbols(executable);
-  if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', executable]);
-  const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
-  quiet(process.execPath, [
-    postject,
-    executable,
-    'NODE_SEA_BLOB',
-    blob,
-    '--sentinel-fuse',
-    SEA_FUSE,
-    ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []),
-  ]);
-  if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', executable]);
 
   rmSync(link, { force: true });
-  if (process.platform === 'win32') copyFileSync(executable, link);
-  else symlinkSync('dcm', link);
-  // The bundles stay in dist/.build for inspection (test/binary checks the main one stays lean).
-  rmSync(blob, { force: true });
-  console.log(`built ${executable} (${(statSync(executable).size / 1e6).toFixed(1)} MB, keyring addon ${addonHash}) and ${link}`);
-  await buildNpmPackage(versionOnly);
-  await buildAction(versionOnly);
+  if (t.os === 'win32') copyFileSync(executable, link);
+  else symlinkSync(`dcm${t.suffix}`, link);
+  rmSync(base, { force: true });
+  console.log(
+    `built ${relative(ROOT, executable)} for ${t.name} (${(statSync(executable).size / 1e6).toFixed(1)} MB, Node ${NODE_VERSION}, keyring addon ${addonHash}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return executable;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { target: { type: 'string', multiple: true }, all: { type: 'boolean' }, out: { type: 'string' } } });
+  if (process.version !== `v${NODE_VERSION}`)
+    throw new Error(`build with Node ${NODE_VERSION} (the project's own: npm ci installs it, npm run build uses it); this is ${process.version}`);
+  const names = values.all ? TARGET_NAMES : (values.target ?? []);
+  if (names.length > 0) {
+    // --out: somewhere else than dist/targets (the reproducibility test builds a second copy).
+    const out = values.out ?? join(DIST, 'targets');
+    for (const name of names) await buildTarget(target(name), join(out, name), join(out, '.build', name));
+    return;
+  }
+  // The build for this machine: what the tests, install.sh and the npm package use.
+  await buildTarget(hostTarget(), DIST, join(DIST, '.build'));
+  await buildNpmPackage();
+  await buildAction();
 }
 
 /**
@@ -177,8 +188,8 @@ async function main(): Promise<void> {
  * keychain; dcm's store is only the last place ratelimit looks). action.yml runs the committed
  * copy, action/dist/index.mjs; test/binary/action.test.ts fails when the two differ.
  */
-async function buildAction(versionOnly: Plugin): Promise<void> {
-  await build({ ...esmBundle(versionOnly, 'node24'), entryPoints: ['action/main.ts'], outfile: join(DIST, 'action', 'index.mjs') });
+async function buildAction(): Promise<void> {
+  await build({ ...esmBundle('node24'), entryPoints: ['action/main.ts'], outfile: join(DIST, 'action', 'index.mjs') });
   console.log(`built ${join(DIST, 'action', 'index.mjs')} (the GitHub Action; commit it as action/dist/index.mjs)`);
 }
 
@@ -187,7 +198,7 @@ async function buildAction(versionOnly: Plugin): Promise<void> {
  * (a dependency of the package; a runner has no keychain), and a `require` for the bundled
  * CommonJS dependencies (undici) to call.
  */
-function esmBundle(versionOnly: Plugin, target: 'node22' | 'node24'): BuildOptions {
+function esmBundle(target: 'node22' | 'node24'): BuildOptions {
   return {
     absWorkingDir: ROOT,
     bundle: true,
@@ -218,7 +229,7 @@ const NPM_NODE = '>=22.15.0';
  * face to show, the README and the licence, and a package.json whose only dependency is the
  * keyring addon. The repository's own package.json stays the development manifest.
  */
-async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
+async function buildNpmPackage(): Promise<void> {
   const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
     description: string;
@@ -228,7 +239,7 @@ async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
   const out = join(DIST, 'npm');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'bin'), { recursive: true });
-  await build({ ...esmBundle(versionOnly, 'node22'), entryPoints: ['src/main.ts'], outdir: join(out, 'lib'), splitting: true });
+  await build({ ...esmBundle('node22'), entryPoints: ['src/main.ts'], outdir: join(out, 'lib'), splitting: true });
   for (const name of ['dcm', 'docker-credential-dcm']) {
     const bin = join(out, 'bin', `${name}.js`);
     writeFileSync(bin, "#!/usr/bin/env node\nimport '../lib/main.js';\n");
@@ -255,4 +266,4 @@ async function buildNpmPackage(versionOnly: Plugin): Promise<void> {
   console.log(`built ${out} (the npm package ${NPM_NAME}@${root.version}: npm pack dist/npm)`);
 }
 
-await main();
+if (import.meta.main) await main();

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in dbus-run-session dbus-send gnome-keyring-daemon docker-registry skopeo docker-credential-secretservice htpasswd docker openssl secret-tool cc unshare ip mkfifo; do
+for tool in dbus-run-session dbus-send gnome-keyring-daemon docker-registry skopeo docker-credential-secretservice htpasswd docker openssl secret-tool cc unshare ip mkfifo qemu-aarch64-static llvm-objcopy-14 llvm-readobj-14 osslsigncode debootstrap python3; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -21,12 +21,15 @@ fi
 tsc --noEmit -p .
 biome ci --reporter=summary .
 
-# The binary tests run what users install: build it fresh, when they are selected (every
-# project runs when none is named).
-build=yes
-case " $* " in
-  *" --project "*) case " $* " in *" --project binary "*|*" --project=binary "*) ;; *) build=no ;; esac ;;
-esac
-if [ "$build" = yes ]; then npm run --silent build >/dev/null; fi
+# The binary tests run what users install, and the cross tests the five release binaries: build
+# them fresh when they are selected (every project runs when none is named).
+selected_project() {
+  case " $* " in
+    *" --project "*|*" --project="*) case " $* " in *" --project $1 "*|*" --project=$1 "*) return 0 ;; *) return 1 ;; esac ;;
+  esac
+  return 0
+}
+if selected_project binary "$@" || selected_project cross "$@"; then npm run --silent build >/dev/null; fi
+if selected_project cross "$@"; then npm run --silent build -- --all >/dev/null; fi
 
 exec scripts/with-keyring.sh vitest run "$@"

@@ -953,10 +953,11 @@ var MARKER, MAX_PARTS, ChunkedBackend, init_chunked = __esm({
       kind;
       description;
       maxValueBytes = void 0;
+      enumerates;
       #inner;
       #limit;
       constructor(inner, limitBytes) {
-        this.#inner = inner, this.#limit = limitBytes, this.kind = inner.kind, this.description = inner.description;
+        this.#inner = inner, this.#limit = limitBytes, this.kind = inner.kind, this.description = inner.description, this.enumerates = inner.enumerates;
       }
       async get(key) {
         let head = await this.#inner.get(key);
@@ -1045,6 +1046,10 @@ var MAX_NAMES_BYTES, init_names_file = __esm({
 });
 
 // src/store/credential-store.ts
+function keepItemErrors(error) {
+  if (error instanceof ItemError) return "";
+  throw error;
+}
 function isRegistryKey(key) {
   if (key === INDEX_KEY || key.includes("#")) return !1;
   try {
@@ -1070,16 +1075,11 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
     INDEX_KEY = "dcm:index", INDEX_VERSION = 2, CredentialStore = class {
       backend;
       #lock;
-      #onNames;
-      #onWarning;
+      #hooks;
       /** Index entries already warned about in this process: one warning each, not one per read. */
       #warned = /* @__PURE__ */ new Set();
-      /**
-       * `onNames` hears the registry names whenever the index is written or listed (names-file.ts);
-       * `onWarning` hears one line per index entry that is not a registry key (and is ignored).
-       */
-      constructor(backend, lock, onNames, onWarning) {
-        this.backend = backend, this.#lock = lock, this.#onNames = onNames, this.#onWarning = onWarning;
+      constructor(backend, lock, hooks = {}) {
+        this.backend = backend, this.#lock = lock, this.#hooks = hooks;
       }
       async get(serverAddress) {
         let key = normaliseServerUrl(serverAddress), raw = await this.backend.get(key);
@@ -1113,16 +1113,16 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
         let key = normaliseServerUrl(serverAddress);
         return this.#lock.withLock(async () => {
           let deleted = await this.backend.delete(key), entries = await this.#indexForUpdate();
-          return entries.has(key) ? (entries.delete(key), entries.size === 0 && this.backend.expires ? (await this.backend.delete(INDEX_KEY), this.#onNames?.([])) : await this.#writeIndex(entries), !0) : deleted;
+          return entries.has(key) ? (entries.delete(key), entries.size === 0 ? (await this.backend.delete(INDEX_KEY), this.#hooks.onNames?.([])) : await this.#writeIndex(entries), !0) : deleted;
         });
       }
       /** address → username, from the index alone (rebuilt from the items when missing, damaged or old). */
       async list() {
         let entries = await this.#readIndex() ?? await this.#rebuildIndex();
         if (!this.backend.expires)
-          return this.#onNames?.([...entries.keys()]), entries;
+          return this.#hooks.onNames?.([...entries.keys()]), entries;
         let live = new Set(await this.backend.list()), kept = new Map([...entries].filter(([key]) => live.has(key)));
-        return this.#onNames?.([...kept.keys()]), kept;
+        return this.#hooks.onNames?.([...kept.keys()]), kept;
       }
       /**
        * Every registry key the store holds an item or an index entry for, read from the items
@@ -1130,8 +1130,18 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
        */
       async allKeys() {
         let keys = new Set((await this.#readIndex())?.keys() ?? []);
-        for (let key of await this.backend.list()) isRegistryKey(key) && keys.add(key);
+        for (let key of await this.#itemKeys()) isRegistryKey(key) && keys.add(key);
         return [...keys].sort();
+      }
+      /**
+       * The keys of the items themselves: listed by the backend, or, where it cannot list, each key
+       * the index or the names file names that has an item (one round trip each).
+       */
+      async #itemKeys() {
+        if (this.backend.enumerates !== !1) return this.backend.list();
+        let candidates2 = /* @__PURE__ */ new Set([...(await this.#readIndex())?.keys() ?? [], ...this.#hooks.knownNames?.() ?? []]), present = [];
+        for (let key of candidates2) isRegistryKey(key) && await this.backend.get(key).catch(keepItemErrors) !== void 0 && present.push(key);
+        return present;
       }
       async #readIndex() {
         let raw = await this.backend.get(INDEX_KEY);
@@ -1151,10 +1161,10 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
         if (this.#warned.has(key)) return;
         this.#warned.add(key);
         let shown = JSON.stringify(key.slice(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-        this.#onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
+        this.#hooks.onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
       }
       async #writeIndex(entries) {
-        await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) })), this.#onNames?.([...entries.keys()]);
+        await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) })), this.#hooks.onNames?.([...entries.keys()]);
       }
       /** Inside the lock: the index to change, rebuilt from the items if it cannot be trusted. */
       async #indexForUpdate() {
@@ -1171,7 +1181,7 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
       }
       async #scanItems() {
         let entries = /* @__PURE__ */ new Map();
-        for (let key of await this.backend.list())
+        for (let key of await this.#itemKeys())
           if (!(!isRegistryKey(key) || entries.has(key)))
             try {
               let raw = await this.backend.get(key);
@@ -1624,6 +1634,7 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
       kind = "os";
       description;
       maxValueBytes;
+      enumerates;
       #service;
       #addon;
       #timeoutMs;
@@ -1633,7 +1644,7 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
       // keyring, which forgets everything at reboot: a "successful" store that loses the login.
       #options = { linux: { store: "secret-service" } };
       constructor(options) {
-        this.#service = options.service, this.#addon = options.addon, this.#timeoutMs = options.timeoutMs, this.#platform = options.platform ?? platform3(), this.#onAbandoned = options.onAbandoned, this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`, this.maxValueBytes = this.#platform === "win32" ? WINDOWS_MAX_BLOB_BYTES : void 0;
+        this.#service = options.service, this.#addon = options.addon, this.#timeoutMs = options.timeoutMs, this.#platform = options.platform ?? platform3(), this.#onAbandoned = options.onAbandoned, this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`, this.maxValueBytes = this.#platform === "win32" ? WINDOWS_MAX_BLOB_BYTES : void 0, this.enumerates = this.#platform !== "win32";
       }
       get(key) {
         return this.#call(key, async () => {
@@ -1656,14 +1667,14 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
         return this.#call(key, () => this.#entry(key).deleteCredential());
       }
       list() {
-        return this.#call(void 0, async () => {
+        return this.enumerates ? this.#call(void 0, async () => {
           for (let attempt = 1; ; attempt++)
             try {
               return (await this.#addon.findCredentialsAsync(this.#service)).map((c) => c.account);
             } catch (error) {
               if (attempt >= 5 || !/Object does not exist/i.test(String(error.message))) throw error;
             }
-        });
+        }) : Promise.resolve([]);
       }
       /**
        * Windows stores a "password" as UTF-16, halving what fits in a 2560-byte blob; raw UTF-8
@@ -1976,7 +1987,11 @@ function storeName(raw, from) {
 }
 async function openCredentialStore(env, hooks = {}) {
   let { store } = chosenStore(env), backend = await openBackend(store, env, hooks);
-  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names), hooks.onWarning);
+  return new CredentialStore(withChunking(backend), indexLock(env, store), {
+    onNames: (names) => writeNamesFile(env, names),
+    onWarning: hooks.onWarning,
+    knownNames: () => readNamesFile(env)
+  });
 }
 async function openBackend(store, env, hooks) {
   switch (store) {
@@ -38631,7 +38646,14 @@ async function keychainChecks(io) {
   } catch (error) {
     return [probe, { id: "keychain-items", status: "fail", detail: `the stored items could not be read: ${oneLine(error)}` }];
   }
-  return broken.length === 0 ? [probe, { id: "keychain-items", status: "ok", detail: "every item under dcm's name is dcm's and readable" }] : [probe, ...broken.map((error) => ({ id: "keychain-items", status: "fail", detail: error.problem, fix: error.fix }))];
+  return broken.length === 0 ? [
+    probe,
+    {
+      id: "keychain-items",
+      status: "ok",
+      detail: store.backend.enumerates === !1 ? `every item dcm's index names is dcm's and readable (${store.backend.description} is not listed: items another program filed under dcm's name are not seen)` : "every item under dcm's name is dcm's and readable"
+    }
+  ] : [probe, ...broken.map((error) => ({ id: "keychain-items", status: "fail", detail: error.problem, fix: error.fix }))];
 }
 var init_doctor = __esm({
   "src/cli/commands/doctor.ts"() {
@@ -38679,6 +38701,7 @@ async function setup(options, io) {
     changed,
     backup,
     credsStore: typeof next.credsStore == "string" ? next.credsStore : null,
+    replacedCredsStore: typeof file.data.credsStore == "string" && file.data.credsStore !== next.credsStore ? file.data.credsStore : null,
     credHelpers: next.credHelpers ?? {}
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}
@@ -38688,8 +38711,10 @@ function describe(result, options) {
   let where = result.configPath;
   if (!result.changed) return `Nothing to change in ${where}: it is already set up${options.undo ? " without dcm" : " for dcm"}.
 `;
-  let lines = [options.undo ? `Docker no longer uses dcm (${where}).` : `Docker now uses dcm (${where}).`];
-  lines.push(`  credsStore: ${result.credsStore ?? "(none)"}`);
+  let lines = [options.undo ? `Docker no longer uses dcm (${where}).` : `Docker now uses dcm (${where}).`], was = result.replacedCredsStore;
+  lines.push(
+    `  credsStore: ${result.credsStore ?? "(none)"}${was && !options.undo ? ` (was ${was}${KNOWN_STORES[was] ? `, ${KNOWN_STORES[was]}` : ""}: its logins stay there, \`dcm import --from ${was}\` copies them; \`dcm setup --undo\` puts it back)` : ""}`
+  );
   let helpers = Object.entries(result.credHelpers);
   return helpers.length > 0 && lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} \u2192 ${v}`).join(", ")}`), result.backup && lines.push(`  backup of the original: ${result.backup}`), `${lines.join(`
 `)}
@@ -38704,7 +38729,7 @@ async function chooseStore(store, io) {
   io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path4})
 `);
 }
-var HELPER, init_setup = __esm({
+var HELPER, KNOWN_STORES, init_setup = __esm({
   "src/cli/commands/setup.ts"() {
     "use strict";
     init_config_file();
@@ -38713,6 +38738,14 @@ var HELPER, init_setup = __esm({
     init_shared();
     init_server_address();
     HELPER = "dcm";
+    KNOWN_STORES = {
+      desktop: "Docker Desktop's helper",
+      osxkeychain: "the macOS Keychain helper",
+      wincred: "the Windows Credential Manager helper",
+      secretservice: "the Secret Service helper",
+      pass: "the pass helper",
+      "ecr-login": "Amazon ECR's helper"
+    };
   }
 });
 

@@ -23,6 +23,7 @@ export class ChunkedBackend implements SecretBackend {
   readonly kind: SecretBackend['kind'];
   readonly description: string;
   readonly maxValueBytes = undefined;
+  readonly enumerates: boolean | undefined;
   readonly #inner: SecretBackend;
   readonly #limit: number;
 
@@ -31,6 +32,7 @@ export class ChunkedBackend implements SecretBackend {
     this.#limit = limitBytes;
     this.kind = inner.kind;
     this.description = inner.description;
+    this.enumerates = inner.enumerates;
   }
 
   async get(key: string): Promise<string | undefined> {

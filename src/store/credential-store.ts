@@ -15,6 +15,11 @@
  * before the index entry. An index of version 1 (dcm 0.1, which wrote items outside the lock
  * and could lose entries) is not trusted: it is rebuilt from the items once. `allKeys` lists
  * the items themselves, so `dcm logout --all` removes even what a stale index forgot.
+ *
+ * A keychain that cannot list its items by service (Windows: `enumerates` false) is asked for the
+ * keys the index and the names file name, one by one, instead: what dcm wrote is always found,
+ * since a store writes the index entry before the item; an item nothing names is not
+ * (docs/keyring.md says how to see one).
  */
 import { CorruptEntry, ItemError } from '../errors.ts';
 import { normaliseServerUrl } from '../docker/server-address.ts';
@@ -28,24 +33,26 @@ export interface StoredLogin {
   secret: string;
 }
 
+export interface CredentialStoreHooks {
+  /** Hears the registry names whenever the index is written or listed (names-file.ts). */
+  onNames?: (names: string[]) => void;
+  /** Hears one line per index entry that is not a registry key (and is ignored). */
+  onWarning?: (line: string) => void;
+  /** The names the names file holds: where a keychain that cannot list looks besides the index. */
+  knownNames?: () => string[];
+}
+
 export class CredentialStore {
   readonly backend: SecretBackend;
   readonly #lock: IndexLock;
-
-  readonly #onNames: ((names: string[]) => void) | undefined;
-  readonly #onWarning: ((line: string) => void) | undefined;
+  readonly #hooks: CredentialStoreHooks;
   /** Index entries already warned about in this process: one warning each, not one per read. */
   readonly #warned = new Set<string>();
 
-  /**
-   * `onNames` hears the registry names whenever the index is written or listed (names-file.ts);
-   * `onWarning` hears one line per index entry that is not a registry key (and is ignored).
-   */
-  constructor(backend: SecretBackend, lock: IndexLock, onNames?: (names: string[]) => void, onWarning?: (line: string) => void) {
+  constructor(backend: SecretBackend, lock: IndexLock, hooks: CredentialStoreHooks = {}) {
     this.backend = backend;
     this.#lock = lock;
-    this.#onNames = onNames;
-    this.#onWarning = onWarning;
+    this.#hooks = hooks;
   }
 
   async get(serverAddress: string): Promise<StoredLogin | undefined> {
@@ -97,10 +104,11 @@ export class CredentialStore {
       const entries = await this.#indexForUpdate();
       if (!entries.has(key)) return deleted;
       entries.delete(key);
-      // A store whose entries expire (the cache agent) holds nothing once the index is empty too.
-      if (entries.size === 0 && this.backend.expires) {
+      // The last login gone, the index goes too: `logout --all` leaves nothing of dcm's behind
+      // (and a store whose entries expire, the cache agent, then holds nothing at all).
+      if (entries.size === 0) {
         await this.backend.delete(INDEX_KEY);
-        this.#onNames?.([]);
+        this.#hooks.onNames?.([]);
       } else await this.#writeIndex(entries);
       return true;
     });
@@ -110,13 +118,13 @@ export class CredentialStore {
   async list(): Promise<Map<string, string>> {
     const entries = (await this.#readIndex()) ?? (await this.#rebuildIndex());
     if (!this.backend.expires) {
-      this.#onNames?.([...entries.keys()]);
+      this.#hooks.onNames?.([...entries.keys()]);
       return entries;
     }
     // A store whose entries expire (the cache) may have forgotten some the index still names.
     const live = new Set(await this.backend.list());
     const kept = new Map([...entries].filter(([key]) => live.has(key)));
-    this.#onNames?.([...kept.keys()]);
+    this.#hooks.onNames?.([...kept.keys()]);
     return kept;
   }
 
@@ -126,8 +134,20 @@ export class CredentialStore {
    */
   async allKeys(): Promise<string[]> {
     const keys = new Set((await this.#readIndex())?.keys() ?? []);
-    for (const key of await this.backend.list()) if (isRegistryKey(key)) keys.add(key);
+    for (const key of await this.#itemKeys()) if (isRegistryKey(key)) keys.add(key);
     return [...keys].sort();
+  }
+
+  /**
+   * The keys of the items themselves: listed by the backend, or, where it cannot list, each key
+   * the index or the names file names that has an item (one round trip each).
+   */
+  async #itemKeys(): Promise<string[]> {
+    if (this.backend.enumerates !== false) return this.backend.list();
+    const candidates = new Set([...((await this.#readIndex())?.keys() ?? []), ...(this.#hooks.knownNames?.() ?? [])]);
+    const present: string[] = [];
+    for (const key of candidates) if (isRegistryKey(key) && (await this.backend.get(key).catch(keepItemErrors)) !== undefined) present.push(key);
+    return present;
   }
 
   async #readIndex(): Promise<Map<string, string> | undefined> {
@@ -155,12 +175,12 @@ export class CredentialStore {
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
     const shown = JSON.stringify(key.slice(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    this.#onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
+    this.#hooks.onWarning?.(`the credential index entry ${shown} is not a registry login; it is ignored (the next login rewrites the index without it)`);
   }
 
   async #writeIndex(entries: Map<string, string>): Promise<void> {
     await this.backend.set(INDEX_KEY, JSON.stringify({ v: INDEX_VERSION, entries: Object.fromEntries(entries) }));
-    this.#onNames?.([...entries.keys()]);
+    this.#hooks.onNames?.([...entries.keys()]);
   }
 
   /** Inside the lock: the index to change, rebuilt from the items if it cannot be trusted. */
@@ -183,7 +203,7 @@ export class CredentialStore {
 
   async #scanItems(): Promise<Map<string, string>> {
     const entries = new Map<string, string>();
-    for (const key of await this.backend.list()) {
+    for (const key of await this.#itemKeys()) {
       if (!isRegistryKey(key) || entries.has(key)) continue;
       try {
         const raw = await this.backend.get(key);
@@ -196,6 +216,12 @@ export class CredentialStore {
     }
     return entries;
   }
+}
+
+/** An item that is not dcm's is still an item: it exists, and its own reader reports it. */
+function keepItemErrors(error: unknown): string {
+  if (error instanceof ItemError) return '';
+  throw error;
 }
 
 /** Keys that are registries: canonical addresses, not the index, not chunk parts or probes. */

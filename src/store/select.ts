@@ -10,7 +10,7 @@ import { StoreUnavailable, UsageError, type StoreName } from '../errors.ts';
 import { FileProblem, privateDirectoryProblem, readRegularFile } from '../platform/files.ts';
 import { dcmConfigPath, passwordStoreDir, stateDir, xdgDir, type Env } from '../platform/paths.ts';
 import { withChunking } from './chunked.ts';
-import { writeNamesFile } from './names-file.ts';
+import { readNamesFile, writeNamesFile } from './names-file.ts';
 import { CredentialStore, INDEX_KEY } from './credential-store.ts';
 import type { IndexLock, SecretBackend } from './types.ts';
 
@@ -87,7 +87,11 @@ export async function openCredentialStore(env: Env, hooks: StoreHooks = {}): Pro
   const { store } = chosenStore(env);
   const backend = await openBackend(store, env, hooks);
   // Windows' Credential Manager holds 2,560 bytes per item: longer values are split (chunked.ts).
-  return new CredentialStore(withChunking(backend), indexLock(env, store), (names) => writeNamesFile(env, names), hooks.onWarning);
+  return new CredentialStore(withChunking(backend), indexLock(env, store), {
+    onNames: (names) => writeNamesFile(env, names),
+    onWarning: hooks.onWarning,
+    knownNames: () => readNamesFile(env),
+  });
 }
 
 async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promise<SecretBackend> {

@@ -16,6 +16,11 @@ export interface SecretBackend {
   set(key: string, value: string): Promise<void>;
   /** True when something was deleted, false when there was nothing. */
   delete(key: string): Promise<boolean>;
+  /**
+   * False when `list` cannot be trusted to find every item (Windows' Credential Manager, through
+   * the addon: docs/keyring.md); the credential store then asks for the keys it knows.
+   */
+  readonly enumerates?: boolean;
   /** Every key the backend holds for dcm. Costs one round trip per item on some stores: not for the hot path. */
   list(): Promise<string[]>;
 }

@@ -49,6 +49,15 @@ describe('install.sh', () => {
     expect(readlinkSync(join(bin, 'docker-credential-dcm'))).toBe('dcm');
     expect((await run(join(bin, 'docker-credential-dcm'), ['version'])).stdout).toMatch(/^docker-credential-dcm \(.*\) v\d/);
     expect(readFileSync(config, 'utf8')).toBe(ORIGINAL);
+    // The credsStore in place is named and left alone without --configure-docker (Docker Desktop's `desktop`, here Debian's).
+    expect(result.stdout).toContain('Docker keeps logins with credsStore "secretservice"');
+    expect(result.stdout).toContain('dcm import --from secretservice');
+  });
+
+  it.each(['bash', 'zsh'])('runs under %s as well as sh (macOS users run it from either)', async (shell) => {
+    const result = await run(shell, [join(ROOT, 'install.sh'), '--prefix', prefix], { env: env(), timeoutMs: 300_000 });
+    expect(result).toExit(0);
+    expect(result.stdout).toContain(`Installed ${join(bin, 'dcm')}`);
   });
 
   it('says when the bin directory is not on PATH', async () => {

@@ -104,7 +104,12 @@ describe('dcm setup', () => {
     const original = { auths: { 'ghcr.io': {} }, credsStore: 'desktop', proxies: { default: { httpProxy: 'http://p:3128' } }, 'x-unknown': [1, { a: true }] };
     const text = JSON.stringify(original, null, indent);
     const m = machine(text, { mode: 0o644 });
-    expect(await m.dcm(['setup'])).toExit(0);
+    const first = await m.dcm(['setup']);
+    expect(first).toExit(0);
+    // Docker Desktop's helper is named as what was replaced, with the way back (issue 21).
+    expect(first.stdout).toContain(
+      "credsStore: dcm (was desktop, Docker Desktop's helper: its logins stay there, `dcm import --from desktop` copies them; `dcm setup --undo` puts it back)",
+    );
     const after = readFileSync(m.path, 'utf8');
     expect(JSON.parse(after)).toEqual({ ...original, credsStore: 'dcm' });
     expect(after).toBe(JSON.stringify({ ...original, credsStore: 'dcm' }, null, indent));
@@ -112,7 +117,7 @@ describe('dcm setup', () => {
     expect(readFileSync(`${m.path}.dcm-backup`, 'utf8')).toBe(text);
 
     const again = await m.dcm(['setup', '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, credsStore: 'dcm' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, credsStore: 'dcm', replacedCredsStore: null });
     expect(readFileSync(m.path, 'utf8')).toBe(after);
     expect(readFileSync(`${m.path}.dcm-backup`, 'utf8')).toBe(text);
 

@@ -59,7 +59,7 @@ describe('exit codes are decided in one place', () => {
 
 describe('the exit-code table is the one source', () => {
   it("README's table is the table", () => {
-    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8').replaceAll('\r\n', '\n');
     const section = readme.slice(readme.indexOf('## Exit codes'));
     const table = section.slice(section.indexOf('| code |'), section.indexOf('\n\n', section.indexOf('| code |')) + 1);
     expect(table).toBe(exitCodesMarkdown());

@@ -12,6 +12,12 @@ describe('one Node version', () => {
     expect(major(pkg.devDependencies.node!)).toBe(major(pkg.engines.node));
   });
 
+  it('every release binary is built from exactly that Node (scripts/release/runtimes.json)', () => {
+    const runtimes = JSON.parse(readFileSync(join(ROOT, 'scripts/release/runtimes.json'), 'utf8')) as { version: string; targets: Record<string, unknown> };
+    expect(runtimes.version).toBe(pkg.devDependencies.node);
+    expect(Object.keys(runtimes.targets).sort()).toEqual(['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'win32-x64']);
+  });
+
   it('the tests run on it', () => {
     expect(process.versions.node.split('.')[0]).toBe(major(pkg.engines.node));
   });

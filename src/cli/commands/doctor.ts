@@ -251,6 +251,17 @@ async function keychainChecks(io: CliIo): Promise<Check[]> {
   } catch (error) {
     return [probe, { id: 'keychain-items', status: 'fail', detail: `the stored items could not be read: ${oneLine(error)}` }];
   }
-  if (broken.length === 0) return [probe, { id: 'keychain-items', status: 'ok', detail: "every item under dcm's name is dcm's and readable" }];
+  if (broken.length === 0)
+    return [
+      probe,
+      {
+        id: 'keychain-items',
+        status: 'ok',
+        detail:
+          store.backend.enumerates === false
+            ? `every item dcm's index names is dcm's and readable (${store.backend.description} is not listed: items another program filed under dcm's name are not seen)`
+            : "every item under dcm's name is dcm's and readable",
+      },
+    ];
   return [probe, ...broken.map((error): Check => ({ id: 'keychain-items', status: 'fail', detail: error.problem, fix: error.fix }))];
 }

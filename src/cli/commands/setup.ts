@@ -20,6 +20,8 @@ export interface SetupResult {
   changed: boolean;
   backup: string | null;
   credsStore: string | null;
+  /** The credsStore this run replaced (Docker Desktop's `desktop`, say), or null. */
+  replacedCredsStore: string | null;
   credHelpers: Record<string, string>;
 }
 
@@ -86,16 +88,30 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
     changed,
     backup,
     credsStore: typeof next.credsStore === 'string' ? next.credsStore : null,
+    replacedCredsStore: typeof file.data.credsStore === 'string' && file.data.credsStore !== next.credsStore ? file.data.credsStore : null,
     credHelpers: (next.credHelpers as Record<string, string> | undefined) ?? {},
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
 }
 
+/** The helpers a credsStore usually names, so that replacing one says what it was. */
+const KNOWN_STORES: Record<string, string> = {
+  desktop: "Docker Desktop's helper",
+  osxkeychain: 'the macOS Keychain helper',
+  wincred: 'the Windows Credential Manager helper',
+  secretservice: 'the Secret Service helper',
+  pass: 'the pass helper',
+  'ecr-login': "Amazon ECR's helper",
+};
+
 function describe(result: SetupResult, options: SetupOptions): string {
   const where = result.configPath;
   if (!result.changed) return `Nothing to change in ${where}: it is already set up${options.undo ? ' without dcm' : ' for dcm'}.\n`;
   const lines = [options.undo ? `Docker no longer uses dcm (${where}).` : `Docker now uses dcm (${where}).`];
-  lines.push(`  credsStore: ${result.credsStore ?? '(none)'}`);
+  const was = result.replacedCredsStore;
+  lines.push(
+    `  credsStore: ${result.credsStore ?? '(none)'}${was && !options.undo ? ` (was ${was}${KNOWN_STORES[was] ? `, ${KNOWN_STORES[was]}` : ''}: its logins stay there, \`dcm import --from ${was}\` copies them; \`dcm setup --undo\` puts it back)` : ''}`,
+  );
   const helpers = Object.entries(result.credHelpers);
   if (helpers.length > 0) lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} → ${v}`).join(', ')}`);
   if (result.backup) lines.push(`  backup of the original: ${result.backup}`);

@@ -32,6 +32,7 @@ export class KeyringBackend implements SecretBackend {
   readonly kind = 'os';
   readonly description: string;
   readonly maxValueBytes: number | undefined;
+  readonly enumerates: boolean;
   readonly #service: string;
   readonly #addon: KeyringAddon;
   readonly #timeoutMs: number;
@@ -49,6 +50,10 @@ export class KeyringBackend implements SecretBackend {
     this.#onAbandoned = options.onAbandoned;
     this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`;
     this.maxValueBytes = this.#platform === 'win32' ? WINDOWS_MAX_BLOB_BYTES : undefined;
+    // @napi-rs/keyring 2.1.2 lists Windows items with the filter `*.dcm` (CredEnumerateW documents
+    // only a trailing `*`; Wine returns nothing for it) and decodes every item as UTF-16, where dcm
+    // stores UTF-8 bytes: one odd-length item fails the whole list. So dcm never lists there.
+    this.enumerates = this.#platform !== 'win32';
   }
 
   get(key: string): Promise<string | undefined> {
@@ -78,6 +83,7 @@ export class KeyringBackend implements SecretBackend {
   }
 
   list(): Promise<string[]> {
+    if (!this.enumerates) return Promise.resolve([]);
     return this.#call(undefined, async () => {
       // The Secret Service lists items, then reads each: an item deleted in between by another
       // process fails the whole search ("Object does not exist"). Searching again is enough.

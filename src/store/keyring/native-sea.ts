@@ -12,8 +12,10 @@
  *   (a regular file, ours, not writable by others, every byte equal to the embedded addon),
  *   and loaded through that same descriptor (`/proc/self/fd/N`), so the bytes that run are the
  *   bytes that were verified, even if the path is swapped in between;
- * - a missing or different file is replaced by one written afresh, loaded through the
- *   descriptor it was written with.
+ * - a missing or different file is replaced by one written afresh. On Linux it is loaded through
+ *   the descriptor it was written with. Elsewhere it is loaded by path, and Windows refuses to
+ *   load a DLL that any handle has open for writing ("Sharing violation"): the write handle is
+ *   closed first and the file opened again read-only and verified again, as on any later run.
  */
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
@@ -36,8 +38,7 @@ export function loadKeyringAddon(env: Env): KeyringAddon {
   const dir = cacheDir(env);
   prepareCacheDirectory(dir);
   const path = join(dir, `keyring-${__DCM_ADDON_HASH__}.node`);
-  const verified = openVerified(path, asset);
-  const { fd, loadPath } = verified ?? writeFresh(dir, path, asset);
+  const { fd, loadPath } = openVerified(path, asset) ?? (HAS_PROC_FD ? writeFresh(dir, path, asset) : writeThenReopen(dir, path, asset));
   try {
     const module = { exports: {} as KeyringAddon };
     process.dlopen(module, HAS_PROC_FD ? `/proc/self/fd/${fd}` : loadPath);
@@ -113,6 +114,18 @@ function openVerified(path: string, expected: Buffer): { fd: number; loadPath: s
     closeSync(fd);
     return undefined;
   }
+}
+
+/** Where only a path can be loaded: write, close, then open and verify as a later run would. */
+function writeThenReopen(dir: string, path: string, bytes: Buffer): { fd: number; loadPath: string } {
+  closeSync(writeFresh(dir, path, bytes).fd);
+  const reopened = openVerified(path, bytes);
+  if (!reopened)
+    throw new StoreUnavailable(
+      `the keyring addon unpacked to ${path} changed before it could be loaded`,
+      `Remove it (${process.platform === 'win32' ? 'del' : 'rm'} ${path}) and run dcm again; if it happens again, something else writes to ${dir}`,
+    );
+  return reopened;
 }
 
 /**

@@ -10,10 +10,31 @@ function fresh() {
 }
 
 describe('CredentialStore', () => {
+  it('on a keychain that cannot list (Windows), finds items through the index and the names file, never through list (issue 21)', async () => {
+    const backend = new MemoryBackend();
+    Object.defineProperty(backend, 'enumerates', { value: false });
+    backend.list = () => Promise.reject(new Error('Not a valid utf16 blob'));
+    const names = ['quay.io', 'gone.example'];
+    const store = new CredentialStore(backend, new InProcessLock(), { knownNames: () => names });
+    await store.store('ghcr.io', { username: 'u', secret: 's' });
+    // An item the index lost (its entry removed by hand) but the names file still names.
+    backend.items.set('quay.io', JSON.stringify({ Username: 'q', Secret: 't' }));
+    // Another program's item under a name the index holds: found, reported by doctor as not dcm's.
+    backend.items.set('registry.example', 'not json');
+    const index = JSON.parse(backend.items.get(INDEX_KEY)!) as { v: number; entries: Record<string, string> };
+    index.entries['registry.example'] = 'x';
+    backend.items.set(INDEX_KEY, JSON.stringify(index));
+    expect(await store.allKeys()).toEqual(['ghcr.io', 'quay.io', 'registry.example']);
+    // A damaged index is rebuilt from what the names file names, one get each.
+    backend.items.set(INDEX_KEY, '{');
+    names.push('ghcr.io');
+    expect(Object.fromEntries(await store.list())).toEqual({ 'ghcr.io': 'u', 'quay.io': 'q' });
+  });
+
   it('ignores index entries that are no registry key, with one warning each (issue 19, item 17)', async () => {
     const backend = new MemoryBackend();
     const warnings: string[] = [];
-    const store = new CredentialStore(backend, new InProcessLock(), undefined, (line) => warnings.push(line));
+    const store = new CredentialStore(backend, new InProcessLock(), { onWarning: (line) => warnings.push(line) });
     await store.store('ghcr.io', { username: 'u', secret: 's' });
     const index = JSON.parse(backend.items.get(INDEX_KEY)!) as { v: number; entries: Record<string, unknown> };
     index.entries['\u001b[2Jnot a registry'] = 'x';
