@@ -25162,8 +25162,8 @@ var CLIENT_ID, RegistrySession, init_session = __esm({
 });
 
 // src/registry/login.ts
-function checkLogin(check3) {
-  let { username, secret, registry, now = /* @__PURE__ */ new Date(), ...options } = check3, byHost = profileFor(registry);
+function checkLogin(check4) {
+  let { username, secret, registry, now = /* @__PURE__ */ new Date(), ...options } = check4, byHost = profileFor(registry);
   return withSession({ ...options, credentials: { username, secret }, rejectionStatuses: byHost.rejectionStatuses }, async (session) => {
     let endpoint = session.base.href, challenge = session.challenge, profile = profileFor(registry, challenge?.params);
     if (session.anonymous) return { endpoint, auth: "none", profile: profile.id };
@@ -36697,7 +36697,7 @@ async function dockerLogin(io, registry) {
   try {
     return await (await openStore(io)).get(registry);
   } catch (error) {
-    io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})
+    error instanceof StoreUnavailable || io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})
 `);
     return;
   }
@@ -37016,7 +37016,59 @@ __export(ratelimit_exports, {
   ratelimit: () => ratelimit
 });
 async function ratelimit(options, io) {
-  let format = chooseFormat(options), failUnder = options.failUnder === void 0 ? void 0 : parseCount(options.failUnder), timeoutMs = parseTimeout(options.timeout), key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY), profile = profileFor(key), repository = options.repository ?? profile.rateLimitRepository ?? "ratelimitpreview/test";
+  let format = chooseFormat(options);
+  if (options.output !== void 0 && format !== "prometheus") throw new UsageError("--output goes with --format prometheus");
+  if (options.output !== void 0) return prometheusFile(options, io, options.output);
+  if (format !== "github") return check3(options, io, format);
+  try {
+    await check3(options, io, format);
+  } catch (error) {
+    if (!(error instanceof DcmError) || error instanceof ThresholdError || !io.env.GITHUB_OUTPUT) throw error;
+    let failed = {
+      registry: options.registry ?? DOCKER_HUB_KEY,
+      repository: options.repository ?? "",
+      authenticated: !1,
+      account: null,
+      limit: null,
+      remaining: null,
+      windowSeconds: null,
+      source: null,
+      unlimited: !1
+    };
+    try {
+      appendToRegularFile(io.env.GITHUB_OUTPUT, renderGithubOutput(failed));
+    } catch {
+    }
+    throw (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand("error", { title: "dcm ratelimit" }, error.message)), error;
+  }
+}
+async function prometheusFile(options, io, path4) {
+  let text = "", capture = {
+    ...io,
+    stdout: {
+      write: (chunk) => {
+        text += chunk;
+      }
+    }
+  }, success = (value) => `# HELP dcm_ratelimit_success 1 when the last check of the pull limit succeeded.
+# TYPE dcm_ratelimit_success gauge
+dcm_ratelimit_success ${value}
+`, write = (content) => {
+    try {
+      writeFileAtomically(path4, content, { mode: 420 });
+    } catch (error) {
+      throw new UsageError(`--output ${path4}: ${describeErrno(error)}`);
+    }
+  };
+  try {
+    await check3(options, capture, "prometheus");
+  } catch (error) {
+    throw write(error instanceof ThresholdError ? `${text}${success(1)}` : success(0)), error;
+  }
+  write(`${text}${success(1)}`);
+}
+async function check3(options, io, format) {
+  let failUnder = options.failUnder === void 0 ? void 0 : parseCount(options.failUnder), timeoutMs = parseTimeout(options.timeout), key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY), profile = profileFor(key), repository = options.repository ?? profile.rateLimitRepository ?? "ratelimitpreview/test";
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository))
     throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
   if (format === "github" && !io.env.GITHUB_OUTPUT) throw new UsageError("--format github writes to the file named by GITHUB_OUTPUT, which is not set");
@@ -37064,10 +37116,14 @@ async function ratelimit(options, io) {
         } catch (error) {
           throw new UsageError(`GITHUB_STEP_SUMMARY: ${error.message}`);
         }
-      io.stdout.write(renderText(json, report, low)), low && (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand("warning", { title: "Docker Hub pull limit" }, warningLine(json)));
+      io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === "true")), low && (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand("warning", { title: "Docker Hub pull limit" }, warningLine(json)));
       break;
     default:
       io.stdout.write(renderText(json, report, low));
+  }
+  if (report.exhausted) {
+    let line = `pull limit exhausted on ${report.registry}${report.message ? `: ${report.message}` : ""}`;
+    throw format === "github" && (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand("error", { title: "Docker Hub pull limit" }, line)), new ThresholdError(line);
   }
   if (failUnder !== void 0 && !report.unlimited && (report.remaining ?? 0) < failUnder)
     throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${report.registry}, fewer than --fail-under ${failUnder}`);
@@ -37082,7 +37138,7 @@ function parseCount(raw) {
   if (!/^\d{1,9}$/.test(raw.trim())) throw new UsageError(`--fail-under takes a whole number of pulls, not ${JSON.stringify(raw).slice(0, 40)}`);
   return Number(raw.trim());
 }
-function renderText(raw, report, low) {
+function renderText(raw, report, low, onRunner = !1) {
   let json = {
     ...raw,
     registry: inline(raw.registry),
@@ -37096,7 +37152,9 @@ function renderText(raw, report, low) {
     let window = json.windowSeconds !== null ? ` per ${humanWindow(json.windowSeconds)}` : "";
     lines.push(`  limit:       ${json.limit ?? "unknown"} pulls${window}`), lines.push(`  remaining:   ${json.remaining ?? "unknown"}`);
   }
-  return report.exhausted ? lines.push(`error: pull limit exhausted: ${inline(report.message ?? "")}`) : low && lines.push(`warning: only ${json.remaining} pulls left in this window`), !json.authenticated && !json.unlimited && lines.push("hint: signed-in pulls have a higher limit: dcm login"), `${lines.join(`
+  return !report.exhausted && low && lines.push(`warning: only ${json.remaining} pulls left in this window`), !json.authenticated && !json.unlimited && lines.push(
+    onRunner ? "hint: signed-in pulls have a higher limit: give the action's username and token inputs (or run docker/login-action before it)" : "hint: signed-in pulls have a higher limit: dcm login"
+  ), `${lines.join(`
 `)}
 `;
 }
@@ -37154,6 +37212,7 @@ var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
   "src/cli/commands/ratelimit.ts"() {
     "use strict";
     init_errors();
+    init_atomic_file();
     init_files();
     init_ratelimit_check();
     init_ratelimit();
@@ -38017,24 +38076,24 @@ var MAX_CONFIG_BYTES2, init_mirrors = __esm({
 });
 
 // src/registry/mirror-check.ts
-async function checkMirror(check3) {
-  let started = Date.now(), base = { url: check3.url, auth: null, digest: null, upstreamDigest: check3.upstreamDigest }, done = (result) => ({
+async function checkMirror(check4) {
+  let started = Date.now(), base = { url: check4.url, auth: null, digest: null, upstreamDigest: check4.upstreamDigest }, done = (result) => ({
     ...base,
     ...result,
     durationMs: Date.now() - started
   }), url;
   try {
-    url = new URL(check3.url);
+    url = new URL(check4.url);
   } catch {
-    return done({ ok: !1, status: "usage", message: `${check3.url} is not a URL`, auth: null, digest: null });
+    return done({ ok: !1, status: "usage", message: `${check4.url} is not a URL`, auth: null, digest: null });
   }
-  let options = { ...check3, host: url.host, basePath: url.pathname, plainHttp: url.protocol === "http:" };
+  let options = { ...check4, host: url.host, basePath: url.pathname, plainHttp: url.protocol === "http:" };
   try {
     let anonymous = await headAs(options, void 0);
     base.auth = anonymous.auth;
     let outcome = anonymous;
     if (anonymous.refused) {
-      let plan = check3.credentialsFor();
+      let plan = check4.credentialsFor();
       if ("none" in plan) return done({ ok: !1, status: "credentials", message: plan.none, auth: anonymous.auth, digest: null });
       if (outcome = await headAs(options, plan.credentials), outcome.refused)
         return done({
@@ -38045,20 +38104,20 @@ async function checkMirror(check3) {
           digest: null
         });
     }
-    let image = `${check3.repository}:${check3.reference}`;
+    let image = `${check4.repository}:${check4.reference}`;
     if (outcome.status === 404)
       return done({ ok: !1, status: "not-found", message: `${url.host} does not have ${image}`, auth: outcome.auth, digest: null });
     let digest = outcome.digest;
     if (!digest) return done({ ok: !1, status: "registry", message: `${url.host} answered ${image} without a digest`, auth: outcome.auth, digest: null });
-    if (check3.upstreamDigest && check3.upstreamDigest !== digest)
+    if (check4.upstreamDigest && check4.upstreamDigest !== digest)
       return done({
         ok: !1,
         status: "stale",
-        message: `serves ${image} as ${short(digest)}, but Docker Hub has ${short(check3.upstreamDigest)}: the mirror's copy is stale`,
+        message: `serves ${image} as ${short(digest)}, but Docker Hub has ${short(check4.upstreamDigest)}: the mirror's copy is stale`,
         auth: outcome.auth,
         digest
       });
-    let compared = check3.upstreamDigest ? ", the same as Docker Hub" : " (Docker Hub could not be asked to compare)";
+    let compared = check4.upstreamDigest ? ", the same as Docker Hub" : " (Docker Hub could not be asked to compare)";
     return done({ ok: !0, status: "ok", message: `serves ${image} as ${short(digest)}${compared}`, auth: outcome.auth, digest });
   } catch (error) {
     let status = error instanceof DcmError ? error.code : "registry";
@@ -41394,7 +41453,7 @@ Examples:
 
 ${exitCodesHelp(["ok", "notFound", "usage", "credentials", "network", "tls", "threshold", "registry", "keychain"], { ok: "every login works" })}`
   ).action(async (servers, options) => (await Promise.resolve().then(() => (init_check(), check_exports))).check(servers, options, io)), withRegistryOptions(
-    program2.command("ratelimit").description("report Docker Hub's pull rate limit for this address or the stored account").option("--registry <host>", "registry host (default registry-1.docker.io); for mirrors that pass the headers on").option("--repository <name>", "repository whose latest manifest is checked (default ratelimitpreview/test)").option("--anonymous", "ignore stored credentials: check the per-address limit").option("-u, --username <user>", "check as this account, with the password or token read from stdin (--password-stdin); nothing is stored").option("--password-stdin", "read the password or token for --username from stdin (one trailing newline is dropped)").option("--json", "same as --format json").option("--format <format>", "text, json, prometheus or github (default text)").option("--fail-under <n>", `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`)
+    program2.command("ratelimit").description("report Docker Hub's pull rate limit for this address or the stored account").option("--registry <host>", "registry host (default registry-1.docker.io); for mirrors that pass the headers on").option("--repository <name>", "repository whose latest manifest is checked (default ratelimitpreview/test)").option("--anonymous", "ignore stored credentials: check the per-address limit").option("-u, --username <user>", "check as this account, with the password or token read from stdin (--password-stdin); nothing is stored").option("--password-stdin", "read the password or token for --username from stdin (one trailing newline is dropped)").option("--json", "same as --format json").option("--format <format>", "text, json, prometheus or github (default text)").option("--fail-under <n>", `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`).option("--output <file>", "with --format prometheus: replace FILE atomically; a failed check writes dcm_ratelimit_success 0")
   ).addHelpText(
     "after",
     `
@@ -41418,7 +41477,7 @@ Examples:
   $ dcm ratelimit --anonymous --json
   $ echo "$DOCKERHUB_TOKEN" | dcm ratelimit -u myuser --password-stdin --json   # a one-off check in CI
   $ dcm ratelimit --format github --fail-under 10
-  $ dcm ratelimit --format prometheus > /var/lib/node_exporter/textfile/dockerhub.prom`
+  $ dcm ratelimit --format prometheus --output /var/lib/node_exporter/textfile/dockerhub.prom`
   ).action(async (options) => (await Promise.resolve().then(() => (init_ratelimit2(), ratelimit_exports))).ratelimit(options, io)), withRegistryOptions(
     program2.command("migrate").description("move every credential out of config.json into the keychain").option("--dry-run", "say what would move; change nothing").option("--verify", "check each against its registry first; keep the failing ones in place").option("--from-store <name>", "move dcm's logins from this store (os, pass) ...").option("--to-store <name>", "... to this one, which dcm then uses").option("--yes", "with --to-store cache: move without asking, although the cache forgets logins after their time to live").option("--json", 'print {"configPath","dryRun","moved":[...],"left":[...],"credsStore","backup"}'),
     { tls: !1 }

@@ -9,7 +9,7 @@ import { dockerConfigPath, readDockerConfig } from '../docker/config-file.ts';
 import { authsEntryFor, sourceFor } from '../docker/credential-sources.ts';
 import { HelperClient, serverFromListKey } from '../docker/helper-client.ts';
 import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts';
-import { DcmError, oneLine, type ExitCodeName, type StoreName } from '../errors.ts';
+import { DcmError, oneLine, StoreUnavailable, type ExitCodeName, type StoreName } from '../errors.ts';
 import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import type { CliIo } from './io.ts';
@@ -160,7 +160,10 @@ export async function dockerLogin(io: CliIo, registry: string): Promise<{ userna
   try {
     return await (await openStore(io)).get(registry);
   } catch (error) {
-    io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})\n`);
+    // No keychain at all (a runner without D-Bus) is the usual case where Docker does not use
+    // dcm: not worth a line. Anything else (a locked store, a damaged item) is.
+    if (!(error instanceof StoreUnavailable))
+      io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})\n`);
     return undefined;
   }
 }

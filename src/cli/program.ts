@@ -150,7 +150,8 @@ ${exitCodesHelp(['ok', 'notFound', 'usage', 'credentials', 'network', 'tls', 'th
       .option('--password-stdin', 'read the password or token for --username from stdin (one trailing newline is dropped)')
       .option('--json', 'same as --format json')
       .option('--format <format>', 'text, json, prometheus or github (default text)')
-      .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`),
+      .option('--fail-under <n>', `exit ${EXIT_CODES.threshold} when fewer than N pulls remain (output is printed all the same)`)
+      .option('--output <file>', 'with --format prometheus: replace FILE atomically; a failed check writes dcm_ratelimit_success 0'),
   )
     .addHelpText(
       'after',
@@ -175,7 +176,7 @@ Examples:
   $ dcm ratelimit --anonymous --json
   $ echo "$DOCKERHUB_TOKEN" | dcm ratelimit -u myuser --password-stdin --json   # a one-off check in CI
   $ dcm ratelimit --format github --fail-under 10
-  $ dcm ratelimit --format prometheus > /var/lib/node_exporter/textfile/dockerhub.prom`,
+  $ dcm ratelimit --format prometheus --output /var/lib/node_exporter/textfile/dockerhub.prom`,
     )
     .action(async (options) => (await import('./commands/ratelimit.ts')).ratelimit(options, io));
 

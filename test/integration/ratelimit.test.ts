@@ -3,8 +3,8 @@
  * unmetered, x-prefixed policy headers, 429s, a token service that is down, a wrong password;
  * every output format read back by a real parser; and never a manifest GET.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
@@ -117,17 +117,22 @@ describe('dcm ratelimit', () => {
 
   it('429 with limit headers: exhausted, remaining 0, the registry says so', async () => {
     hub.mode = 'exhausted';
-    const { value } = await json(['--anonymous']);
-    expect(value).toMatchObject({ remaining: 0, limit: 100, unlimited: false });
-    const text = await ratelimit(['--anonymous', '--fail-under', '1']);
+    const asJson = await ratelimit(['--json', '--anonymous']);
+    expect(asJson).toExit(6);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ remaining: 0, limit: 100, unlimited: false });
+    // Exit 6 even without --fail-under, the error on stderr, the report still on stdout (issue 22, item 7).
+    const text = await ratelimit(['--anonymous']);
     expect(text).toExit(6);
-    expect(text.stdout).toMatch(/error: pull limit exhausted: toomanyrequests/);
+    expect(text.stderr).toMatch(/^dcm: pull limit exhausted on \S+: toomanyrequests/m);
+    expect(text.stdout).toContain('remaining:   0');
+    expect(text.stdout).not.toMatch(/error/);
   });
 
   it('a bare 429 is the abuse limiter, and is called that', async () => {
     hub.mode = 'abuse-429';
     const text = await ratelimit(['--anonymous']);
-    expect(text.stdout).toMatch(/abuse rate limiter, not the pull limit/);
+    expect(text).toExit(6);
+    expect(text.stderr).toMatch(/abuse rate limiter, not the pull limit/);
   });
 
   it('a token service that is down is a failure to check (exit 7), distinct from --fail-under (6)', async () => {
@@ -213,6 +218,59 @@ describe('dcm ratelimit', () => {
     expect(value('dcm_registry_pull_remaining')?.value).toBe('76');
     expect(value('dcm_registry_pull_window_seconds')?.value).toBe('21600');
     expect(value('dcm_registry_pull_unlimited')?.value).toBe('0');
+  });
+
+  it('--format github, limit exhausted: the outputs written, an ::error:: annotation, exit 6 (issue 22, items 7 and 8)', async () => {
+    hub.mode = 'exhausted';
+    const output = join(tempDir('github-exhausted'), 'output');
+    const result = await ratelimit(['--anonymous', '--format', 'github'], { ...process.env, GITHUB_OUTPUT: output });
+    expect(result).toExit(6);
+    expect(parseGithubOutput(readFileSync(output, 'utf8'))).toMatchObject({ remaining: '0', limit: '100', authenticated: 'false' });
+    expect(result.stdout).toMatch(/^::error title=Docker Hub pull limit::pull limit exhausted on 127\.0\.0\.1:\d+: toomanyrequests/m);
+  });
+
+  it('--format github, a check that fails: an ::error:: annotation, outputs written empty with authenticated=false (issue 22, item 8)', async () => {
+    hub.mode = 'realm-down';
+    const output = join(tempDir('github-failed'), 'output');
+    const result = await ratelimit(['--anonymous', '--format', 'github'], { ...process.env, GITHUB_OUTPUT: output });
+    expect(result).toExit(7);
+    expect(result.stdout).toMatch(/^::error title=dcm ratelimit::.*HTTP 503/m);
+    expect(parseGithubOutput(readFileSync(output, 'utf8'))).toEqual({
+      limit: '',
+      remaining: '',
+      'window-seconds': '',
+      source: '',
+      authenticated: 'false',
+      unlimited: 'false',
+    });
+  });
+
+  it('on a runner with no keychain: no note about D-Bus, and the hint names the action inputs (issue 22, item 8)', async () => {
+    hub.mode = 'metered';
+    const output = join(tempDir('github-runner'), 'output');
+    const env = { ...process.env, GITHUB_OUTPUT: output, GITHUB_ACTIONS: 'true', DBUS_SESSION_BUS_ADDRESS: undefined };
+    const result = await ratelimit(['--format', 'github'], env);
+    expect(result).toExit(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain("hint: signed-in pulls have a higher limit: give the action's username and token inputs");
+    expect(result.stdout).not.toContain('dcm login');
+  });
+
+  it('--format prometheus --output FILE: replaced whole; a failed check writes dcm_ratelimit_success 0 (issue 22, item 8)', async () => {
+    const file = join(tempDir('prom'), 'dockerhub.prom');
+    hub.mode = 'metered';
+    expect(await ratelimit(['--anonymous', '--format', 'prometheus', '--output', file])).toExit(0);
+    const good = readFileSync(file, 'utf8');
+    expect(good).toMatch(/^dcm_registry_pull_remaining\{.*\} \d+$/m);
+    expect(good).toMatch(/^dcm_ratelimit_success 1$/m);
+    hub.mode = 'realm-down';
+    const failed = await ratelimit(['--anonymous', '--format', 'prometheus', '--output', file]);
+    expect(failed).toExit(7);
+    expect(readFileSync(file, 'utf8')).toBe(
+      '# HELP dcm_ratelimit_success 1 when the last check of the pull limit succeeded.\n# TYPE dcm_ratelimit_success gauge\ndcm_ratelimit_success 0\n',
+    );
+    expect(readdirSync(dirname(file))).toEqual(['dockerhub.prom']);
+    expect(await ratelimit(['--anonymous', '--output', file])).toExit(2);
   });
 
   it('--format github writes the step outputs and annotates when low', async () => {

@@ -2,8 +2,9 @@
  * `dcm ratelimit`: Docker Hub's pull limits for the anonymous address or the stored account,
  * for people (text) and for CI and monitoring (JSON, Prometheus, GitHub Actions outputs).
  */
-import { ThresholdError, UsageError } from '../../errors.ts';
-import { appendToRegularFile } from '../../platform/files.ts';
+import { DcmError, ThresholdError, UsageError } from '../../errors.ts';
+import { writeFileAtomically } from '../../platform/atomic-file.ts';
+import { appendToRegularFile, describeErrno } from '../../platform/files.ts';
 import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
 import { humanWindow, isIpAddress } from '../../registry/ratelimit.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.ts';
@@ -25,6 +26,7 @@ export interface RateLimitOptions extends RegistryOptions {
   json?: boolean;
   format?: string;
   failUnder?: string;
+  output?: string;
 }
 
 /** What `--json` prints: exactly these keys. */
@@ -48,6 +50,70 @@ const WARN_SHARE = 0.2;
 
 export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<void> {
   const format = chooseFormat(options);
+  if (options.output !== undefined && format !== 'prometheus') throw new UsageError('--output goes with --format prometheus');
+  if (options.output !== undefined) return prometheusFile(options, io, options.output);
+  if (format !== 'github') return check(options, io, format);
+  // On a runner: a failure is an annotation on the run page, and the outputs are still written
+  // (empty, authenticated=false), so that a later step can branch on them.
+  try {
+    await check(options, io, format);
+  } catch (error) {
+    if (!(error instanceof DcmError) || error instanceof ThresholdError || !io.env.GITHUB_OUTPUT) throw error;
+    const failed: RateLimitJson = {
+      registry: options.registry ?? DOCKER_HUB_KEY,
+      repository: options.repository ?? '',
+      authenticated: false,
+      account: null,
+      limit: null,
+      remaining: null,
+      windowSeconds: null,
+      source: null,
+      unlimited: false,
+    };
+    try {
+      appendToRegularFile(io.env.GITHUB_OUTPUT, renderGithubOutput(failed));
+    } catch {
+      // The error below is the one to report.
+    }
+    (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand('error', { title: 'dcm ratelimit' }, error.message));
+    throw error;
+  }
+}
+
+/**
+ * `--format prometheus --output FILE`: the textfile collector reads FILE at any moment, so it is
+ * replaced whole (written beside it, then renamed), and a failed check writes
+ * `dcm_ratelimit_success 0` rather than nothing, so that an alert can fire on it.
+ */
+async function prometheusFile(options: RateLimitOptions, io: CliIo, path: string): Promise<void> {
+  let text = '';
+  const capture: CliIo = {
+    ...io,
+    stdout: {
+      write: (chunk: string) => {
+        text += chunk;
+      },
+    },
+  };
+  const success = (value: number) =>
+    `# HELP dcm_ratelimit_success 1 when the last check of the pull limit succeeded.\n# TYPE dcm_ratelimit_success gauge\ndcm_ratelimit_success ${value}\n`;
+  const write = (content: string) => {
+    try {
+      writeFileAtomically(path, content, { mode: 0o644 });
+    } catch (error) {
+      throw new UsageError(`--output ${path}: ${describeErrno(error)}`);
+    }
+  };
+  try {
+    await check(options, capture, 'prometheus');
+  } catch (error) {
+    write(error instanceof ThresholdError ? `${text}${success(1)}` : success(0));
+    throw error;
+  }
+  write(`${text}${success(1)}`);
+}
+
+async function check(options: RateLimitOptions, io: CliIo, format: Format): Promise<void> {
   const failUnder = options.failUnder === undefined ? undefined : parseCount(options.failUnder);
   const timeoutMs = parseTimeout(options.timeout);
   // The stored login is under Docker's key for the registry; the check goes to its API host.
@@ -117,11 +183,17 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
           throw new UsageError(`GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
         }
       }
-      io.stdout.write(renderText(json, report, low));
+      io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === 'true'));
       if (low) (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
       break;
     default:
       io.stdout.write(renderText(json, report, low));
+  }
+  // Outputs first (a later CI step may branch on them), then the failure: no pulls are left.
+  if (report.exhausted) {
+    const line = `pull limit exhausted on ${report.registry}${report.message ? `: ${report.message}` : ''}`;
+    if (format === 'github') (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand('error', { title: 'Docker Hub pull limit' }, line));
+    throw new ThresholdError(line);
   }
   if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) {
     throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${report.registry}, fewer than --fail-under ${failUnder}`);
@@ -140,7 +212,7 @@ function parseCount(raw: string): number {
   return Number(raw.trim());
 }
 
-function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean): string {
+function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean, onRunner = false): string {
   // Each value from outside (the registry's headers, a stored username) stays on its own line.
   const json = {
     ...raw,
@@ -165,9 +237,14 @@ function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted
     lines.push(`  limit:       ${json.limit ?? 'unknown'} pulls${window}`);
     lines.push(`  remaining:   ${json.remaining ?? 'unknown'}`);
   }
-  if (report.exhausted) lines.push(`error: pull limit exhausted: ${inline(report.message ?? '')}`);
-  else if (low) lines.push(`warning: only ${json.remaining} pulls left in this window`);
-  if (!json.authenticated && !json.unlimited) lines.push('hint: signed-in pulls have a higher limit: dcm login');
+  // An exhausted limit is an error (exit 6, on stderr): main() says so after the outputs are written.
+  if (!report.exhausted && low) lines.push(`warning: only ${json.remaining} pulls left in this window`);
+  if (!json.authenticated && !json.unlimited)
+    lines.push(
+      onRunner
+        ? "hint: signed-in pulls have a higher limit: give the action's username and token inputs (or run docker/login-action before it)"
+        : 'hint: signed-in pulls have a higher limit: dcm login',
+    );
   return `${lines.join('\n')}\n`;
 }
 
