@@ -102,6 +102,7 @@ export const EXIT_CODE_TABLE = {
   keychain: { code: 8, label: 'keychain unavailable', meaning: 'the credential store (the OS keychain) cannot be used' },
   busy: { code: 9, label: 'index lock busy', meaning: 'another dcm held the credential index lock for too long' },
   internal: { code: 70, label: 'internal error', meaning: 'internal error: a bug in dcm (please report it)' },
+  interrupted: { code: 130, label: 'interrupted', meaning: 'interrupted at a prompt (Ctrl-C): nothing was changed' },
 } as const satisfies Record<string, { code: number; label: string; meaning: string }>;
 
 export type ExitCodeName = keyof typeof EXIT_CODE_TABLE;

@@ -95,7 +95,8 @@ var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_T
       },
       keychain: { code: 8, label: "keychain unavailable", meaning: "the credential store (the OS keychain) cannot be used" },
       busy: { code: 9, label: "index lock busy", meaning: "another dcm held the credential index lock for too long" },
-      internal: { code: 70, label: "internal error", meaning: "internal error: a bug in dcm (please report it)" }
+      internal: { code: 70, label: "internal error", meaning: "internal error: a bug in dcm (please report it)" },
+      interrupted: { code: 130, label: "interrupted", meaning: "interrupted at a prompt (Ctrl-C): nothing was changed" }
     }, EXIT_CODES = Object.fromEntries(Object.entries(EXIT_CODE_TABLE).map(([name, { code }]) => [name, code]));
     SilentExit = class extends DcmError {
       code;
@@ -36428,21 +36429,30 @@ function terminalPrompter(io) {
   return {
     async input(message, defaultValue) {
       let { input: input2 } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
-      return input2({ message, ...defaultValue ? { default: defaultValue } : {}, required: !0 }, context);
+      return interruptible(io, () => input2({ message, ...defaultValue ? { default: defaultValue } : {}, required: !0 }, context));
     },
     async password(message) {
       let { password } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
-      return password({ message, mask: "*" }, context);
+      return interruptible(io, () => password({ message, mask: "*" }, context));
     },
     async confirm(message) {
       let { confirm } = await Promise.resolve().then(() => (init_dist18(), dist_exports));
-      return confirm({ message, default: !1 }, context);
+      return interruptible(io, () => confirm({ message, default: !1 }, context));
     }
   };
+}
+async function interruptible(io, ask) {
+  try {
+    return await ask();
+  } catch (error) {
+    throw error?.name !== "ExitPromptError" ? error : ((io.terminal ?? io.stderr).write(`
+`), new SilentExit("interrupted"));
+  }
 }
 var init_prompt = __esm({
   "src/cli/prompt.ts"() {
     "use strict";
+    init_errors();
   }
 });
 
@@ -41408,7 +41418,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
 
-${exitCodesHelp(["ok", "usage", "credentials", "network", "tls", "threshold", "registry", "keychain", "busy"], { ok: "stored" })}`
+${exitCodesHelp(["ok", "usage", "credentials", "network", "tls", "threshold", "registry", "keychain", "busy", "interrupted"], { ok: "stored", threshold: "the registry rate-limited the check (HTTP 429)" })}`
   ).action(async (server, options) => (await Promise.resolve().then(() => (init_login2(), login_exports))).login(server, options, io)), program2.command("logout").description("remove a stored login from the keychain").argument("[server]", "registry host, default Docker Hub").option("--all", "remove every stored login").option("--yes", "with --all: do not ask first at a terminal").addHelpText(
     "after",
     `
@@ -41420,7 +41430,7 @@ Examples:
   $ dcm logout --all
   $ dcm logout --all --yes          # a script, or the end of a CI job
 
-${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy"], { failure: "an item another program filed under dcm could not be removed" })}`
+${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy", "interrupted"], { failure: "an item another program filed under dcm could not be removed" })}`
   ).action(async (server, options) => (await Promise.resolve().then(() => (init_logout(), logout_exports))).logout(server, options, io)), program2.command("ls").description("list stored logins (registry, username, kind, source, expiry); never shows secrets").option("--json", 'print [{"registry","username","kind","source","store","expiresAt"}] (username null for identity tokens)').addHelpText(
     "after",
     `

@@ -66,7 +66,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
 
-${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy'], { ok: 'stored' })}`,
+${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy', 'interrupted'], { ok: 'stored', threshold: 'the registry rate-limited the check (HTTP 429)' })}`,
     )
     .action(async (server, options) => (await import('./commands/login.ts')).login(server, options, io));
 
@@ -87,7 +87,7 @@ Examples:
   $ dcm logout --all
   $ dcm logout --all --yes          # a script, or the end of a CI job
 
-${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'an item another program filed under dcm could not be removed' })}`,
+${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy', 'interrupted'], { failure: 'an item another program filed under dcm could not be removed' })}`,
     )
     .action(async (server, options) => (await import('./commands/logout.ts')).logout(server, options, io));
 

@@ -2,6 +2,7 @@
  * Interactive questions, through @inquirer/prompts, loaded only when a person is at a terminal.
  * Prompts write to stderr so that stdout carries only results.
  */
+import { SilentExit } from '../errors.ts';
 import type { CliIo } from './io.ts';
 
 export interface Prompter {
@@ -16,15 +17,30 @@ export function terminalPrompter(io: CliIo): Prompter {
   return {
     async input(message, defaultValue) {
       const { input } = await import('@inquirer/prompts');
-      return input({ message, ...(defaultValue ? { default: defaultValue } : {}), required: true }, context);
+      return interruptible(io, () => input({ message, ...(defaultValue ? { default: defaultValue } : {}), required: true }, context));
     },
     async password(message) {
       const { password } = await import('@inquirer/prompts');
-      return password({ message, mask: '*' }, context);
+      return interruptible(io, () => password({ message, mask: '*' }, context));
     },
     async confirm(message) {
       const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message, default: false }, context);
+      return interruptible(io, () => confirm({ message, default: false }, context));
     },
   };
+}
+
+/**
+ * Ctrl-C at a question ends the command as a shell expects (exit 130, the SIGINT convention
+ * docker and gh follow), quietly and before anything was stored: inquirer's ExitPromptError is
+ * not a failure to report, and surely not an internal error.
+ */
+async function interruptible<T>(io: CliIo, ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if ((error as Error | undefined)?.name !== 'ExitPromptError') throw error;
+    (io.terminal ?? io.stderr).write('\n');
+    throw new SilentExit('interrupted');
+  }
 }

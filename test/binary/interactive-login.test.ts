@@ -88,4 +88,17 @@ describe('dcm login at a terminal (tmux)', () => {
     // The failed attempt stored nothing: the good login is still there.
     expect(JSON.parse((await helper('get', registry.host)).stdout)).toMatchObject({ Secret: PASSWORD });
   });
+
+  it('Ctrl-C at the password prompt ends with exit 130, quietly, storing nothing (issue 22, item 11)', async () => {
+    await helper('erase', registry.host);
+    start();
+    await waitFor('Username:');
+    tmux('send-keys', '-t', 'login', USER, 'Enter');
+    await waitFor('Password:');
+    tmux('send-keys', '-t', 'login', 'half-typed', 'C-c');
+    const final = await waitFor(/EXIT=\d+/);
+    expect(final).toContain('EXIT=130');
+    expect(final).not.toMatch(/internal error|force closed/);
+    expect(await helper('get', registry.host)).toExit(1);
+  });
 });
