@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --archive=*) archive=${1#--archive=}; shift ;;
     --configure-docker) configure=1; shift ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see ./install.sh --help)" >&2; exit 2 ;;
   esac
 done

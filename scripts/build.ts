@@ -224,7 +224,7 @@ const NPM_NAME = '@dcm-project/dcm';
 const NPM_NODE = '>=22.15.0';
 
 /**
- * dist/npm: the npm package (`npm pack dist/npm`). Bundled JavaScript (ESM, code-split so that the
+ * dist/npm: the npm package (`npm pack ./dist/npm`). Bundled JavaScript (ESM, code-split so that the
  * CLI is a chunk of its own that `get` never loads), two bin scripts whose names tell main.ts which
  * face to show, the README and the licence, and a package.json whose only dependency is the
  * keyring addon. The repository's own package.json stays the development manifest.
@@ -263,7 +263,7 @@ async function buildNpmPackage(): Promise<void> {
     publishConfig: { access: 'public' },
   };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  console.log(`built ${out} (the npm package ${NPM_NAME}@${root.version}: npm pack dist/npm)`);
+  console.log(`built ${out} (the npm package ${NPM_NAME}@${root.version}: npm pack ./dist/npm)`);
 }
 
 if (import.meta.main) await main();

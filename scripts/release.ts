@@ -5,7 +5,7 @@
  *       dcm, the docker-credential-dcm link, install.sh, README.md, LICENSE (mode and link kept)
  *   dcm-VERSION-win32-x64.zip
  *       dcm.exe, install.ps1, README.md, LICENSE (install.ps1 makes docker-credential-dcm.exe)
- *   dcm-project-dcm-VERSION.tgz      the npm package (npm pack dist/npm)
+ *   dcm-project-dcm-VERSION.tgz      the npm package (npm pack ./dist/npm)
  *   SHA256SUMS                       `sha256sum -c SHA256SUMS` checks all of the above
  *
  * The binaries and archives are the same bytes every time (no code cache, fixed archive times),

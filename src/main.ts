@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     await runCacheAgent(args[1]);
     return exit(0);
   }
-  if (name.startsWith('docker-credential-') || isVerb(args[0])) {
+  // `dcm get` is the helper; `dcm version --json` is the CLI's (the helper takes no options).
+  if (name.startsWith('docker-credential-') || (isVerb(args[0]) && args.length === 1)) {
     const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/select.ts')]);
     const stdout = new BlockingOutput(1);
     code = await runHelper(args, {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       env,
       isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
       storeHooks,
+      runtime: { node: process.versions.node, platform: process.platform, arch: process.arch },
     });
     process.exitCode = code;
     process.stdout.write('', () => exit(code));

@@ -1485,6 +1485,10 @@ function cacheTtlMs(env) {
     );
   return ms;
 }
+function spanText(ms) {
+  let minutes = Math.round(ms / 6e4);
+  return minutes % 1440 === 0 ? `${minutes / 1440} day${minutes === 1440 ? "" : "s"}` : minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? "" : "s"}` : `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
 var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
@@ -1499,7 +1503,7 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
       expires = !0;
       #options;
       constructor(options) {
-        this.#options = options, this.description = `cache agent (${options.socket}, logins kept ${Math.round(options.ttlMs / 6e4)} min)`;
+        this.#options = options, this.description = `cache agent (${options.socket}, logins kept ${spanText(options.ttlMs)})`;
       }
       async get(key) {
         return (await this.#ask({ op: "get", key }, this.#options.quietKeys.has(key) ? "empty" : "read")).value;
@@ -36471,7 +36475,10 @@ async function login(server, options, io, prompter = terminalPrompter(io)) {
   );
   let timeoutMs = parseTimeout(options.timeout), store = await openStore(io), username = options.username, secret = options.password;
   if (options.passwordStdin && (secret = (await readBounded(io.stdin, MAX_INPUT_BYTES)).replace(/\r?\n$/, "")), secret === void 0 || !username) {
-    if (!io.isTTY) throw new UsageError("cannot prompt for credentials: not a terminal. Use -u USER --password-stdin");
+    if (!io.isTTY)
+      throw new UsageError(
+        options.username ? "cannot prompt for the password: not a terminal. Pipe it in with --password-stdin" : "cannot prompt for credentials: not a terminal. Give -u USER and pipe the password in with --password-stdin"
+      );
     let stored = await store.get(key), storedUser = stored && stored.username !== TOKEN_USERNAME ? stored.username : void 0;
     io.stderr.write(`Log in to ${key}
 `), username ??= await prompter.input("Username:", storedUser), secret ??= await prompter.password("Password:");
@@ -38038,8 +38045,8 @@ function validateMirror(raw) {
       `invalid mirror: unsupported scheme ${JSON.stringify(url.protocol.replace(":", ""))} in ${JSON.stringify(url.host)}: must use either 'https://' or 'http://'`
     );
   if (url.username || url.password) throw new UsageError("invalid mirror: username/password not allowed in URI");
-  if (url.search || text.includes("?")) throw new UsageError(`invalid mirror: query string not allowed in ${JSON.stringify(url.host)}`);
-  if (url.hash || text.includes("#")) throw new UsageError(`invalid mirror: fragment not allowed in ${JSON.stringify(url.host)}`);
+  if (url.search || url.hash || text.includes("?") || text.includes("#"))
+    throw new UsageError(`invalid mirror: query or fragment at end of the uri: ${displayMirror(text)}`);
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}/`;
 }
 function displayMirror(raw) {
@@ -38443,7 +38450,7 @@ function candidates(root, words, sources) {
     sub ? node = sub : positional++;
   }
   let matching = (list) => [...new Set(list)].filter((item) => item.startsWith(current)).sort();
-  return expectValue ? expectValue === "--registry" ? matching(sources.registries()) : expectValue === "--store" || expectValue === "--from-store" || expectValue === "--to-store" ? matching(Object.keys(STORE_TITLES)) : [] : current.startsWith("-") ? matching(node.options) : node.subcommands.length > 0 && positional === 0 ? matching(node.subcommands.map((c) => c.name)) : node.argument === "registry" ? matching(sources.registries()) : node.argument === "mirror" ? matching(sources.mirrors()) : node.argument === "shell" && positional === 0 ? matching(SHELLS) : [];
+  return expectValue ? expectValue === "--registry" ? matching(sources.registries()) : expectValue === "--store" || expectValue === "--from-store" || expectValue === "--to-store" ? matching(Object.keys(STORE_TITLES)) : expectValue === "--format" ? matching(FORMAT_CHOICES) : [] : current.startsWith("-") ? matching(node.options) : node.subcommands.length > 0 && positional === 0 ? matching(node.subcommands.map((c) => c.name)) : node.argument === "registry" ? matching(sources.registries()) : node.argument === "mirror" ? matching(sources.mirrors()) : node.argument === "shell" && positional === 0 ? matching(SHELLS) : [];
 }
 function completionTree(command, path4 = "") {
   let options = command.options.flatMap((option) => [option.long, option.short].filter((flag) => !!flag)), valueOptions = command.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short].filter((flag) => !!flag)), subcommands = command.commands.filter((sub) => !sub._hidden).map((sub) => completionTree(sub, path4 ? `${path4} ${sub.name()}` : sub.name()));
@@ -38486,7 +38493,7 @@ function completion(shell, io) {
   if (!shell || !SHELLS.includes(shell)) throw new UsageError(`completion takes a shell: ${SHELLS.join(", ")}`);
   io.stdout.write(SCRIPTS[shell]);
 }
-var SHELLS, ARGUMENTS, REGISTRY_NAME, SCRIPTS, init_completion = __esm({
+var SHELLS, FORMAT_CHOICES, ARGUMENTS, REGISTRY_NAME, SCRIPTS, init_completion = __esm({
   "src/cli/commands/completion.ts"() {
     "use strict";
     init_config_file();
@@ -38496,7 +38503,7 @@ var SHELLS, ARGUMENTS, REGISTRY_NAME, SCRIPTS, init_completion = __esm({
     init_errors();
     init_names_file();
     SHELLS = ["bash", "zsh", "fish"];
-    ARGUMENTS = {
+    FORMAT_CHOICES = ["text", "json", "prometheus", "github"], ARGUMENTS = {
       login: "registry",
       logout: "registry",
       check: "registry",
@@ -38642,11 +38649,11 @@ function configChecks(config) {
   data.credsStore === "dcm" ? checks.push({ id: "creds-store", status: "ok", detail: "credsStore is dcm" }) : ours.length > 0 ? checks.push({
     id: "creds-store",
     status: "ok",
-    detail: `credHelpers send ${ours.join(", ")} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})`
+    detail: `credHelpers send ${ours.join(", ")} to dcm (${typeof data.credsStore == "string" && data.credsStore !== "" ? `credsStore "${data.credsStore}" keeps the rest` : "no credsStore: the rest stay in config.json"})`
   }) : checks.push({
     id: "creds-store",
     status: "fail",
-    detail: `credsStore is ${JSON.stringify(data.credsStore ?? null)}, not dcm`,
+    detail: typeof data.credsStore == "string" && data.credsStore !== "" ? `Docker keeps logins with credsStore "${data.credsStore}", not dcm` : "config.json sets no credsStore: Docker keeps logins in config.json itself (base64, not encrypted)",
     fix: data.credsStore ? `dcm import --from ${String(data.credsStore)} && dcm setup` : "dcm setup"
   });
   let elsewhere = Object.entries(helpers).filter(([, v]) => v !== "dcm");
@@ -41379,13 +41386,30 @@ var ALL_EXIT_CODES = Object.keys(EXIT_CODE_TABLE).filter((name) => name !== "not
 init_shared();
 init_terminal();
 var HELPER_HELP = `
+Examples:
+  $ dcm login ghcr.io -u octocat              # verified against the registry, then kept
+  $ dcm ls                                    # every login Docker can use, wherever it is kept
+  $ dcm check --expiring-within 12h           # in CI: fail before a token runs out
+  $ dcm setup                                 # point Docker at dcm ("credsStore": "dcm")
+  $ dcm doctor                                # what is wrong, and the command that fixes it
+  $ dcm ratelimit --format github             # Docker Hub's pull limit, as step outputs
+
 Credential-helper protocol (what Docker runs; reads stdin, writes stdout):
   dcm store | get | erase | list | version
   Name the binary docker-credential-dcm and set "credsStore": "dcm" in ~/.docker/config.json.
-
-Examples:
   $ echo ghcr.io | docker-credential-dcm get
   $ docker-credential-dcm list
+
+Environment:
+  DCM_STORE                 os, pass or cache for this process (dcm setup --store keeps a choice)
+  DCM_CACHE_TTL             how long the cache store keeps a login (30m, 8h, 7d; default 8h)
+  DCM_KEYCHAIN_TIMEOUT_MS   longest wait for one keychain call (a locked keychain's prompt)
+  DOCKER_CONFIG             Docker's configuration directory (default ~/.docker)
+  PASSWORD_STORE_DIR, GNUPGHOME   where the pass store keeps its files and keys
+  XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME, XDG_RUNTIME_DIR   dcm's settings, index names,
+                            unpacked addon, and its lock and cache-agent sockets
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (any case)   proxies for registry requests, as Docker uses them
+  DBUS_SESSION_BUS_ADDRESS  the session bus the Secret Service is reached on (Linux)
 
 ${exitCodesHelp(ALL_EXIT_CODES)}`;
 function buildProgram(io) {
@@ -41622,7 +41646,10 @@ Examples:
   $ dcm doctor --json | jq '.checks[] | select(.status != "ok")'
 
 ${exitCodesHelp(["ok", "failure"], { ok: "every check passed", failure: "a check failed" })}`
-  ).action(async (options) => (await Promise.resolve().then(() => (init_doctor(), doctor_exports))).doctor(options, io)), program2.command("setup").description("make Docker use dcm: credsStore, or credHelpers for the registries given").option("--registry <host...>", "only these registries (credHelpers entries)").option("--undo", "stop using dcm: put credsStore back as it was before dcm, remove dcm credHelpers").option("--store <name>", "where dcm keeps credentials: os (the OS keychain, the default) or pass (GPG files, for servers without a desktop keychain)").option("--json", "print the result as JSON").addHelpText(
+  ).action(async (options) => (await Promise.resolve().then(() => (init_doctor(), doctor_exports))).doctor(options, io)), program2.command("setup").description("make Docker use dcm: credsStore, or credHelpers for the registries given").option("--registry <host...>", "only these registries (credHelpers entries)").option("--undo", "stop using dcm: put credsStore back as it was before dcm, remove dcm credHelpers").option(
+    "--store <name>",
+    "where dcm keeps credentials: os (the OS keychain, the default), pass (GPG files, for servers without a desktop keychain) or cache (memory only, for a CI job or an SSH session: logins go after DCM_CACHE_TTL, default 8h)"
+  ).option("--json", "print the result as JSON").addHelpText(
     "after",
     `
 Honours DOCKER_CONFIG. Keeps every other key and the file's indentation, backs config.json up
@@ -41634,11 +41661,18 @@ process. Logins already kept in another store stay there.
 Examples:
   $ dcm setup                               # "credsStore": "dcm"
   $ dcm setup --store pass                  # a server: GPG-encrypted files (pass init KEYID first)
+  $ DCM_CACHE_TTL=2h dcm setup --store cache   # a CI job: in memory, gone after 2 hours
   $ dcm setup --registry ghcr.io --registry myregistry.azurecr.io
   $ dcm setup --undo
 
 ${exitCodesHelp(["ok", "failure", "usage", "keychain"], { failure: "config.json could not be written", usage: "usage, or a config.json dcm will not change", keychain: "the store chosen cannot be used" })}`
-  ).action(async (options) => (await Promise.resolve().then(() => (init_setup(), setup_exports))).setup(options, io)), program2;
+  ).action(async (options) => (await Promise.resolve().then(() => (init_setup(), setup_exports))).setup(options, io)), program2.command("version").description("print the version (with --json: of dcm, its Node and its platform)").option("--json", 'print {"version","node","platform","arch"}').action((options) => {
+    io.stdout.write(
+      options.json ? `${JSON.stringify({ version: VERSION, ...io.runtime ?? { node: null, platform: null, arch: null } })}
+` : `${versionLine("dcm")}
+`
+    );
+  }), program2;
 }
 async function runCli(args, raw) {
   let io = {

@@ -17,4 +17,6 @@ export interface CliIo {
   terminal?: { write(text: string): unknown };
   /** Writes one workflow command (github.ts) to stdout as it is: the only way a `::` line is printed. */
   workflowCommand?: (line: string) => void;
+  /** The runtime this is, for `dcm version --json`: given by the entry point, which owns `process`. */
+  runtime?: { node: string; platform: string; arch: string };
 }

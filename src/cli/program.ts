@@ -4,20 +4,37 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DcmError, EXIT_CODES, SilentExit, exitCodeFor, oneLine } from '../errors.ts';
-import { versionLine } from '../version.ts';
+import { VERSION, versionLine } from '../version.ts';
 import { ALL_EXIT_CODES, exitCodesHelp } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { withRegistryOptions } from './shared.ts';
 import { safeWriter } from './terminal.ts';
 
 const HELPER_HELP = `
+Examples:
+  $ dcm login ghcr.io -u octocat              # verified against the registry, then kept
+  $ dcm ls                                    # every login Docker can use, wherever it is kept
+  $ dcm check --expiring-within 12h           # in CI: fail before a token runs out
+  $ dcm setup                                 # point Docker at dcm ("credsStore": "dcm")
+  $ dcm doctor                                # what is wrong, and the command that fixes it
+  $ dcm ratelimit --format github             # Docker Hub's pull limit, as step outputs
+
 Credential-helper protocol (what Docker runs; reads stdin, writes stdout):
   dcm store | get | erase | list | version
   Name the binary docker-credential-dcm and set "credsStore": "dcm" in ~/.docker/config.json.
-
-Examples:
   $ echo ghcr.io | docker-credential-dcm get
   $ docker-credential-dcm list
+
+Environment:
+  DCM_STORE                 os, pass or cache for this process (dcm setup --store keeps a choice)
+  DCM_CACHE_TTL             how long the cache store keeps a login (30m, 8h, 7d; default 8h)
+  DCM_KEYCHAIN_TIMEOUT_MS   longest wait for one keychain call (a locked keychain's prompt)
+  DOCKER_CONFIG             Docker's configuration directory (default ~/.docker)
+  PASSWORD_STORE_DIR, GNUPGHOME   where the pass store keeps its files and keys
+  XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME, XDG_RUNTIME_DIR   dcm's settings, index names,
+                            unpacked addon, and its lock and cache-agent sockets
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (any case)   proxies for registry requests, as Docker uses them
+  DBUS_SESSION_BUS_ADDRESS  the session bus the Secret Service is reached on (Linux)
 
 ${exitCodesHelp(ALL_EXIT_CODES)}`;
 
@@ -393,7 +410,10 @@ ${exitCodesHelp(['ok', 'failure'], { ok: 'every check passed', failure: 'a check
     .description('make Docker use dcm: credsStore, or credHelpers for the registries given')
     .option('--registry <host...>', 'only these registries (credHelpers entries)')
     .option('--undo', 'stop using dcm: put credsStore back as it was before dcm, remove dcm credHelpers')
-    .option('--store <name>', 'where dcm keeps credentials: os (the OS keychain, the default) or pass (GPG files, for servers without a desktop keychain)')
+    .option(
+      '--store <name>',
+      'where dcm keeps credentials: os (the OS keychain, the default), pass (GPG files, for servers without a desktop keychain) or cache (memory only, for a CI job or an SSH session: logins go after DCM_CACHE_TTL, default 8h)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -407,12 +427,23 @@ process. Logins already kept in another store stay there.
 Examples:
   $ dcm setup                               # "credsStore": "dcm"
   $ dcm setup --store pass                  # a server: GPG-encrypted files (pass init KEYID first)
+  $ DCM_CACHE_TTL=2h dcm setup --store cache   # a CI job: in memory, gone after 2 hours
   $ dcm setup --registry ghcr.io --registry myregistry.azurecr.io
   $ dcm setup --undo
 
 ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain'], { failure: 'config.json could not be written', usage: 'usage, or a config.json dcm will not change', keychain: 'the store chosen cannot be used' })}`,
     )
     .action(async (options) => (await import('./commands/setup.ts')).setup(options, io));
+
+  program
+    .command('version')
+    .description('print the version (with --json: of dcm, its Node and its platform)')
+    .option('--json', 'print {"version","node","platform","arch"}')
+    .action((options: { json?: boolean }) => {
+      io.stdout.write(
+        options.json ? `${JSON.stringify({ version: VERSION, ...(io.runtime ?? { node: null, platform: null, arch: null }) })}\n` : `${versionLine('dcm')}\n`,
+      );
+    });
   return program;
 }
 

@@ -182,8 +182,10 @@ export function validateMirror(raw: string): string {
       `invalid mirror: unsupported scheme ${JSON.stringify(url.protocol.replace(':', ''))} in ${JSON.stringify(url.host)}: must use either 'https://' or 'http://'`,
     );
   if (url.username || url.password) throw new UsageError('invalid mirror: username/password not allowed in URI');
-  if (url.search || text.includes('?')) throw new UsageError(`invalid mirror: query string not allowed in ${JSON.stringify(url.host)}`);
-  if (url.hash || text.includes('#')) throw new UsageError(`invalid mirror: fragment not allowed in ${JSON.stringify(url.host)}`);
+  // moby: `invalid mirror: query or fragment at end of the uri: %s`, with the URL as given (here
+  // without any user:password, and cut to 200 characters).
+  if (url.search || url.hash || text.includes('?') || text.includes('#'))
+    throw new UsageError(`invalid mirror: query or fragment at end of the uri: ${displayMirror(text)}`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}/`;
 }
 

@@ -76,7 +76,7 @@ export class CacheBackend implements SecretBackend {
 
   constructor(options: CacheBackendOptions) {
     this.#options = options;
-    this.description = `cache agent (${options.socket}, logins kept ${Math.round(options.ttlMs / 60_000)} min)`;
+    this.description = `cache agent (${options.socket}, logins kept ${spanText(options.ttlMs)})`;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -178,4 +178,12 @@ export function cacheTtlMs(env: Env): number {
     );
   }
   return ms;
+}
+
+/** 28,800,000 → "8 hours", 5,400,000 → "90 minutes": how long the agent keeps a login. */
+function spanText(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

@@ -54,6 +54,13 @@ describe('install.sh', () => {
     expect(result.stdout).toContain('dcm import --from secretservice');
   });
 
+  it('--help prints the usage, and only the usage (issue 22, item 15)', async () => {
+    const help = await run(join(ROOT, 'install.sh'), ['--help']);
+    expect(help).toExit(0);
+    expect(help.stdout).toMatch(/^Installs dcm for one user/);
+    expect(help.stdout).not.toMatch(/set -eu|^#/m);
+  });
+
   it.each(['bash', 'zsh'])('runs under %s as well as sh (macOS users run it from either)', async (shell) => {
     const result = await run(shell, [join(ROOT, 'install.sh'), '--prefix', prefix], { env: env(), timeoutMs: 300_000 });
     expect(result).toExit(0);

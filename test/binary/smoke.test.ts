@@ -129,6 +129,20 @@ describe('every command through the binary', () => {
     expect((await dcm(['completion', 'bash'])).stdout).toContain('_dcm_complete');
     expect((await dcm(['__complete', '--', 'log'])).stdout).toBe('login\nlogout\n');
     expect((await dcm(['--version'])).stdout).toMatch(/^dcm \S+/);
-    expect((await dcm(['--help'])).stdout).toContain('Credential-helper protocol');
+    // `dcm version --json` is the CLI's, not the helper's usage (issue 22, item 15).
+    const version = await dcm(['version', '--json']);
+    expect(version).toExit(0);
+    expect(JSON.parse(version.stdout)).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      node: expect.any(String),
+      platform: process.platform,
+      arch: process.arch,
+    });
+    const help = (await dcm(['--help'])).stdout;
+    expect(help).toContain('Credential-helper protocol');
+    // Every DCM_* variable the sources read is in the help's Environment section.
+    expect(help).toMatch(/^Environment:$/m);
+    for (const name of ['DCM_STORE', 'DCM_CACHE_TTL', 'DCM_KEYCHAIN_TIMEOUT_MS', 'DOCKER_CONFIG', 'NO_PROXY']) expect(help).toContain(name);
+    expect((await dcm(['setup', '--help'])).stdout).toMatch(/cache \(memory only[\s\S]*DCM_CACHE_TTL/);
   });
 });

@@ -63,7 +63,9 @@ describe('dcm doctor', () => {
     const result = await m.dcm(['doctor'], { DOCKER_AUTH_CONFIG: '{"auths":{}}' });
     expect(result).toExit(1);
     expect(result.stdout).toMatch(/^✗ plaintext: plaintext credentials in config\.json for ghcr\.io, quay\.io\n {4}fix: dcm migrate$/m);
-    expect(result.stdout).toMatch(/^✗ creds-store: credsStore is "secretservice", not dcm\n {4}fix: dcm import --from secretservice && dcm setup$/m);
+    expect(result.stdout).toMatch(
+      /^✗ creds-store: Docker keeps logins with credsStore "secretservice", not dcm\n {4}fix: dcm import --from secretservice && dcm setup$/m,
+    );
     expect(result.stdout).toMatch(/^! cred-helpers: credHelpers send gcr\.io to docker-credential-gcloud$/m);
     expect(result.stdout).toMatch(/^! docker-auth-config: DOCKER_AUTH_CONFIG is set/m);
     expect(result.stdout).toMatch(/^✗ permissions: config\.json is readable by others \(mode 644\)\n {4}fix: chmod 600 /m);

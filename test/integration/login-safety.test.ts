@@ -101,7 +101,10 @@ describe('credentials stay where they were asked for', () => {
     expect(noUser.stderr).toContain('--password-stdin needs --username');
     const noTty = await run(bin.dcm, ['login', 'ghcr.io', '-u', 'x']);
     expect(noTty).toExit(2);
-    expect(noTty.stderr).toContain('not a terminal');
+    // -u was given: only the password is missing, and the line says just that (issue 22, item 15).
+    expect(noTty.stderr).toBe('dcm: cannot prompt for the password: not a terminal. Pipe it in with --password-stdin\n');
+    const noTtyNoUser = await run(bin.dcm, ['login', 'ghcr.io']);
+    expect(noTtyNoUser.stderr).toBe('dcm: cannot prompt for credentials: not a terminal. Give -u USER and pipe the password in with --password-stdin\n');
     expectNoSecret(both.stderr, noUser.stderr);
   });
 });

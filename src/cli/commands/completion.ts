@@ -57,6 +57,8 @@ export function candidates(root: CompletionNode, words: string[], sources: Compl
   if (expectValue) {
     if (expectValue === '--registry') return matching(sources.registries());
     if (expectValue === '--store' || expectValue === '--from-store' || expectValue === '--to-store') return matching(Object.keys(STORE_TITLES));
+    // Fixed choices are offered, so that bash's fallback (-o default: file names) never answers for them.
+    if (expectValue === '--format') return matching(FORMAT_CHOICES);
     return [];
   }
   if (current.startsWith('-')) return matching(node.options);
@@ -66,6 +68,9 @@ export function candidates(root: CompletionNode, words: string[], sources: Compl
   if (node.argument === 'shell' && positional === 0) return matching(SHELLS);
   return [];
 }
+
+/** `dcm ratelimit --format`'s values (the command checks them; here they are only offered). */
+const FORMAT_CHOICES = ['text', 'json', 'prometheus', 'github'];
 
 const ARGUMENTS: Record<string, CompletionNode['argument']> = {
   login: 'registry',

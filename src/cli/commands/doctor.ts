@@ -153,13 +153,16 @@ function configChecks(config: DockerConfigFile): Check[] {
     checks.push({
       id: 'creds-store',
       status: 'ok',
-      detail: `credHelpers send ${ours.join(', ')} to dcm (credsStore is ${JSON.stringify(data.credsStore ?? null)})`,
+      detail: `credHelpers send ${ours.join(', ')} to dcm (${typeof data.credsStore === 'string' && data.credsStore !== '' ? `credsStore "${data.credsStore}" keeps the rest` : 'no credsStore: the rest stay in config.json'})`,
     });
   else
     checks.push({
       id: 'creds-store',
       status: 'fail',
-      detail: `credsStore is ${JSON.stringify(data.credsStore ?? null)}, not dcm`,
+      detail:
+        typeof data.credsStore === 'string' && data.credsStore !== ''
+          ? `Docker keeps logins with credsStore "${data.credsStore}", not dcm`
+          : 'config.json sets no credsStore: Docker keeps logins in config.json itself (base64, not encrypted)',
       fix: data.credsStore ? `dcm import --from ${String(data.credsStore)} && dcm setup` : 'dcm setup',
     });
 

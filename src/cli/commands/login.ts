@@ -37,7 +37,12 @@ export async function login(server: string | undefined, options: LoginOptions, i
     secret = (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
   }
   if (secret === undefined || !username) {
-    if (!io.isTTY) throw new UsageError('cannot prompt for credentials: not a terminal. Use -u USER --password-stdin');
+    if (!io.isTTY)
+      throw new UsageError(
+        options.username
+          ? 'cannot prompt for the password: not a terminal. Pipe it in with --password-stdin'
+          : 'cannot prompt for credentials: not a terminal. Give -u USER and pipe the password in with --password-stdin',
+      );
     const stored = await store.get(key);
     const storedUser = stored && stored.username !== TOKEN_USERNAME ? stored.username : undefined;
     io.stderr.write(`Log in to ${key}\n`);

@@ -13,7 +13,7 @@ describe('candidates', () => {
     [
       'nothing typed: every visible command',
       [''],
-      ['check', 'completion', 'doctor', 'import', 'login', 'logout', 'ls', 'migrate', 'mirror', 'ratelimit', 'setup'],
+      ['check', 'completion', 'doctor', 'import', 'login', 'logout', 'ls', 'migrate', 'mirror', 'ratelimit', 'setup', 'version'],
     ],
     ['a prefix', ['lo'], ['login', 'logout']],
     ['the hidden command is never offered', ['__'], []],
@@ -27,6 +27,12 @@ describe('candidates', () => {
     ['nothing for mirror add (a new URL)', ['mirror', 'add', ''], []],
     ['a registry for ratelimit --registry', ['ratelimit', '--registry', 'gh'], ['ghcr.io']],
     ['stores for setup --store', ['setup', '--store', ''], ['cache', 'os', 'pass']],
+    [
+      'formats for ratelimit --format, so bash never falls back to file names (issue 22, item 15)',
+      ['ratelimit', '--format', ''],
+      ['github', 'json', 'prometheus', 'text'],
+    ],
+    ['a format by its first letters', ['ratelimit', '--format', 'pr'], ['prometheus']],
     ['shells', ['completion', ''], ['bash', 'fish', 'zsh']],
     ['one shell only', ['completion', 'bash', ''], []],
     ['an unknown command completes nothing', ['frobnicate', ''], []],
