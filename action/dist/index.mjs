@@ -36810,19 +36810,20 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
   let timeoutMs = parseTimeout(options.timeout), windowMs = options.expiringWithin === void 0 ? void 0 : parseDuration(options.expiringWithin);
   if (options.expiringWithin !== void 0 && windowMs === void 0)
     throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(options.expiringWithin).slice(0, 40)}`);
-  let { rows, failures, config } = await dockerLogins(io);
-  for (let failure of failures) io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}
-`);
-  let named = [...new Set(servers.map(normaliseServerUrl))], wanted = named.length > 0 ? named.flatMap((registry) => {
+  let { rows, failures: all, config } = await dockerLogins(io), named = [...new Set(servers.map(normaliseServerUrl))], helpers = config.credHelpers, dockerUsesDcm = config.credsStore === "dcm" || typeof helpers == "object" && helpers !== null && Object.values(helpers).includes("dcm");
+  for (let failure of all)
+    io.stderr.write(
+      `dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${failure.source === "dcm" && !dockerUsesDcm ? " (Docker does not use dcm here: this does not count)" : ""}
+`
+    );
+  let failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== "dcm" || dockerUsesDcm), wanted = named.length > 0 ? named.flatMap((registry) => {
     let found = rows.filter((row) => row.registry === registry);
     return found.length > 0 ? found.map((row) => ({ registry, row })) : [{ registry }];
   }) : rows.map((row) => ({ registry: row.registry, row }));
-  if (wanted.length === 0) {
-    if (options.json ? io.stdout.write(`${JSON.stringify({ ok: failures.length === 0, results: [] })}
-`) : failures.length === 0 && io.stdout.write(`No stored logins to check.
-`), failures.length > 0) throw new SilentExit(failureCode(failures[0]));
-    return;
-  }
+  if (wanted.length === 0)
+    throw options.json ? io.stdout.write(`${JSON.stringify({ ok: !1, results: [] })}
+`) : io.stderr.write(`dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)
+`), new SilentExit(failures.length > 0 ? failureCode(failures[0]) : "notFound");
   let results = await Promise.all(
     wanted.map(async ({ registry, row }) => {
       let started = Date.now(), base = {

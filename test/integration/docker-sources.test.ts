@@ -91,4 +91,22 @@ describe('issue 11: ls and check read every source Docker reads', () => {
     expect(result).toExit(2);
     expect((JSON.parse(result.stdout) as Array<{ registry: string }>).map((r) => r.registry)).toContain(plain.host);
   });
+  it('a runner with logins only in auths and no keychain: check HOST decides by HOST, dcm is a warning; nothing to check is exit 1 (issue 22, item 9)', async () => {
+    const runner = tempDir('docker-runner');
+    const auth = Buffer.from(`${PLAIN.user}:${PLAIN.password}`).toString('base64');
+    writeFileSync(join(runner, 'config.json'), JSON.stringify({ auths: { [plain.host]: { auth } } }));
+    const noKeychain = { ...env, DOCKER_CONFIG: runner, DBUS_SESSION_BUS_ADDRESS: undefined };
+    const named = await run(bin.dcm, ['check', plain.host, '--timeout', '5'], { env: noKeychain });
+    expect(named).toExit(0);
+    expect(named.stdout).toMatch(new RegExp(`^${plain.host.replace('.', '\\.')}\\s+${PLAIN.user}\\s+ok`, 'm'));
+    expect(named.stderr).toMatch(/^dcm: warning: dcm could not be read: .*\(Docker does not use dcm here: this does not count\)$/m);
+    // Every login, unnamed: dcm's store is still not one Docker reads here.
+    expect(await run(bin.dcm, ['check', '--timeout', '5'], { env: noKeychain })).toExit(0);
+
+    const empty = tempDir('docker-empty');
+    writeFileSync(join(empty, 'config.json'), '{}');
+    const nothing = await run(bin.dcm, ['check'], { env: { ...env, DOCKER_CONFIG: empty, DBUS_SESSION_BUS_ADDRESS: undefined } });
+    expect(nothing).toExit(1);
+    expect(nothing.stderr).toContain('dcm: no logins to check: Docker has none here');
+  });
 });

@@ -43,9 +43,18 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
   if (options.expiringWithin !== undefined && windowMs === undefined)
     throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(options.expiringWithin).slice(0, 40)}`);
   // Every login `dcm ls` shows, from every source Docker reads; a source that fails is a warning.
-  const { rows, failures, config } = await dockerLogins(io);
-  for (const failure of failures) io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}\n`);
+  const { rows, failures: all, config } = await dockerLogins(io);
   const named = [...new Set(servers.map(normaliseServerUrl))];
+  // dcm's own store, when Docker is not pointed at it (a runner with logins in config.json and
+  // no keychain), is not where Docker looks: a warning, never the exit code.
+  const helpers = config.credHelpers;
+  const dockerUsesDcm = config.credsStore === 'dcm' || (typeof helpers === 'object' && helpers !== null && Object.values(helpers).includes('dcm'));
+  for (const failure of all)
+    io.stderr.write(
+      `dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${failure.source === 'dcm' && !dockerUsesDcm ? ' (Docker does not use dcm here: this does not count)' : ''}\n`,
+    );
+  // Named registries decide the exit code by their own checks; otherwise a source Docker reads that failed counts.
+  const failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== 'dcm' || dockerUsesDcm);
   const wanted: Array<{ registry: string; row?: LoginRow }> =
     named.length > 0
       ? named.flatMap((registry) => {
@@ -54,10 +63,10 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
         })
       : rows.map((row) => ({ registry: row.registry, row }));
   if (wanted.length === 0) {
-    if (options.json) io.stdout.write(`${JSON.stringify({ ok: failures.length === 0, results: [] })}\n`);
-    else if (failures.length === 0) io.stdout.write('No stored logins to check.\n');
-    if (failures.length > 0) throw new SilentExit(failureCode(failures[0]!));
-    return;
+    // Nothing to check is a failure: a CI job whose login step was skipped must not pass here.
+    if (options.json) io.stdout.write(`${JSON.stringify({ ok: false, results: [] })}\n`);
+    else io.stderr.write('dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)\n');
+    throw new SilentExit(failures.length > 0 ? failureCode(failures[0]!) : 'notFound');
   }
 
   const results = await Promise.all(
