@@ -1250,9 +1250,10 @@ var ProcessFailure, DRAIN_AFTER_EXIT_MS, MAX_OUTPUT, init_process = __esm({
 // src/store/pass.ts
 var pass_exports = {};
 __export(pass_exports, {
-  PassBackend: () => PassBackend
+  PassBackend: () => PassBackend,
+  passName: () => passName
 });
-import { readdirSync, renameSync as renameSync3, unlinkSync } from "node:fs";
+import { chmodSync, existsSync as existsSync2, readdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname as dirname3, join as join6 } from "node:path";
 function gpgFailure(stderr, dir, operation) {
   let text = stderr.replace(/\s+/g, " ").trim();
@@ -1270,6 +1271,9 @@ function gpgFailure(stderr, dir, operation) {
     "pass"
   ) : new StoreUnavailable(`gpg failed to ${operation}: ${text.slice(0, 200) || "no reason given"}`, "Run `dcm doctor` to check the set-up", "pass");
 }
+function passName(key) {
+  return key.replace(/[^A-Za-z0-9._:-]/gu, (c) => encodeURIComponent(c).replace(/[!'()*]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`));
+}
 var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pass = __esm({
   "src/store/pass.ts"() {
     "use strict";
@@ -1286,7 +1290,7 @@ var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pa
         this.#options = options, this.#folder = join6(options.dir, "dcm"), this.description = `pass store (${options.dir})`;
       }
       async get(key) {
-        let path4 = this.#path(key, this.#options.publicKeys.has(key) ? "json" : "gpg");
+        let extension = this.#options.publicKeys.has(key) ? "json" : "gpg", current = this.#path(key, extension), legacy = this.#legacyPath(key, extension), path4 = current && (existsSync2(current) || !legacy || !existsSync2(legacy)) ? current : legacy;
         if (!path4) return;
         if (this.#options.publicKeys.has(key)) return this.#readPlain(path4);
         let encrypted;
@@ -1307,32 +1311,31 @@ var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pa
       async set(key, value) {
         let plain = this.#options.publicKeys.has(key), path4 = this.#writablePath(key, plain ? "json" : "gpg");
         try {
-          ensureDirectory(this.#folder);
+          ensureDirectory(this.#folder), (statSync(this.#folder).mode & 63) !== 0 && chmodSync(this.#folder, 448);
         } catch (error) {
           throw new StoreUnavailable(`cannot create ${this.#folder} (${describeErrno(error)})`, "Check PASSWORD_STORE_DIR and its permissions", "pass");
         }
-        if (plain) {
-          writeFileAtomically(path4, value, { followSymlink: !1 });
-          return;
-        }
-        let recipients = this.#recipients(), temporary = join6(this.#folder, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.gpg.tmp`);
-        try {
-          let result = await this.#gpg(["--encrypt", ...recipients.flatMap((r) => ["--recipient", r]), "--output", temporary], value);
+        if (plain)
+          writeFileAtomically(path4, value, { followSymlink: !1, mode: 384 });
+        else {
+          let recipients = this.#recipients(), result = await this.#gpg(["--encrypt", ...recipients.flatMap((r) => ["--recipient", r])], value);
           if (result.code !== 0) throw gpgFailure(result.stderr, this.#options.dir, "encrypt");
-          renameSync3(temporary, path4);
-        } finally {
-          removeQuietly(temporary);
+          writeFileAtomically(path4, result.stdout, { followSymlink: !1, mode: 384 });
         }
+        let legacy = this.#legacyPath(key, plain ? "json" : "gpg");
+        legacy && legacy !== path4 && removeQuietly(legacy);
       }
       async delete(key) {
-        let path4 = this.#path(key, this.#options.publicKeys.has(key) ? "json" : "gpg");
-        if (!path4) return !1;
-        try {
-          return unlinkSync(path4), !0;
-        } catch (error) {
-          if (error.code === "ENOENT") return !1;
-          throw new StoreUnavailable(`cannot remove ${path4} (${describeErrno(error)})`, "Check the permissions of the password store", "pass");
-        }
+        let extension = this.#options.publicKeys.has(key) ? "json" : "gpg", deleted = !1;
+        for (let path4 of /* @__PURE__ */ new Set([this.#path(key, extension), this.#legacyPath(key, extension)]))
+          if (path4)
+            try {
+              unlinkSync(path4), deleted = !0;
+            } catch (error) {
+              if (error.code === "ENOENT") continue;
+              throw new StoreUnavailable(`cannot remove ${path4} (${describeErrno(error)})`, "Check the permissions of the password store", "pass");
+            }
+        return deleted;
       }
       async list() {
         let names;
@@ -1355,6 +1358,11 @@ var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pa
       }
       /** The entry's file; undefined when its name would be longer than a file name may be. */
       #path(key, extension) {
+        let name = `${passName(key)}.${extension}`;
+        return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? void 0 : join6(this.#folder, name);
+      }
+      /** Where dcm 0.1 kept the entry (every reserved character %-encoded), read when the new name has none. */
+      #legacyPath(key, extension) {
         let name = `${encodeURIComponent(key)}.${extension}`;
         return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? void 0 : join6(this.#folder, name);
       }
@@ -1363,7 +1371,7 @@ var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pa
         let path4 = this.#path(key, extension);
         if (path4) return path4;
         throw new UsageError(
-          `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? "\u2026" : ""} is too long for the pass store: its file name would be ${Buffer.byteLength(`${encodeURIComponent(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`
+          `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? "\u2026" : ""} is too long for the pass store: its file name would be ${Buffer.byteLength(`${passName(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`
         );
       }
       #readPlain(path4) {
@@ -1756,8 +1764,8 @@ function ownerIsGone(content) {
     return error.code === "ESRCH";
   }
 }
-function withFileEditLock(path4, edit) {
-  return new FileLock(`${path4}.dcm-lock`).withLock(edit);
+function withFileEditLock(path4, edit2) {
+  return new FileLock(`${path4}.dcm-lock`).withLock(edit2);
 }
 var FileLock, init_file_lock = __esm({
   "src/platform/file-lock.ts"() {
@@ -25204,6 +25212,99 @@ var init_login = __esm({
   }
 });
 
+// src/docker/credential-sources.ts
+function sourceFor(config, registry) {
+  let helpers = config.credHelpers;
+  if (typeof helpers == "object" && helpers !== null && !Array.isArray(helpers)) {
+    let helper = helpers[registry];
+    if (typeof helper == "string" && helper !== "") return { kind: "helper", helper, via: "credHelpers" };
+  }
+  return typeof config.credsStore == "string" && config.credsStore !== "" ? { kind: "helper", helper: config.credsStore, via: "credsStore" } : { kind: "auths" };
+}
+function authsEntryFor(config, registry) {
+  let auths = config.auths;
+  if (typeof auths != "object" || auths === null || Array.isArray(auths)) return;
+  let keys = Object.keys(auths);
+  return keys.includes(registry) ? registry : keys.sort().find((key) => {
+    try {
+      return normaliseServerUrl(key) === registry;
+    } catch {
+      return !1;
+    }
+  });
+}
+function authsAfterLogin(config, registry) {
+  let source = sourceFor(config, registry);
+  if (source.kind !== "helper" || source.helper !== "dcm") return;
+  let auths = authsObject(config);
+  if (auths === null) return;
+  let existing = auths[registry];
+  if (!(typeof existing == "object" && existing !== null && Object.keys(existing).length === 0))
+    return { ...config, auths: { ...auths, [registry]: {} } };
+}
+function authsAfterLogout(config, registries) {
+  let auths = authsObject(config);
+  if (!auths) return;
+  let kept = { ...auths }, changed = !1;
+  for (let registry of registries) {
+    let source = sourceFor(config, registry);
+    if (!(source.kind !== "helper" || source.helper !== "dcm"))
+      for (let key of Object.keys(kept)) {
+        let value = kept[key];
+        if (!(typeof value == "object" && value !== null && Object.keys(value).length === 0)) continue;
+        let same;
+        try {
+          same = key === registry || normaliseServerUrl(key) === registry;
+        } catch {
+          same = !1;
+        }
+        same && (delete kept[key], changed = !0);
+      }
+  }
+  return changed ? { ...config, auths: kept } : void 0;
+}
+function authsObject(config) {
+  let auths = config.auths ?? {};
+  return typeof auths == "object" && auths !== null && !Array.isArray(auths) ? auths : null;
+}
+var init_credential_sources = __esm({
+  "src/docker/credential-sources.ts"() {
+    "use strict";
+    init_server_address();
+  }
+});
+
+// src/cli/auths-sync.ts
+function recordLogin(io, registry) {
+  return edit(io, (data) => authsAfterLogin(data, registry));
+}
+function forgetLogins(io, registries) {
+  return edit(io, (data) => authsAfterLogout(data, registries));
+}
+async function edit(io, change) {
+  let path4 = dockerConfigPath(io.env);
+  try {
+    await withFileEditLock(path4, async () => {
+      let file = readDockerConfig(path4);
+      if (!file.exists) return;
+      let next = change(file.data);
+      next && writeDockerConfig({ ...file, data: next });
+    });
+  } catch (error) {
+    io.stderr.write(`dcm: warning: ${path4} was not updated: ${oneLine(error)}
+`);
+  }
+}
+var init_auths_sync = __esm({
+  "src/cli/auths-sync.ts"() {
+    "use strict";
+    init_credential_sources();
+    init_config_file();
+    init_errors();
+    init_file_lock();
+  }
+});
+
 // node_modules/@inquirer/core/dist/lib/key.js
 function isKeybinding(value) {
   return keybindingLookup.has(value);
@@ -36487,7 +36588,7 @@ async function login(server, options, io, prompter = terminalPrompter(io)) {
   if (!secret) throw new UsageError("a password is required");
   let result = await checkLogin({ ...await registryTarget(key, options, io, timeoutMs), username, secret });
   result.auth === "none" && io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.
-`), result.identityToken ? await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken }) : await store.store(key, { username, secret }), io.stdout.write(`Login Succeeded
+`), result.identityToken ? await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken }) : await store.store(key, { username, secret }), await recordLogin(io, key), io.stdout.write(`Login Succeeded
 `);
 }
 var init_login2 = __esm({
@@ -36498,6 +36599,7 @@ var init_login2 = __esm({
     init_io();
     init_protocol();
     init_login();
+    init_auths_sync();
     init_prompt();
     init_shared();
   }
@@ -36520,11 +36622,11 @@ async function logout(server, options, io) {
       throw io.stderr.write(`dcm: nothing was removed
 `), new SilentExit("failure");
   }
-  let failed;
+  let failed, removedKeys = [];
   for (let key of keys)
     try {
       let removed = await store.erase(key);
-      if (io.stdout.write(removed ? `Removing login credentials for ${key}
+      if (removedKeys.push(key), io.stdout.write(removed ? `Removing login credentials for ${key}
 ` : `Not logged in to ${key}
 `), key === DOCKER_HUB_KEY) for (let extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
     } catch (error) {
@@ -36532,42 +36634,15 @@ async function logout(server, options, io) {
       io.stderr.write(`dcm: ${oneLine(error)}
 `), failed = error;
     }
-  if (failed) throw new SilentExit("failure");
+  if (await forgetLogins(io, removedKeys), failed) throw new SilentExit("failure");
 }
 var init_logout = __esm({
   "src/cli/commands/logout.ts"() {
     "use strict";
     init_server_address();
     init_errors();
+    init_auths_sync();
     init_shared();
-  }
-});
-
-// src/docker/credential-sources.ts
-function sourceFor(config, registry) {
-  let helpers = config.credHelpers;
-  if (typeof helpers == "object" && helpers !== null && !Array.isArray(helpers)) {
-    let helper = helpers[registry];
-    if (typeof helper == "string" && helper !== "") return { kind: "helper", helper, via: "credHelpers" };
-  }
-  return typeof config.credsStore == "string" && config.credsStore !== "" ? { kind: "helper", helper: config.credsStore, via: "credsStore" } : { kind: "auths" };
-}
-function authsEntryFor(config, registry) {
-  let auths = config.auths;
-  if (typeof auths != "object" || auths === null || Array.isArray(auths)) return;
-  let keys = Object.keys(auths);
-  return keys.includes(registry) ? registry : keys.sort().find((key) => {
-    try {
-      return normaliseServerUrl(key) === registry;
-    } catch {
-      return !1;
-    }
-  });
-}
-var init_credential_sources = __esm({
-  "src/docker/credential-sources.ts"() {
-    "use strict";
-    init_server_address();
   }
 });
 
@@ -37940,7 +38015,7 @@ var init_dist19 = __esm({
 });
 
 // src/docker/mirrors.ts
-import { existsSync as existsSync2, readdirSync as readdirSync4 } from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync4 } from "node:fs";
 import { homedir as homedir4 } from "node:os";
 import { join as join11 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
@@ -37974,7 +38049,7 @@ function mirrorConfigPaths(env, daemonConfig) {
 function findMirrors(env, daemonConfig) {
   let mirrors = [], problems = [], seen = /* @__PURE__ */ new Set();
   for (let file of mirrorConfigPaths(env, daemonConfig))
-    if (!(seen.has(file.path) || !existsSync2(file.path))) {
+    if (!(seen.has(file.path) || !existsSync3(file.path))) {
       seen.add(file.path);
       try {
         for (let url of mirrorsIn(file.source, file.path))
@@ -38297,7 +38372,7 @@ __export(mirror_exports, {
   mirrorLs: () => mirrorLs,
   mirrorRm: () => mirrorRm
 });
-import { accessSync, constants as constants3, existsSync as existsSync3, statSync } from "node:fs";
+import { accessSync, constants as constants3, existsSync as existsSync4, statSync as statSync2 } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 async function mirrorLs(options, io) {
   let setup2 = mirrorSetup(io, options.daemonConfig);
@@ -38391,13 +38466,13 @@ async function editDaemonConfig(path4, command, change) {
   return change(mirrorsOf(readDockerConfig(path4), path4)) ? (refuseUnwritable(path4, command), withFileEditLock(path4, async () => {
     let file = readDockerConfig(path4), next = change(mirrorsOf(file, path4));
     if (!next) return !1;
-    let { "registry-mirrors": _old, ...rest } = file.data, data = next.length > 0 || file.data["registry-mirrors"] === void 0 ? { ...file.data, "registry-mirrors": next } : rest, mode = file.exists ? statSync(path4).mode & 511 : 420;
+    let { "registry-mirrors": _old, ...rest } = file.data, data = next.length > 0 || file.data["registry-mirrors"] === void 0 ? { ...file.data, "registry-mirrors": next } : rest, mode = file.exists ? statSync2(path4).mode & 511 : 420;
     return backupOnce(path4), writeFileAtomically(path4, JSON.stringify(data, null, file.exists ? file.indent : "  ") + (file.exists && !file.trailingNewline ? "" : `
 `), { mode }), !0;
   })) : !1;
 }
 function refuseUnwritable(path4, command) {
-  let target = existsSync3(path4) ? path4 : dirname6(path4);
+  let target = existsSync4(path4) ? path4 : dirname6(path4);
   try {
     accessSync(target, constants3.W_OK);
   } catch {
@@ -38562,7 +38637,7 @@ __export(doctor_exports, {
   doctor: () => doctor
 });
 import { spawnSync as spawnSync2 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants4, statSync as statSync2 } from "node:fs";
+import { accessSync as accessSync2, constants as constants4, statSync as statSync3 } from "node:fs";
 import { platform as platform7 } from "node:os";
 import { delimiter, join as join12 } from "node:path";
 async function doctor(options, io) {
@@ -38668,7 +38743,7 @@ function configChecks(config) {
   if (checks.push(
     plaintext.length === 0 ? { id: "plaintext", status: "ok", detail: "no plaintext credentials in config.json" } : { id: "plaintext", status: "fail", detail: `plaintext credentials in config.json for ${plaintext.join(", ")}`, fix: "dcm migrate" }
   ), config.exists && platform7() !== "win32") {
-    let mode = statSync2(config.path).mode & 511;
+    let mode = statSync3(config.path).mode & 511;
     checks.push(
       (mode & 63) === 0 ? { id: "permissions", status: "ok", detail: `config.json is private (${mode.toString(8)})` } : {
         id: "permissions",

@@ -40,3 +40,57 @@ export function authsEntryFor(config: Readonly<Record<string, unknown>>, registr
     }
   });
 }
+
+/**
+ * config.json's `auths` after a login kept by dcm, as `docker login` leaves it when a helper
+ * keeps the secret (docker/cli `nativeStore.Store`): an empty `{}` under the registry's key, so
+ * that tools which list `auths` (BuildKit's `GetAllCredentials`, `docker build`) see the login.
+ * Only when Docker asks dcm for that registry; undefined when nothing would change. Pure.
+ */
+export function authsAfterLogin(config: Readonly<Record<string, unknown>>, registry: string): Record<string, unknown> | undefined {
+  const source = sourceFor(config, registry);
+  if (source.kind !== 'helper' || source.helper !== 'dcm') return undefined;
+  const auths = authsObject(config);
+  if (auths === null) return undefined;
+  const existing = auths[registry];
+  if (typeof existing === 'object' && existing !== null && Object.keys(existing).length === 0) return undefined;
+  return { ...config, auths: { ...auths, [registry]: {} } };
+}
+
+/**
+ * config.json after `dcm logout` of `registries`, as `docker logout` leaves it: their `auths`
+ * entries gone (docker/cli `nativeStore.Erase` erases the file store's entry too), when Docker
+ * asks dcm for them. An entry that still holds a secret of its own is another login: kept.
+ * Undefined when nothing would change. Pure.
+ */
+export function authsAfterLogout(config: Readonly<Record<string, unknown>>, registries: readonly string[]): Record<string, unknown> | undefined {
+  const auths = authsObject(config);
+  if (!auths) return undefined;
+  const kept = { ...auths };
+  let changed = false;
+  for (const registry of registries) {
+    const source = sourceFor(config, registry);
+    if (source.kind !== 'helper' || source.helper !== 'dcm') continue;
+    for (const key of Object.keys(kept)) {
+      const value = kept[key];
+      if (!(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) continue;
+      let same: boolean;
+      try {
+        same = key === registry || normaliseServerUrl(key) === registry;
+      } catch {
+        same = false;
+      }
+      if (same) {
+        delete kept[key];
+        changed = true;
+      }
+    }
+  }
+  return changed ? { ...config, auths: kept } : undefined;
+}
+
+/** `auths` as an object (a missing one is empty), or null when it is something else: then it is left alone. */
+function authsObject(config: Readonly<Record<string, unknown>>): Record<string, unknown> | null {
+  const auths = config.auths ?? {};
+  return typeof auths === 'object' && auths !== null && !Array.isArray(auths) ? (auths as Record<string, unknown>) : null;
+}

@@ -2,16 +2,19 @@
  * The `pass` store: GPG-encrypted files in the standard Unix password store (PASSWORD_STORE_DIR,
  * default ~/.password-store), what Docker's documentation recommends on headless Linux and WSL.
  * Files `dcm/<key>.gpg`, in pass's own format (encrypted to the key ids of the nearest `.gpg-id`),
- * so `pass show dcm/ghcr.io` reads them too. The index holds no secret (registry → username, as
- * Docker's own pass helper puts usernames in file names), so it is kept as plain
- * `dcm/<key>.json`: `list` costs no decryption, `get` one.
+ * so `pass show dcm/ghcr.io` and `pass show dcm/localhost:5000` read them too: a registry name
+ * is the file name as it is, only characters a file name should not hold are %-encoded (Docker
+ * Hub's `https://index.docker.io/v1/` is `https:%2F%2Findex.docker.io%2Fv1%2F`). Files are
+ * 0600 and the folder 0700, as pass makes them under its umask 077. The index holds no secret
+ * (registry → username), so it is kept as plain `dcm/<key>.json`, as private as the rest:
+ * `list` costs no decryption, `get` one.
  *
  * gpg runs directly (pass is a shell script around it), with `--batch --pinentry-mode error`: a
  * key whose passphrase no agent holds fails at once with the fix, instead of waiting for a
  * pinentry that never appears (the most common complaint about Docker's pass helper). No
  * decrypted temporary file is ever written: plaintext travels through pipes only.
  */
-import { readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CorruptEntry, StoreUnavailable, UsageError } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
@@ -48,7 +51,10 @@ export class PassBackend implements SecretBackend {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const path = this.#path(key, this.#options.publicKeys.has(key) ? 'json' : 'gpg');
+    const extension = this.#options.publicKeys.has(key) ? 'json' : 'gpg';
+    const current = this.#path(key, extension);
+    const legacy = this.#legacyPath(key, extension);
+    const path = current && (existsSync(current) || !legacy || !existsSync(legacy)) ? current : legacy;
     // No file can hold a name that long: nothing is stored under it.
     if (!path) return undefined;
     if (this.#options.publicKeys.has(key)) return this.#readPlain(path);
@@ -73,35 +79,41 @@ export class PassBackend implements SecretBackend {
     const path = this.#writablePath(key, plain ? 'json' : 'gpg');
     try {
       ensureDirectory(this.#folder);
+      // dcm's folder holds the index (registries and usernames): as private as pass's own, even
+      // if it was made before under a looser umask.
+      if ((statSync(this.#folder).mode & 0o077) !== 0) chmodSync(this.#folder, 0o700);
     } catch (error) {
       throw new StoreUnavailable(`cannot create ${this.#folder} (${describeErrno(error)})`, 'Check PASSWORD_STORE_DIR and its permissions', 'pass');
     }
     if (plain) {
-      writeFileAtomically(path, value, { followSymlink: false });
-      return;
-    }
-    const recipients = this.#recipients();
-    // The ciphertext goes to a temporary file beside the entry, then replaces it in one rename.
-    const temporary = join(this.#folder, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.gpg.tmp`);
-    try {
-      const result = await this.#gpg(['--encrypt', ...recipients.flatMap((r) => ['--recipient', r]), '--output', temporary], value);
+      writeFileAtomically(path, value, { followSymlink: false, mode: 0o600 });
+    } else {
+      const recipients = this.#recipients();
+      // The ciphertext comes back on a pipe and replaces the entry in one rename, written 0600
+      // (gpg's own --output would create it under the umask, 0644 by default).
+      const result = await this.#gpg(['--encrypt', ...recipients.flatMap((r) => ['--recipient', r])], value);
       if (result.code !== 0) throw gpgFailure(result.stderr, this.#options.dir, 'encrypt');
-      renameSync(temporary, path);
-    } finally {
-      removeQuietly(temporary);
+      writeFileAtomically(path, result.stdout, { followSymlink: false, mode: 0o600 });
     }
+    // An entry of dcm 0.1, under its fully %-encoded name, is replaced by this one.
+    const legacy = this.#legacyPath(key, plain ? 'json' : 'gpg');
+    if (legacy && legacy !== path) removeQuietly(legacy);
   }
 
   async delete(key: string): Promise<boolean> {
-    const path = this.#path(key, this.#options.publicKeys.has(key) ? 'json' : 'gpg');
-    if (!path) return false;
-    try {
-      unlinkSync(path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new StoreUnavailable(`cannot remove ${path} (${describeErrno(error)})`, 'Check the permissions of the password store', 'pass');
+    const extension = this.#options.publicKeys.has(key) ? 'json' : 'gpg';
+    let deleted = false;
+    for (const path of new Set([this.#path(key, extension), this.#legacyPath(key, extension)])) {
+      if (!path) continue;
+      try {
+        unlinkSync(path);
+        deleted = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new StoreUnavailable(`cannot remove ${path} (${describeErrno(error)})`, 'Check the permissions of the password store', 'pass');
+      }
     }
+    return deleted;
   }
 
   async list(): Promise<string[]> {
@@ -127,6 +139,12 @@ export class PassBackend implements SecretBackend {
 
   /** The entry's file; undefined when its name would be longer than a file name may be. */
   #path(key: string, extension: 'gpg' | 'json'): string | undefined {
+    const name = `${passName(key)}.${extension}`;
+    return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? undefined : join(this.#folder, name);
+  }
+
+  /** Where dcm 0.1 kept the entry (every reserved character %-encoded), read when the new name has none. */
+  #legacyPath(key: string, extension: 'gpg' | 'json'): string | undefined {
     const name = `${encodeURIComponent(key)}.${extension}`;
     return Buffer.byteLength(name) > MAX_FILE_NAME_BYTES ? undefined : join(this.#folder, name);
   }
@@ -136,7 +154,7 @@ export class PassBackend implements SecretBackend {
     const path = this.#path(key, extension);
     if (path) return path;
     throw new UsageError(
-      `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? '…' : ''} is too long for the pass store: its file name would be ${Buffer.byteLength(`${encodeURIComponent(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`,
+      `the registry name ${JSON.stringify(key.slice(0, 60))}${key.length > 60 ? '…' : ''} is too long for the pass store: its file name would be ${Buffer.byteLength(`${passName(key)}.${extension}`)} bytes, and a file name may have at most ${MAX_FILE_NAME_BYTES}`,
     );
   }
 
@@ -235,4 +253,13 @@ function gpgFailure(stderr: string, dir: string, operation: 'decrypt' | 'encrypt
     );
   }
   return new StoreUnavailable(`gpg failed to ${operation}: ${text.slice(0, 200) || 'no reason given'}`, 'Run `dcm doctor` to check the set-up', 'pass');
+}
+
+/**
+ * A registry key as a file name `pass show` finds as it is typed: letters, digits and `.`, `-`,
+ * `_`, `:` stay; anything else (`/`, `%`, `@`, spaces) is %-encoded. `decodeURIComponent` reads
+ * both this and dcm 0.1's names back.
+ */
+export function passName(key: string): string {
+  return key.replace(/[^A-Za-z0-9._:-]/gu, (c) => encodeURIComponent(c).replace(/[!'()*]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`));
 }

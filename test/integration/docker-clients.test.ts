@@ -3,15 +3,16 @@
  * and logout) and skopeo, against the real CNCF registry with htpasswd auth on loopback, with
  * dcm as the only place credentials live.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTestSession, tempDir } from '../helpers/env.ts';
+import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { dcmHelper } from '../helpers/helper-process.ts';
 import { writeOciLayout } from '../helpers/oci-image.ts';
 import { startHtpasswdRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
+const bin = dcmBinDir();
 const USER = 'dcm-e2e';
 const PASSWORD = 'e2e-Pa55-word!';
 
@@ -79,5 +80,23 @@ describe('Docker CLI and skopeo through credsStore/credHelpers: dcm', () => {
     expect(logout.stderr).not.toContain('WARNING');
     expect((await helper('get', registry.host)).stdout).toBe('credentials not found in native keychain\n');
     expect(JSON.parse(configJson()).auths ?? {}).not.toHaveProperty(registry.host);
+  });
+
+  it('dcm login and dcm logout leave config.json as docker login and docker logout do (issue 22, item 3)', async () => {
+    const auths = () => (JSON.parse(configJson()) as { auths?: Record<string, unknown> }).auths ?? {};
+    expect(await run('docker', ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env })).toExit(0);
+    const afterDocker = configJson();
+    expect(auths()[registry.host]).toEqual({});
+
+    expect(await run(bin.dcm, ['logout', registry.host], { env })).toExit(0);
+    expect(auths()).not.toHaveProperty(registry.host);
+
+    expect(await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env })).toExit(0);
+    // The very file docker login wrote: the same keys, the same indentation.
+    expect(configJson()).toBe(afterDocker);
+
+    expect(await run(bin.dcm, ['logout', '--all', '--yes'], { env })).toExit(0);
+    expect(auths()).not.toHaveProperty(registry.host);
+    expect(readdirSync(dockerConfig).filter((name) => name.includes('dcm-lock'))).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  * no file under HOME or the password store holds the secret in plaintext.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, everyFile, requireTestSession, tempDir } from '../helpers/env.ts';
@@ -110,9 +110,14 @@ describe.each([
     expect(JSON.parse((await machine.helper('get', host)).stdout)).toEqual({ ServerURL: host, Username: USER, Secret: PASSWORD });
     expect(JSON.parse((await machine.helper('get', 'token.pass.test')).stdout)).toMatchObject({ Username: '<token>', Secret: TOKEN });
     expect(JSON.parse((await machine.helper('list')).stdout)).toMatchObject({ [host]: USER, 'token.pass.test': '<token>' });
-    // `pass` itself reads what dcm wrote.
-    const shown = await run('pass', ['show', `dcm/${encodeURIComponent(host)}`], { env: machine.env });
+    // `pass` itself reads what dcm wrote, under the name as it is typed (issue 22, item 14).
+    const shown = await run('pass', ['show', `dcm/${host}`], { env: machine.env });
+    expect(shown).toExit(0);
     expect(JSON.parse(shown.stdout)).toEqual({ Username: USER, Secret: PASSWORD });
+    // Private as pass's own files: entries and the index 0600, dcm's folder 0700.
+    const folder = join(machine.env.PASSWORD_STORE_DIR!, 'dcm');
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(folder)) expect(statSync(join(folder, name)).mode & 0o777, name).toBe(0o600);
     expect(await machine.helper('erase', host)).toMatchObject({ code: 0, stdout: '' });
     expect((await machine.helper('get', host)).stdout).toBe('credentials not found in native keychain\n');
     expect(await machine.helper('erase', 'token.pass.test')).toMatchObject({ code: 0 });
@@ -151,8 +156,19 @@ describe.each([
     }
     // The entries are GPG files, and the index is plain (it holds no secret).
     const names = readdirSync(join(machine.home, '.password-store', 'dcm'));
-    expect(names).toContain(`${encodeURIComponent('leftover.pass.test')}.gpg`);
-    expect(names).toContain(`${encodeURIComponent('dcm:index')}.json`);
+    expect(names).toContain('leftover.pass.test.gpg');
+    expect(names).toContain('dcm:index.json');
+  });
+
+  it("an entry under dcm 0.1's %-encoded name is still read, and a new store replaces it (issue 22, item 14)", async () => {
+    const folder = join(machine.env.PASSWORD_STORE_DIR!, 'dcm');
+    expect(await machine.helper('store', storeJson('old.pass.test:5000', USER, PASSWORD))).toExit(0);
+    renameSync(join(folder, 'old.pass.test:5000.gpg'), join(folder, 'old.pass.test%3A5000.gpg'));
+    expect(JSON.parse((await machine.helper('get', 'old.pass.test:5000')).stdout)).toMatchObject({ Secret: PASSWORD });
+    expect(await machine.helper('store', storeJson('old.pass.test:5000', USER, 'new-Secret'))).toExit(0);
+    expect(readdirSync(folder).filter((n) => n.startsWith('old.'))).toEqual(['old.pass.test:5000.gpg']);
+    expect(JSON.parse((await machine.helper('get', 'old.pass.test:5000')).stdout)).toMatchObject({ Secret: 'new-Secret' });
+    expect(await machine.helper('erase', 'old.pass.test:5000')).toExit(0);
   });
 });
 
@@ -329,7 +345,7 @@ describe('the pass store against hostile names and a hand-edited index (issue 19
   it('an index entry that is no registry key: one warning, and logout --all, ls, completion and migrate go on (item 17)', async () => {
     for (const host of ['one.pass.test', 'two.pass.test'])
       expect(await run(bin.helper, ['store'], { stdin: storeJson(host, 'u', `${host}-Secret`), env })).toExit(0);
-    const indexPath = join(env.PASSWORD_STORE_DIR!, 'dcm', `${encodeURIComponent('dcm:index')}.json`);
+    const indexPath = join(env.PASSWORD_STORE_DIR!, 'dcm', 'dcm:index.json');
     const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { v: number; entries: Record<string, string> };
     index.entries['\u001b]52;c;cHduZWQ=\u0007$(touch /tmp/dcm-index-pwned)'] = 'x';
     index.entries['not a registry'] = 'y';

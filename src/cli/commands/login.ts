@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { checkLogin } from '../../registry/login.ts';
+import { recordLogin } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter, type Prompter } from '../prompt.ts';
 import { openStore, parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
@@ -59,5 +60,6 @@ export async function login(server: string | undefined, options: LoginOptions, i
   // As Docker does: a refresh token from the token service is kept instead of the password.
   if (result.identityToken) await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken });
   else await store.store(key, { username, secret });
+  await recordLogin(io, key);
   io.stdout.write('Login Succeeded\n');
 }

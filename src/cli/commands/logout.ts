@@ -1,6 +1,7 @@
 /** `dcm logout`: remove stored logins from the keychain. */
 import { DOCKER_HUB_KEY, DOCKER_HUB_TOKEN_KEYS, normaliseServerUrl } from '../../docker/server-address.ts';
 import { ItemError, SilentExit, UsageError, oneLine } from '../../errors.ts';
+import { forgetLogins } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
 import { openStore } from '../shared.ts';
 
@@ -27,9 +28,11 @@ export async function logout(server: string | undefined, options: LogoutOptions,
     }
   }
   let failed: unknown;
+  const removedKeys: string[] = [];
   for (const key of keys) {
     try {
       const removed = await store.erase(key);
+      removedKeys.push(key);
       io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
       // Docker's device-code login keeps two more entries beside the Hub login; `docker logout`
       // erases them too.
@@ -41,5 +44,7 @@ export async function logout(server: string | undefined, options: LogoutOptions,
       failed = error;
     }
   }
+  // As `docker logout` leaves config.json: no empty `auths` entry for a registry no longer logged in to.
+  await forgetLogins(io, removedKeys);
   if (failed) throw new SilentExit('failure');
 }
