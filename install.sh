@@ -86,13 +86,21 @@ mv -f "$bin/.dcm.new.$$" "$bin/dcm"
 ln -sf dcm "$bin/docker-credential-dcm"
 echo "Installed $bin/dcm and $bin/docker-credential-dcm: $("$bin/dcm" --version)"
 
+on_path=1
 case ":$PATH:" in
   *":$bin:"*) ;;
-  *) echo "Note: $bin is not on your PATH, so Docker will not find docker-credential-dcm. Add it:"
+  *) on_path=0
+     echo "Note: $bin is not on your PATH, so Docker will not find docker-credential-dcm. Add it:"
      echo "  export PATH=\"$bin:\$PATH\"   # e.g. in ~/.profile" ;;
 esac
 
 if [ "$configure" = 1 ]; then
+  # Docker runs docker-credential-dcm by name: pointing it there before PATH holds it breaks
+  # every docker login. (dcm setup itself refuses when the store cannot be used here.)
+  if [ "$on_path" = 0 ]; then
+    echo "install.sh: Docker was not configured: add $bin to PATH first, then run: dcm setup" >&2
+    exit 1
+  fi
   "$bin/dcm" setup
 else
   # Docker Desktop (macOS, Windows) sets credsStore "desktop"; it is replaced only when asked.

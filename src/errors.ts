@@ -64,10 +64,11 @@ export class StoreUnavailable extends DcmError {
   readonly store: StoreName;
   readonly reason: string;
   readonly fix: string;
-  constructor(cause: string, fix: string, store: StoreName = 'os') {
+  /** `fixNamesStores`: the fix already names the other stores (and whether they work), so the line does not again. */
+  constructor(cause: string, fix: string, store: StoreName = 'os', fixNamesStores = false) {
     // Never a silent fallback: the line names the other stores, and the user chooses.
     const others = (Object.keys(STORE_TITLES) as StoreName[]).filter((name) => name !== store).map((name) => `dcm setup --store ${name}`);
-    super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}. Or keep credentials elsewhere: ${others.join(', or ')}`);
+    super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}${fixNamesStores ? '' : `. Or keep credentials elsewhere: ${others.join(', or ')}`}`);
     this.store = store;
     this.reason = cause;
     this.fix = fix;

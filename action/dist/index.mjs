@@ -73,9 +73,10 @@ var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_T
       store;
       reason;
       fix;
-      constructor(cause, fix, store = "os") {
+      /** `fixNamesStores`: the fix already names the other stores (and whether they work), so the line does not again. */
+      constructor(cause, fix, store = "os", fixNamesStores = !1) {
         let others = Object.keys(STORE_TITLES).filter((name) => name !== store).map((name) => `dcm setup --store ${name}`);
-        super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}. Or keep credentials elsewhere: ${others.join(", or ")}`), this.store = store, this.reason = cause, this.fix = fix;
+        super(`${STORE_TITLES[store]} unavailable: ${cause}. ${fix}${fixNamesStores ? "" : `. Or keep credentials elsewhere: ${others.join(", or ")}`}`), this.store = store, this.reason = cause, this.fix = fix;
       }
     }, SecretTooLarge = class extends DcmError {
       code = "usage";
@@ -1873,10 +1874,10 @@ async function refusesConnections(path4) {
 }
 function probeSocket(path4) {
   return new Promise((resolve) => {
-    let probe = connect2(path4);
-    probe.once("connect", () => {
-      probe.destroy(), resolve("answers");
-    }), probe.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
+    let probe2 = connect2(path4);
+    probe2.once("connect", () => {
+      probe2.destroy(), resolve("answers");
+    }), probe2.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
   });
 }
 var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock = __esm({
@@ -38782,7 +38783,7 @@ async function keychainChecks(io) {
   } catch (error) {
     return [{ id: "keychain", status: "fail", detail: oneLine(error), ...error instanceof StoreUnavailable ? { fix: error.fix } : {} }];
   }
-  let probe = {
+  let probe2 = {
     id: "keychain",
     status: store.backend.kind === "memory" ? "warn" : "ok",
     detail: `${store.backend.description} is reachable and writable`
@@ -38796,16 +38797,16 @@ async function keychainChecks(io) {
         broken.push(error);
       }
   } catch (error) {
-    return [probe, { id: "keychain-items", status: "fail", detail: `the stored items could not be read: ${oneLine(error)}` }];
+    return [probe2, { id: "keychain-items", status: "fail", detail: `the stored items could not be read: ${oneLine(error)}` }];
   }
   return broken.length === 0 ? [
-    probe,
+    probe2,
     {
       id: "keychain-items",
       status: "ok",
       detail: store.backend.enumerates === !1 ? `every item dcm's index names is dcm's and readable (${store.backend.description} is not listed: items another program filed under dcm's name are not seen)` : "every item under dcm's name is dcm's and readable"
     }
-  ] : [probe, ...broken.map((error) => ({ id: "keychain-items", status: "fail", detail: error.problem, fix: error.fix }))];
+  ] : [probe2, ...broken.map((error) => ({ id: "keychain-items", status: "fail", detail: error.problem, fix: error.fix }))];
 }
 var init_doctor = __esm({
   "src/cli/commands/doctor.ts"() {
@@ -38845,7 +38846,7 @@ async function setup(options, io) {
   if (options.store !== void 0) {
     if (options.undo) throw new UsageError("--store and --undo contradict each other; give one");
     await chooseStore(storeName(options.store, "--store"), io);
-  }
+  } else options.undo || await probeChosenStore(io);
   let path4 = dockerConfigPath(io.env), file = readDockerConfig(path4), request2 = { registries: (options.registry ?? []).map(normaliseServerUrl), undo: options.undo === !0 }, next = planSetup(file.data, credHelpersOf(file.data, path4), request2, () => readBackup(path4)), changed = JSON.stringify(next) !== JSON.stringify(file.data), backup = null;
   changed && (backup = options.undo ? null : backupOnce(path4) ?? null, writeDockerConfig({ ...file, data: next }));
   let result = {
@@ -38858,6 +38859,41 @@ async function setup(options, io) {
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}
 ` : describe(result, options));
+}
+async function probe(store, io) {
+  let backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend, key = "dcm:setup-probe", value = `probe-${Date.now()}`;
+  await backend.set(key, value);
+  let back = await backend.get(key);
+  if (await backend.delete(key), back !== value) throw new StoreUnavailable("a probe entry did not read back", "Check the store with its own tools", store);
+}
+async function probeChosenStore(io) {
+  let { store } = chosenStore(io.env);
+  try {
+    await probe(store, io);
+    return;
+  } catch (error) {
+    if (!(error instanceof StoreUnavailable)) throw error;
+    let alternatives = [];
+    for (let other of ["os", "pass", "cache"].filter((name) => name !== store)) {
+      if (other === "cache") {
+        alternatives.push("`dcm setup --store cache` (memory only, for a CI job or an SSH session: logins go after DCM_CACHE_TTL, default 8h)");
+        continue;
+      }
+      try {
+        await probe(other, io), alternatives.push(`\`dcm setup --store ${other}\` (works here)`);
+      } catch (failure) {
+        other === "pass" ? alternatives.push(
+          "`dcm setup --store pass` once pass has a GPG key (`gpg --quick-gen-key 'you <you@example.com>'`, then `pass init` with the key's id)"
+        ) : alternatives.push(`\`dcm setup --store ${other}\` does not work here either (${failure instanceof StoreUnavailable ? failure.reason : "failed"})`);
+      }
+    }
+    throw new StoreUnavailable(
+      `${error.reason}, so Docker was not pointed at dcm: its next login would fail (config.json was not changed)`,
+      `Stores for this machine: ${alternatives.join("; ")}`,
+      store,
+      !0
+    );
+  }
 }
 function describe(result, options) {
   let where = result.configPath;
@@ -38873,10 +38909,7 @@ function describe(result, options) {
 `;
 }
 async function chooseStore(store, io) {
-  let backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend, key = "dcm:setup-probe", value = `probe-${Date.now()}`;
-  await backend.set(key, value);
-  let back = await backend.get(key);
-  if (await backend.delete(key), back !== value) throw new StoreUnavailable("a probe entry did not read back", "Check the store with its own tools", store);
+  await probe(store, io);
   let path4 = recordStore(store, io.env);
   io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path4})
 `);

@@ -72,6 +72,26 @@ describe('install.sh', () => {
     expect(result.stdout).toContain(`${bin} is not on your PATH`);
   });
 
+  it('--configure-docker with no keychain here: config.json unchanged, and the stores that would work named (issue 22, item 1)', async () => {
+    const headless = await run(join(ROOT, 'install.sh'), ['--prefix', prefix, '--configure-docker'], {
+      env: { ...env(), DBUS_SESSION_BUS_ADDRESS: undefined },
+      timeoutMs: 300_000,
+    });
+    expect(headless).toExit(8);
+    expect(headless.stderr).toContain('no D-Bus session bus');
+    expect(headless.stderr).toContain('so Docker was not pointed at dcm');
+    expect(headless.stderr).toContain('`dcm setup --store cache`');
+    expect(headless.stderr).toContain('`dcm setup --store pass` once pass has a GPG key');
+    expect(readFileSync(config, 'utf8')).toBe(ORIGINAL);
+  });
+
+  it('--configure-docker when the bin directory is not on PATH: config.json unchanged (issue 22, item 1)', async () => {
+    const result = await run(join(ROOT, 'install.sh'), ['--prefix', prefix, '--configure-docker'], { env: { ...process.env, HOME: home }, timeoutMs: 300_000 });
+    expect(result).toExit(1);
+    expect(result.stderr).toContain(`install.sh: Docker was not configured: add ${bin} to PATH first, then run: dcm setup`);
+    expect(readFileSync(config, 'utf8')).toBe(ORIGINAL);
+  });
+
   it('--configure-docker twice: credsStore dcm, other keys and tabs kept, 0600, backup of the original', async () => {
     for (let i = 0; i < 2; i++) expect(await install('--configure-docker')).toExit(0);
     const text = readFileSync(config, 'utf8');

@@ -2,7 +2,7 @@
  * `dcm doctor` on a healthy set-up, with plaintext left, and with no keychain reachable; and
  * `dcm setup` keeping config.json's keys and style.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
@@ -145,6 +145,21 @@ describe('dcm setup', () => {
     expect(result).toExit(2);
     expect(result.stderr).toMatch(/is not valid JSON/);
     expect(readFileSync(m.path, 'utf8')).toBe('not json at all');
+  });
+
+  it('no keychain here: dcm setup changes nothing and names what works, with --store pass when pass is ready (issue 22, item 1)', async () => {
+    const m = machine({ credsStore: 'desktop' });
+    const before = readFileSync(m.path, 'utf8');
+    const result = await m.dcm(['setup'], { DBUS_SESSION_BUS_ADDRESS: undefined });
+    expect(result).toExit(8);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^dcm: keychain unavailable: no D-Bus session bus .*so Docker was not pointed at dcm/);
+    expect(result.stderr).toContain('`dcm setup --store cache` (memory only');
+    expect(result.stderr).not.toContain('Or keep credentials elsewhere');
+    expect(readFileSync(m.path, 'utf8')).toBe(before);
+    expect(existsSync(`${m.path}.dcm-backup`)).toBe(false);
+    // --undo needs no store: it always runs.
+    expect(await m.dcm(['setup', '--undo'], { DBUS_SESSION_BUS_ADDRESS: undefined })).toExit(0);
   });
 
   it('creates config.json when there is none', async () => {

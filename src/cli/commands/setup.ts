@@ -3,7 +3,7 @@
  */
 import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
-import { openCredentialStore, storeName } from '../../store/select.ts';
+import { chosenStore, openCredentialStore, storeName } from '../../store/select.ts';
 import { recordStore } from '../shared.ts';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
@@ -71,6 +71,10 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
   if (options.store !== undefined) {
     if (options.undo) throw new UsageError('--store and --undo contradict each other; give one');
     await chooseStore(storeName(options.store, '--store'), io);
+  } else if (!options.undo) {
+    // Docker is pointed at dcm only when dcm can keep what Docker gives it: on a server without
+    // a keychain the next `docker login` would fail. Nothing changes then, and the line says what works here.
+    await probeChosenStore(io);
   }
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
@@ -92,6 +96,56 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
     credHelpers: (next.credHelpers as Record<string, string> | undefined) ?? {},
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
+}
+
+/** A probe entry written, read back and removed: the store works, or this throws why not. */
+async function probe(store: StoreName, io: CliIo): Promise<void> {
+  const backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend;
+  const key = 'dcm:setup-probe';
+  const value = `probe-${Date.now()}`;
+  await backend.set(key, value);
+  const back = await backend.get(key);
+  await backend.delete(key);
+  if (back !== value) throw new StoreUnavailable('a probe entry did not read back', 'Check the store with its own tools', store);
+}
+
+/**
+ * The store dcm would use (settings, DCM_STORE, or the OS keychain) must work before Docker is
+ * sent to dcm. When it does not: the cause, "nothing was changed", and each other store with
+ * whether it works here, tried the same way (the cache store always can: it needs only a
+ * private directory), and the command that sets it up.
+ */
+async function probeChosenStore(io: CliIo): Promise<void> {
+  const { store } = chosenStore(io.env);
+  try {
+    await probe(store, io);
+    return;
+  } catch (error) {
+    if (!(error instanceof StoreUnavailable)) throw error;
+    const alternatives: string[] = [];
+    for (const other of (['os', 'pass', 'cache'] as const).filter((name) => name !== store)) {
+      if (other === 'cache') {
+        alternatives.push('`dcm setup --store cache` (memory only, for a CI job or an SSH session: logins go after DCM_CACHE_TTL, default 8h)');
+        continue;
+      }
+      try {
+        await probe(other, io);
+        alternatives.push(`\`dcm setup --store ${other}\` (works here)`);
+      } catch (failure) {
+        if (other === 'pass')
+          alternatives.push(
+            "`dcm setup --store pass` once pass has a GPG key (`gpg --quick-gen-key 'you <you@example.com>'`, then `pass init` with the key's id)",
+          );
+        else alternatives.push(`\`dcm setup --store ${other}\` does not work here either (${failure instanceof StoreUnavailable ? failure.reason : 'failed'})`);
+      }
+    }
+    throw new StoreUnavailable(
+      `${error.reason}, so Docker was not pointed at dcm: its next login would fail (config.json was not changed)`,
+      `Stores for this machine: ${alternatives.join('; ')}`,
+      store,
+      true,
+    );
+  }
 }
 
 /** The helpers a credsStore usually names, so that replacing one says what it was. */
@@ -123,13 +177,7 @@ function describe(result: SetupResult, options: SetupOptions): string {
  * dcm's configuration file, keeping any other keys there. A store that fails is not recorded.
  */
 async function chooseStore(store: StoreName, io: CliIo): Promise<void> {
-  const backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend;
-  const key = 'dcm:setup-probe';
-  const value = `probe-${Date.now()}`;
-  await backend.set(key, value);
-  const back = await backend.get(key);
-  await backend.delete(key);
-  if (back !== value) throw new StoreUnavailable('a probe entry did not read back', 'Check the store with its own tools', store);
+  await probe(store, io);
   const path = recordStore(store, io.env);
   io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path})\n`);
 }
