@@ -1,6 +1,7 @@
 #!/bin/sh
 # Debian packages the test suite talks to: a real Secret Service (dbus, gnome-keyring), the
-# real CNCF registry, skopeo, Docker's Go reference helpers, pass, htpasswd (apache2-utils),
+# real CNCF registry, skopeo, podman and buildah (containers/image: they read credential-helpers,
+# not credsStore), Docker's Go reference helpers, pass, htpasswd (apache2-utils),
 # openssl, hyperfine (benchmarks), tmux (terminal tests), secret-tool (libsecret-tools: items
 # other programs file under dcm's service), a C compiler (gcc, libc6-dev: the planted shared
 # object of the addon-cache test), iproute2 and util-linux (private network namespaces),
@@ -11,7 +12,7 @@
 # Wine 10 that runs win32-x64: scripts/wine-root.sh, made here once, about 3 minutes). The
 # Docker CLI itself is expected on the machine (docker login/logout need no engine).
 set -eu
-packages="dbus dbus-bin gnome-keyring docker-registry skopeo golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils zsh fish iproute2 util-linux python3-dbus python3-gi llvm-14 osslsigncode qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross debootstrap"
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo podman buildah golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils zsh fish iproute2 util-linux python3-dbus python3-gi llvm-14 osslsigncode qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross debootstrap"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

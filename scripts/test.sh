@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in dbus-run-session dbus-send gnome-keyring-daemon docker-registry skopeo docker-credential-secretservice htpasswd docker openssl secret-tool cc unshare ip mkfifo qemu-aarch64-static llvm-objcopy-14 llvm-readobj-14 osslsigncode debootstrap python3; do
+for tool in dbus-run-session dbus-send gnome-keyring-daemon docker-registry skopeo podman buildah docker-credential-secretservice htpasswd docker openssl secret-tool cc unshare ip mkfifo qemu-aarch64-static llvm-objcopy-14 llvm-readobj-14 osslsigncode debootstrap python3; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then

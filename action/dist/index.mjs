@@ -15357,7 +15357,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname7, resolve } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname8, resolve } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -15542,7 +15542,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve(path4);
-        await mkdir(dirname7(resolvedPath), { recursive: !0 });
+        await mkdir(dirname8(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -36709,6 +36709,35 @@ var HELPER_TIMEOUT_MS, SECRETSERVICE_LABEL, HelperClient, init_helper_client = _
   }
 });
 
+// src/docker/containers-config.ts
+import { homedir as homedir4 } from "node:os";
+import { join as join11 } from "node:path";
+function containersDropInPath(env) {
+  return join11(xdgDir(env, "XDG_CONFIG_HOME") || join11(env.HOME || homedir4(), ".config"), "containers", "registries.conf.d", "50-dcm.conf");
+}
+function isDcmDropIn(text) {
+  return text.startsWith(MARKER2);
+}
+function namesDcmHelper(text) {
+  let line = /^\s*credential-helpers\s*=\s*\[([^\]]*)\]/m.exec(text);
+  return line !== null && /["']dcm["']/.test(line[1] ?? "");
+}
+function containersAuthFile(env) {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
+  let runtime = xdgDir(env, "XDG_RUNTIME_DIR");
+  return runtime ? join11(runtime, "containers", "auth.json") : void 0;
+}
+var MARKER2, CONTAINERS_DROP_IN, init_containers_config = __esm({
+  "src/docker/containers-config.ts"() {
+    "use strict";
+    init_paths();
+    MARKER2 = "# Written by `dcm setup`", CONTAINERS_DROP_IN = `${MARKER2}: podman, skopeo and buildah ask dcm for registry credentials
+# (they ignore config.json's credsStore), then their own auth files. \`dcm setup --undo\` removes this file.
+credential-helpers = ["dcm", "containers-auth.json"]
+`;
+  }
+});
+
 // src/cli/logins.ts
 async function dockerLogins(io, options = {}) {
   let rows = [], failures = [], config = {};
@@ -36744,6 +36773,24 @@ async function dockerLogins(io, options = {}) {
       expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null
     });
   }
+  let authFile = containersAuthFile(io.env);
+  if (authFile)
+    try {
+      let file = readDockerConfig(authFile, { noFollow: !0 });
+      for (let credential of findPlaintext(file.data).credentials) {
+        let identity = credential.kind === "identity-token";
+        rows.push({
+          registry: credential.registry,
+          username: identity ? null : credential.username,
+          kind: credential.kind,
+          source: "containers-auth.json",
+          store: null,
+          expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null
+        });
+      }
+    } catch (error) {
+      failures.push({ source: "containers-auth.json", error });
+    }
   for (let helper of otherHelpers(config)) {
     let source = `helper:${helper}`;
     try {
@@ -36777,6 +36824,10 @@ ${row.source}`;
 }
 async function credentialsOf(io, row, config) {
   if (row.source === "dcm") return (await openStore(io)).get(row.registry);
+  if (row.source === "containers-auth.json") {
+    let path4 = containersAuthFile(io.env), data = path4 ? readDockerConfig(path4, { noFollow: !0 }).data : {}, found = findPlaintext(data).credentials.find((c) => c.registry === row.registry);
+    return found ? { username: found.username, secret: found.secret } : void 0;
+  }
   if (row.source === "config.json") {
     let entry = authsEntryFor(config, row.registry), found = findPlaintext(config).credentials.find((c) => c.entry === entry);
     return found ? { username: found.username, secret: found.secret } : void 0;
@@ -36807,7 +36858,7 @@ function otherHelpers(config) {
   return [...names].sort();
 }
 function sourceLabel(source) {
-  return source === "dcm" ? "dcm" : source === "config.json" ? "config.json (plaintext: dcm migrate)" : `docker-credential-${source.slice(7)}`;
+  return source === "dcm" ? "dcm" : source === "config.json" ? "config.json (plaintext: dcm migrate)" : source === "containers-auth.json" ? "containers' auth.json (plaintext, from podman login)" : `docker-credential-${source.slice(7)}`;
 }
 function failureCode(failure) {
   return failure.error instanceof DcmError ? failure.error.code : "internal";
@@ -36823,6 +36874,7 @@ var init_logins = __esm({
     init_errors();
     init_expiry();
     init_profiles();
+    init_containers_config();
     init_shared();
   }
 });
@@ -38017,12 +38069,12 @@ var init_dist19 = __esm({
 
 // src/docker/mirrors.ts
 import { existsSync as existsSync3, readdirSync as readdirSync4 } from "node:fs";
-import { homedir as homedir4 } from "node:os";
-import { join as join11 } from "node:path";
+import { homedir as homedir5 } from "node:os";
+import { join as join12 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
-  let config = xdgDir(env, "XDG_CONFIG_HOME") || join11(env.HOME || homedir4(), ".config"), registriesD = (dir) => {
+  let config = xdgDir(env, "XDG_CONFIG_HOME") || join12(env.HOME || homedir5(), ".config"), registriesD = (dir) => {
     try {
-      return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join11(dir, name));
+      return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join12(dir, name));
     } catch {
       return [];
     }
@@ -38030,17 +38082,17 @@ function mirrorConfigPaths(env, daemonConfig) {
   return [
     { source: "daemon.json", path: daemonConfig, clients: ["dockerd"] },
     { source: "hosts.toml", path: "/etc/docker/certs.d/docker.io/hosts.toml", clients: ["dockerd-containerd"] },
-    { source: "hosts.toml", path: join11(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd-containerd"] },
+    { source: "hosts.toml", path: join12(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd-containerd"] },
     { source: "hosts.toml", path: "/etc/containerd/certs.d/docker.io/hosts.toml", clients: ["containerd"] },
-    { source: "hosts.toml", path: join11(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
+    { source: "hosts.toml", path: join12(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
     { source: "buildkitd.toml", path: "/etc/buildkit/buildkitd.toml", clients: ["buildkit"] },
-    { source: "buildkitd.toml", path: join11(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
+    { source: "buildkitd.toml", path: join12(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
     ...["/etc/containers/registries.conf", ...registriesD("/etc/containers/registries.conf.d")].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
     })),
-    ...[join11(config, "containers", "registries.conf"), ...registriesD(join11(config, "containers", "registries.conf.d"))].map((path4) => ({
+    ...[join12(config, "containers", "registries.conf"), ...registriesD(join12(config, "containers", "registries.conf.d"))].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
@@ -38640,7 +38692,7 @@ __export(doctor_exports, {
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants4, statSync as statSync3 } from "node:fs";
 import { platform as platform7 } from "node:os";
-import { delimiter, join as join12 } from "node:path";
+import { delimiter, join as join13 } from "node:path";
 async function doctor(options, io) {
   let checks = [];
   checks.push(helperOnPath(io.env));
@@ -38652,7 +38704,7 @@ async function doctor(options, io) {
   } catch (error) {
     checks.push({ id: "config", status: "fail", detail: oneLine(error), fix: `fix the JSON in ${path4}, then: dcm setup` });
   }
-  config && checks.push(...configChecks(config)), io.env.DOCKER_AUTH_CONFIG && checks.push({
+  config && checks.push(...configChecks(config)), config?.data.credsStore === "dcm" && checks.push(containersCheck(io)), io.env.DOCKER_AUTH_CONFIG && checks.push({
     id: "docker-auth-config",
     status: "warn",
     detail: "DOCKER_AUTH_CONFIG is set: Docker reads credentials from it before any helper",
@@ -38693,7 +38745,7 @@ async function mirrorChecks(io) {
   return checks;
 }
 function helperOnPath(env) {
-  let name = platform7() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join12(dir, name)).find((candidate) => {
+  let name = platform7() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join13(dir, name)).find((candidate) => {
     try {
       return accessSync2(candidate, constants4.X_OK), !0;
     } catch {
@@ -38714,6 +38766,20 @@ function helperOnPath(env) {
     detail: `${found} is version ${version ?? "unknown"}, this dcm is ${VERSION}`,
     fix: "./install.sh (install one version of both)"
   } : { id: "helper", status: "ok", detail: `${found} (v${version})` };
+}
+function containersCheck(io) {
+  let path4 = containersDropInPath(io.env), text;
+  try {
+    text = readRegularFile(path4, { maxBytes: 64 * 1024, noFollow: !0 }).toString("utf8");
+  } catch {
+    text = void 0;
+  }
+  return text !== void 0 && namesDcmHelper(text) ? { id: "containers", status: "ok", detail: `podman, skopeo and buildah ask dcm (${path4})` } : {
+    id: "containers",
+    status: "warn",
+    detail: `podman, skopeo and buildah do not ask dcm: they ignore credsStore, and ${text === void 0 ? `${path4} does not exist` : `${path4} does not name dcm`}`,
+    fix: text === void 0 || isDcmDropIn(text) ? "dcm setup" : `add "dcm" to credential-helpers in ${path4}`
+  };
 }
 function configChecks(config) {
   let checks = [], data = config.data, helpers;
@@ -38818,6 +38884,8 @@ var init_doctor = __esm({
     init_mirrors2();
     init_shared();
     init_version();
+    init_containers_config();
+    init_files();
   }
 });
 
@@ -38827,6 +38895,7 @@ __export(setup_exports, {
   planSetup: () => planSetup,
   setup: () => setup
 });
+import { dirname as dirname7 } from "node:path";
 function planSetup(data, credHelpers, request2, original) {
   let next = { ...data }, helpers = { ...credHelpers }, { registries } = request2;
   if (request2.undo) {
@@ -38849,13 +38918,14 @@ async function setup(options, io) {
   } else options.undo || await probeChosenStore(io);
   let path4 = dockerConfigPath(io.env), file = readDockerConfig(path4), request2 = { registries: (options.registry ?? []).map(normaliseServerUrl), undo: options.undo === !0 }, next = planSetup(file.data, credHelpersOf(file.data, path4), request2, () => readBackup(path4)), changed = JSON.stringify(next) !== JSON.stringify(file.data), backup = null;
   changed && (backup = options.undo ? null : backupOnce(path4) ?? null, writeDockerConfig({ ...file, data: next }));
-  let result = {
+  let containers = request2.registries.length > 0 ? null : syncContainersDropIn(io, request2.undo), result = {
     configPath: path4,
-    changed,
+    changed: changed || containers?.action === "written" || containers?.action === "removed",
     backup,
     credsStore: typeof next.credsStore == "string" ? next.credsStore : null,
     replacedCredsStore: typeof file.data.credsStore == "string" && file.data.credsStore !== next.credsStore ? file.data.credsStore : null,
-    credHelpers: next.credHelpers ?? {}
+    credHelpers: next.credHelpers ?? {},
+    containers
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}
 ` : describe(result, options));
@@ -38904,9 +38974,29 @@ function describe(result, options) {
     `  credsStore: ${result.credsStore ?? "(none)"}${was && !options.undo ? ` (was ${was}${KNOWN_STORES[was] ? `, ${KNOWN_STORES[was]}` : ""}: its logins stay there, \`dcm import --from ${was}\` copies them; \`dcm setup --undo\` puts it back)` : ""}`
   );
   let helpers = Object.entries(result.credHelpers);
-  return helpers.length > 0 && lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} \u2192 ${v}`).join(", ")}`), result.backup && lines.push(`  backup of the original: ${result.backup}`), `${lines.join(`
+  helpers.length > 0 && lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} \u2192 ${v}`).join(", ")}`), result.backup && lines.push(`  backup of the original: ${result.backup}`);
+  let containers = result.containers;
+  return containers?.action === "written" && lines.push(`  podman, skopeo, buildah: ask dcm too (credential-helpers in ${containers.path})`), containers?.action === "removed" && lines.push(`  podman, skopeo, buildah: no longer ask dcm (${containers.path} removed)`), containers?.action === "foreign" && lines.push(`  podman, skopeo, buildah: ${containers.path} is not dcm's and was left alone; add "dcm" to its credential-helpers yourself`), `${lines.join(`
 `)}
 `;
+}
+function syncContainersDropIn(io, undo) {
+  let path4 = containersDropInPath(io.env), current;
+  try {
+    current = readRegularFile(path4, { maxBytes: 64 * 1024, noFollow: !0 }).toString("utf8");
+  } catch (error) {
+    if (!(error instanceof FileProblem && error.kind === "missing")) return { path: path4, action: "foreign" };
+  }
+  if (current !== void 0 && !isDcmDropIn(current)) return { path: path4, action: "foreign" };
+  if (undo)
+    return current === void 0 ? null : (removeQuietly(path4), { path: path4, action: "removed" });
+  if (current === CONTAINERS_DROP_IN) return { path: path4, action: "kept" };
+  try {
+    ensureDirectory(dirname7(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
+  } catch (error) {
+    throw new UsageError(`${path4} could not be written (${describeErrno(error)}); config.json is set up, podman and skopeo are not`);
+  }
+  return { path: path4, action: "written" };
 }
 async function chooseStore(store, io) {
   await probe(store, io);
@@ -38921,6 +39011,9 @@ var HELPER, KNOWN_STORES, init_setup = __esm({
     init_errors();
     init_select();
     init_shared();
+    init_containers_config();
+    init_atomic_file();
+    init_files();
     init_server_address();
     HELPER = "dcm";
     KNOWN_STORES = {

@@ -12,11 +12,12 @@ import { TOKEN_USERNAME, normaliseServerUrl } from '../docker/server-address.ts'
 import { DcmError, oneLine, StoreUnavailable, type ExitCodeName, type StoreName } from '../errors.ts';
 import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
+import { containersAuthFile } from '../docker/containers-config.ts';
 import type { CliIo } from './io.ts';
 import { openStore, toEntries, type LoginEntry } from './shared.ts';
 
 /** Where a login lives: dcm's own store, another helper, or config.json itself (plaintext). */
-export type LoginSource = 'dcm' | `helper:${string}` | 'config.json';
+export type LoginSource = 'dcm' | `helper:${string}` | 'config.json' | 'containers-auth.json';
 
 export interface LoginRow extends LoginEntry {
   source: LoginSource;
@@ -89,6 +90,27 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
     });
   }
 
+  // What `podman login` kept in plaintext, which podman, skopeo and buildah read before Docker's file.
+  const authFile = containersAuthFile(io.env);
+  if (authFile) {
+    try {
+      const file = readDockerConfig(authFile, { noFollow: true });
+      for (const credential of findPlaintext(file.data).credentials) {
+        const identity = credential.kind === 'identity-token';
+        rows.push({
+          registry: credential.registry,
+          username: identity ? null : credential.username,
+          kind: credential.kind,
+          source: 'containers-auth.json',
+          store: null,
+          expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null,
+        });
+      }
+    } catch (error) {
+      failures.push({ source: 'containers-auth.json', error });
+    }
+  }
+
   for (const helper of otherHelpers(config)) {
     const source: LoginSource = `helper:${helper}`;
     try {
@@ -134,6 +156,12 @@ export async function credentialsOf(
   config: Record<string, unknown>,
 ): Promise<{ username: string; secret: string } | undefined> {
   if (row.source === 'dcm') return (await openStore(io)).get(row.registry);
+  if (row.source === 'containers-auth.json') {
+    const path = containersAuthFile(io.env);
+    const data = path ? readDockerConfig(path, { noFollow: true }).data : {};
+    const found = findPlaintext(data).credentials.find((c) => c.registry === row.registry);
+    return found ? { username: found.username, secret: found.secret } : undefined;
+  }
   if (row.source === 'config.json') {
     // The entry Docker itself reads, when two spellings of the registry are there.
     const entry = authsEntryFor(config, row.registry);
@@ -188,6 +216,7 @@ function otherHelpers(config: Record<string, unknown>): string[] {
 export function sourceLabel(source: LoginRow['source']): string {
   if (source === 'dcm') return 'dcm';
   if (source === 'config.json') return 'config.json (plaintext: dcm migrate)';
+  if (source === 'containers-auth.json') return "containers' auth.json (plaintext, from podman login)";
   return `docker-credential-${source.slice('helper:'.length)}`;
 }
 

@@ -15,6 +15,8 @@ import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurpr
 import { openStore, parseTimeout } from '../shared.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
+import { containersDropInPath, isDcmDropIn, namesDcmHelper } from '../../docker/containers-config.ts';
+import { readRegularFile } from '../../platform/files.ts';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -44,6 +46,7 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
     checks.push({ id: 'config', status: 'fail', detail: oneLine(error), fix: `fix the JSON in ${path}, then: dcm setup` });
   }
   if (config) checks.push(...configChecks(config));
+  if (config?.data.credsStore === 'dcm') checks.push(containersCheck(io));
   if (io.env.DOCKER_AUTH_CONFIG) {
     checks.push({
       id: 'docker-auth-config',
@@ -134,6 +137,27 @@ function helperOnPath(env: CliIo['env']): Check {
     };
   }
   return { id: 'helper', status: 'ok', detail: `${found} (v${version})` };
+}
+
+/**
+ * podman, skopeo and buildah ignore credsStore: with Docker pointed at dcm, they see its logins
+ * only through registries.conf's credential-helpers (docker/containers-config.ts).
+ */
+function containersCheck(io: CliIo): Check {
+  const path = containersDropInPath(io.env);
+  let text: string | undefined;
+  try {
+    text = readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true }).toString('utf8');
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && namesDcmHelper(text)) return { id: 'containers', status: 'ok', detail: `podman, skopeo and buildah ask dcm (${path})` };
+  return {
+    id: 'containers',
+    status: 'warn',
+    detail: `podman, skopeo and buildah do not ask dcm: they ignore credsStore, and ${text === undefined ? `${path} does not exist` : `${path} does not name dcm`}`,
+    fix: text === undefined || isDcmDropIn(text) ? 'dcm setup' : `add "dcm" to credential-helpers in ${path}`,
+  };
 }
 
 function configChecks(config: DockerConfigFile): Check[] {

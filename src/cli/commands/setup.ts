@@ -5,6 +5,10 @@ import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConf
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
 import { chosenStore, openCredentialStore, storeName } from '../../store/select.ts';
 import { recordStore } from '../shared.ts';
+import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn } from '../../docker/containers-config.ts';
+import { writeFileAtomically } from '../../platform/atomic-file.ts';
+import { describeErrno, ensureDirectory, FileProblem, readRegularFile, removeQuietly } from '../../platform/files.ts';
+import { dirname } from 'node:path';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
 
@@ -23,6 +27,12 @@ export interface SetupResult {
   /** The credsStore this run replaced (Docker Desktop's `desktop`, say), or null. */
   replacedCredsStore: string | null;
   credHelpers: Record<string, string>;
+  /**
+   * The registries.conf drop-in that makes podman, skopeo and buildah ask dcm: `written`,
+   * `removed`, `kept` (already there), `foreign` (a file of the user's at that path, left alone)
+   * or null (nothing to do: credHelpers mode, or undo with no file).
+   */
+  containers: { path: string; action: 'written' | 'removed' | 'kept' | 'foreign' } | null;
 }
 
 const HELPER = 'dcm';
@@ -87,13 +97,16 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
     backup = options.undo ? null : (backupOnce(path) ?? null);
     writeDockerConfig({ ...file, data: next });
   }
+  // credsStore mode only: with --registry, containers/image reads config.json's credHelpers itself.
+  const containers = request.registries.length > 0 ? null : syncContainersDropIn(io, request.undo);
   const result: SetupResult = {
     configPath: path,
-    changed,
+    changed: changed || containers?.action === 'written' || containers?.action === 'removed',
     backup,
     credsStore: typeof next.credsStore === 'string' ? next.credsStore : null,
     replacedCredsStore: typeof file.data.credsStore === 'string' && file.data.credsStore !== next.credsStore ? file.data.credsStore : null,
     credHelpers: (next.credHelpers as Record<string, string> | undefined) ?? {},
+    containers,
   };
   io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
 }
@@ -169,7 +182,37 @@ function describe(result: SetupResult, options: SetupOptions): string {
   const helpers = Object.entries(result.credHelpers);
   if (helpers.length > 0) lines.push(`  credHelpers: ${helpers.map(([k, v]) => `${k} → ${v}`).join(', ')}`);
   if (result.backup) lines.push(`  backup of the original: ${result.backup}`);
+  const containers = result.containers;
+  if (containers?.action === 'written') lines.push(`  podman, skopeo, buildah: ask dcm too (credential-helpers in ${containers.path})`);
+  if (containers?.action === 'removed') lines.push(`  podman, skopeo, buildah: no longer ask dcm (${containers.path} removed)`);
+  if (containers?.action === 'foreign')
+    lines.push(`  podman, skopeo, buildah: ${containers.path} is not dcm's and was left alone; add "dcm" to its credential-helpers yourself`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Writes (or, undoing, removes) dcm's registries.conf drop-in; a file that is not dcm's is left alone. */
+function syncContainersDropIn(io: CliIo, undo: boolean): SetupResult['containers'] {
+  const path = containersDropInPath(io.env);
+  let current: string | undefined;
+  try {
+    current = readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true }).toString('utf8');
+  } catch (error) {
+    if (!(error instanceof FileProblem && error.kind === 'missing')) return { path, action: 'foreign' };
+  }
+  if (current !== undefined && !isDcmDropIn(current)) return { path, action: 'foreign' };
+  if (undo) {
+    if (current === undefined) return null;
+    removeQuietly(path);
+    return { path, action: 'removed' };
+  }
+  if (current === CONTAINERS_DROP_IN) return { path, action: 'kept' };
+  try {
+    ensureDirectory(dirname(path), 0o755);
+    writeFileAtomically(path, CONTAINERS_DROP_IN, { mode: 0o644, followSymlink: false });
+  } catch (error) {
+    throw new UsageError(`${path} could not be written (${describeErrno(error)}); config.json is set up, podman and skopeo are not`);
+  }
+  return { path, action: 'written' };
 }
 
 /**

@@ -1,0 +1,49 @@
+/**
+ * The containers tools (podman, skopeo, buildah: containers/image) ignore config.json's
+ * `credsStore`, so a `docker login` kept by dcm is invisible to them. What they read instead is
+ * `credential-helpers` in registries.conf (containers-registries.conf(5)): an ordered list of
+ * helpers, `containers-auth.json` being their own auth files. A drop-in file of the user's
+ * (containers-registries.conf.d(5): `$HOME/.config/containers/registries.conf.d/*.conf`, read
+ * after the main file, whichever main file is in use) sets it without touching anything else.
+ *
+ * dcm comes first: a `podman login` is then kept in the keychain, as `docker login` is, and a
+ * lookup asks dcm and then the auth files (`podman login` logins of before still work).
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { xdgDir, type Env } from '../platform/paths.ts';
+
+/** The first line of the drop-in dcm writes: how `--undo` and doctor know the file is dcm's. */
+const MARKER = '# Written by `dcm setup`';
+
+export const CONTAINERS_DROP_IN = `${MARKER}: podman, skopeo and buildah ask dcm for registry credentials
+# (they ignore config.json's credsStore), then their own auth files. \`dcm setup --undo\` removes this file.
+credential-helpers = ["dcm", "containers-auth.json"]
+`;
+
+/** `$XDG_CONFIG_HOME/containers/registries.conf.d/50-dcm.conf` (else under ~/.config). */
+export function containersDropInPath(env: Env): string {
+  return join(xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config'), 'containers', 'registries.conf.d', '50-dcm.conf');
+}
+
+/** Whether a file at the drop-in's path is the one dcm writes (any other is the user's: left alone). */
+export function isDcmDropIn(text: string): boolean {
+  return text.startsWith(MARKER);
+}
+
+/** Whether a registries.conf text names dcm among its credential helpers. Pure. */
+export function namesDcmHelper(text: string): boolean {
+  const line = /^\s*credential-helpers\s*=\s*\[([^\]]*)\]/m.exec(text);
+  return line !== null && /["']dcm["']/.test(line[1] ?? '');
+}
+
+/**
+ * The auth file podman, skopeo and buildah write (`podman login`): REGISTRY_AUTH_FILE when set,
+ * else `${XDG_RUNTIME_DIR}/containers/auth.json` (containers-auth.json(5)); undefined when
+ * neither is known. Same format as config.json's `auths`, plaintext base64.
+ */
+export function containersAuthFile(env: Env): string | undefined {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
+  const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
+  return runtime ? join(runtime, 'containers', 'auth.json') : undefined;
+}
