@@ -36761,33 +36761,11 @@ async function dockerLogins(io, options = {}) {
   } catch (error) {
     failures.push({ source: "dcm", error });
   }
-  for (let credential of findPlaintext(config).credentials) {
-    if (sourceFor(config, credential.registry).kind !== "auths") continue;
-    let identity = credential.kind === "identity-token";
-    rows.push({
-      registry: credential.registry,
-      username: identity ? null : credential.username,
-      kind: credential.kind,
-      source: "config.json",
-      store: null,
-      expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null
-    });
-  }
+  rows.push(...plaintextRows(config, "config.json", options.expiry).filter((row) => sourceFor(config, row.registry).kind === "auths"));
   let authFile = containersAuthFile(io.env);
   if (authFile)
     try {
-      let file = readDockerConfig(authFile, { noFollow: !0 });
-      for (let credential of findPlaintext(file.data).credentials) {
-        let identity = credential.kind === "identity-token";
-        rows.push({
-          registry: credential.registry,
-          username: identity ? null : credential.username,
-          kind: credential.kind,
-          source: "containers-auth.json",
-          store: null,
-          expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null
-        });
-      }
+      rows.push(...plaintextRows(readDockerConfig(authFile, { noFollow: !0 }).data, "containers-auth.json", options.expiry));
     } catch (error) {
       failures.push({ source: "containers-auth.json", error });
     }
@@ -36821,6 +36799,16 @@ ${row.source}`;
     return seen.has(id) ? !1 : (seen.add(id), !0);
   });
   return unique.sort((a, b) => a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0), { rows: unique, failures, config };
+}
+function plaintextRows(data, source, expiry = !1) {
+  return findPlaintext(data).credentials.map((credential) => ({
+    registry: credential.registry,
+    username: credential.kind === "identity-token" ? null : credential.username,
+    kind: credential.kind,
+    source,
+    store: null,
+    expiresAt: expiry ? expiryOf(credential.registry, credential.secret) : null
+  }));
 }
 async function credentialsOf(io, row, config) {
   if (row.source === "dcm") return (await openStore(io)).get(row.registry);

@@ -77,35 +77,13 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
   }
 
   // Plaintext in config.json counts only where Docker would read it (no helper for that registry).
-  for (const credential of findPlaintext(config).credentials) {
-    if (sourceFor(config, credential.registry).kind !== 'auths') continue;
-    const identity = credential.kind === 'identity-token';
-    rows.push({
-      registry: credential.registry,
-      username: identity ? null : credential.username,
-      kind: credential.kind,
-      source: 'config.json',
-      store: null,
-      expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null,
-    });
-  }
+  rows.push(...plaintextRows(config, 'config.json', options.expiry).filter((row) => sourceFor(config, row.registry).kind === 'auths'));
 
   // What `podman login` kept in plaintext, which podman, skopeo and buildah read before Docker's file.
   const authFile = containersAuthFile(io.env);
   if (authFile) {
     try {
-      const file = readDockerConfig(authFile, { noFollow: true });
-      for (const credential of findPlaintext(file.data).credentials) {
-        const identity = credential.kind === 'identity-token';
-        rows.push({
-          registry: credential.registry,
-          username: identity ? null : credential.username,
-          kind: credential.kind,
-          source: 'containers-auth.json',
-          store: null,
-          expiresAt: options.expiry ? expiryOf(credential.registry, credential.secret) : null,
-        });
-      }
+      rows.push(...plaintextRows(readDockerConfig(authFile, { noFollow: true }).data, 'containers-auth.json', options.expiry));
     } catch (error) {
       failures.push({ source: 'containers-auth.json', error });
     }
@@ -147,6 +125,18 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
   });
   unique.sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   return { rows: unique, failures, config };
+}
+
+/** The plaintext logins of an `auths` file (config.json, containers' auth.json) as rows. */
+function plaintextRows(data: Record<string, unknown>, source: 'config.json' | 'containers-auth.json', expiry = false): LoginRow[] {
+  return findPlaintext(data).credentials.map((credential) => ({
+    registry: credential.registry,
+    username: credential.kind === 'identity-token' ? null : credential.username,
+    kind: credential.kind,
+    source,
+    store: null,
+    expiresAt: expiry ? expiryOf(credential.registry, credential.secret) : null,
+  }));
 }
 
 /** The credentials of one row, read from its source; undefined when the source no longer has them. */
