@@ -1200,7 +1200,7 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
 // src/platform/process.ts
 import { spawn } from "node:child_process";
 function runProcess(program2, args, options) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     let child = spawn(program2, args, { env: options.env, stdio: ["pipe", "pipe", "pipe"] }), stdout = [], stdoutBytes = 0, stderr = "", settled = !1, timers = [], finish = (outcome) => {
       if (!settled) {
         settled = !0;
@@ -1226,7 +1226,7 @@ function runProcess(program2, args, options) {
         )
       );
     });
-    let exitCode, open = 2, done = () => finish(() => resolve({ code: exitCode ?? 1, stdout: Buffer.concat(stdout), stderr })), closed = () => {
+    let exitCode, open = 2, done = () => finish(() => resolve2({ code: exitCode ?? 1, stdout: Buffer.concat(stdout), stderr })), closed = () => {
       open--, open === 0 && exitCode !== void 0 && done();
     };
     child.stdout.once("close", closed), child.stderr.once("close", closed), child.on("exit", (code) => {
@@ -1460,7 +1460,7 @@ function cacheSocket(env) {
   return socket;
 }
 function exchange(socket, request2, timeoutMs) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     let connection = connect(socket), buffer = "", timer = setTimeout(() => {
       connection.destroy(), reject(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" }));
     }, timeoutMs);
@@ -1472,7 +1472,7 @@ function exchange(socket, request2, timeoutMs) {
       if (end !== -1) {
         clearTimeout(timer), connection.end();
         try {
-          resolve(JSON.parse(buffer.slice(0, end)));
+          resolve2(JSON.parse(buffer.slice(0, end)));
         } catch {
           reject(Object.assign(new Error("a reply that is not JSON"), { code: "EPROTO" }));
         }
@@ -1550,7 +1550,7 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
               );
             if (started || (this.#options.startAgent(this.#options.socket), started = !0), Date.now() > deadline)
               throw new StoreUnavailable("the cache agent did not start in time", "Run `dcm doctor`; set DCM_KEYCHAIN_TIMEOUT_MS to wait longer", "cache");
-            await new Promise((resolve) => setTimeout(resolve, Math.min(100, 10 + attempt * 10)));
+            await new Promise((resolve2) => setTimeout(resolve2, Math.min(100, 10 + attempt * 10)));
           }
       }
     };
@@ -1857,9 +1857,9 @@ function isPipe(path4) {
   return path4.startsWith("\\\\?\\pipe\\");
 }
 function listenOn(server, path4) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     server.once("error", reject), server.listen({ path: path4, exclusive: !0 }, () => {
-      server.off("error", reject), resolve();
+      server.off("error", reject), resolve2();
     });
   });
 }
@@ -1873,11 +1873,11 @@ async function refusesConnections(path4) {
   return await probeSocket(path4) === "refused";
 }
 function probeSocket(path4) {
-  return new Promise((resolve) => {
+  return new Promise((resolve2) => {
     let probe2 = connect2(path4);
     probe2.once("connect", () => {
-      probe2.destroy(), resolve("answers");
-    }), probe2.once("error", (error) => resolve(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
+      probe2.destroy(), resolve2("answers");
+    }), probe2.once("error", (error) => resolve2(error.code === "ECONNREFUSED" ? "refused" : error.code === "ENOENT" ? "absent" : "busy"));
   });
 }
 var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock = __esm({
@@ -1901,7 +1901,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock 
           try {
             return await fn();
           } finally {
-            dir && removeQuietly2(this.#address), await new Promise((resolve) => server.close(() => resolve()));
+            dir && removeQuietly2(this.#address), await new Promise((resolve2) => server.close(() => resolve2()));
           }
         } finally {
           dir?.close();
@@ -1942,7 +1942,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock 
         try {
           return linkSync(own, this.#address), server;
         } catch (error) {
-          await new Promise((resolve) => server.close(() => resolve()));
+          await new Promise((resolve2) => server.close(() => resolve2()));
           let code = error.code;
           if (code === "EEXIST" || code === "ENOENT") return;
           throw error;
@@ -2083,6 +2083,8 @@ var STORES, KEYCHAIN_SERVICE, DEFAULT_KEYCHAIN_TIMEOUT_MS, DEFAULT_PASS_TIMEOUT_
 });
 
 // src/cli/shared.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { dirname as dirname6, resolve } from "node:path";
 function withRegistryOptions(command, options = {}) {
   return options.tls !== !1 && command.option("--cert-dir <dir>", "extra CA certificates (*.crt) and client certificate (*.cert + *.key)").option("--insecure", "skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)").option("--daemon-config <path>", "the Docker daemon's daemon.json, whose insecure-registries count as --insecure (default: /etc/docker/daemon.json)"), command.option("--timeout <seconds>", `seconds to wait for each registry (default ${DEFAULT_TIMEOUT_SECONDS})`);
 }
@@ -2107,7 +2109,37 @@ async function registryTarget(registry, options, io, timeoutMs = parseTimeout(op
     match && (insecure = !0, io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path4}: TLS is not verified for it, as Docker does not verify it
 `));
   }
-  return { registry, host, certDir: options.certDir, insecure, timeoutMs, env: io.env };
+  return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, io), insecure, timeoutMs, env: io.env };
+}
+function rememberedCertDir(registry, io) {
+  let dirs;
+  try {
+    dirs = readSettings(io.env).settings.certDirs;
+  } catch {
+    return;
+  }
+  let dir = typeof dirs == "object" && dirs !== null ? dirs[registry] : void 0;
+  if (typeof dir == "string") {
+    if (!existsSync3(dir)) {
+      io.stderr.write(`dcm: note: the --cert-dir ${dir} that the login to ${registry} used is gone; give --cert-dir again
+`);
+      return;
+    }
+    return dir;
+  }
+}
+function rememberCertDir(registry, dir, env) {
+  let { path: path4, settings } = readSettings(env), current = typeof settings.certDirs == "object" && settings.certDirs !== null ? { ...settings.certDirs } : {};
+  if (dir === void 0) {
+    if (!(registry in current)) return;
+    delete current[registry];
+  } else {
+    if (current[registry] === resolve(dir)) return;
+    current[registry] = resolve(dir);
+  }
+  let { certDirs: _old, ...rest } = settings, next = Object.keys(current).length > 0 ? { ...rest, certDirs: current } : rest;
+  ensureDirectory(dirname6(path4)), writeFileAtomically(path4, `${JSON.stringify(next, null, 2)}
+`, { followSymlink: !1 });
 }
 function toEntries(list) {
   return [...list].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(
@@ -2129,6 +2161,7 @@ var DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
     init_server_address();
     init_errors();
     init_atomic_file();
+    init_files();
     init_profiles();
     init_select();
     DEFAULT_TIMEOUT_SECONDS = 15;
@@ -6137,8 +6170,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve(data));
+          return new Promise((resolve2, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve2(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -6162,8 +6195,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve(data));
+          return new Promise((resolve2, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve2(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -10267,8 +10300,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve;
+      let waitForDrain = () => new Promise((resolve2, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve2;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
@@ -11133,8 +11166,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve;
+      let waitForDrain = () => new Promise((resolve2, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve2;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -11397,19 +11430,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request2), this[kResuming] || (util.bodyLength(request2.body) == null && util.isIterable(request2.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve) => {
-          this[kSize] ? this[kClosedResolve] = resolve : resolve(null);
+        return new Promise((resolve2) => {
+          this[kSize] ? this[kClosedResolve] = resolve2 : resolve2(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request2 = requests[i];
             request2 != null && util.errorRequest(this, request2, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve2(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -11735,8 +11768,8 @@ var require_pool_base = __commonJS({
         return new PoolStats(this);
       }
       [kClose]() {
-        return this[kQueue].isEmpty() ? closeClients(this) : new Promise((resolve) => {
-          this[kClosedResolve] = resolve;
+        return this[kQueue].isEmpty() ? closeClients(this) : new Promise((resolve2) => {
+          this[kClosedResolve] = resolve2;
         });
       }
       [kDestroy](err) {
@@ -11778,8 +11811,8 @@ var require_pool_base = __commonJS({
         let idx = this[kClients].indexOf(client);
         if (idx !== -1 && this[kClients].splice(idx, 1), client.destroyed || this[kRetiring].has(client))
           return;
-        let done = !1, resolveClosed, closed = new Promise((resolve) => {
-          resolveClosed = resolve;
+        let done = !1, resolveClosed, closed = new Promise((resolve2) => {
+          resolveClosed = resolve2;
         });
         this[kRetiring].set(client, closed), client.close(() => {
           done || (done = !0, this[kRetiring].delete(client), resolveClosed());
@@ -13684,16 +13717,16 @@ var require_readable = __commonJS({
         if (signal != null && (typeof signal != "object" || !("aborted" in signal)))
           return Promise.reject(new InvalidArgumentError2("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve, reject) => {
+        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve2, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal) {
             let abortListener = addAbortListener(signal, () => {
               this.destroy(signal.reason ?? new AbortError());
             });
             this.on("close", function() {
-              abortListener[Symbol.dispose](), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve(null);
+              abortListener[Symbol.dispose](), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve2(null);
             });
           } else
-            this.on("close", resolve);
+            this.on("close", resolve2);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -13714,7 +13747,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream, type) {
-      return assert(!stream[kConsume]), new Promise((resolve, reject) => {
+      return assert(!stream[kConsume]), new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           let rState = stream._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream.on("error", reject).on("close", () => {
@@ -13725,7 +13758,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -13777,9 +13810,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve, stream, length } = consume2;
+      let { type, body, resolve: resolve2, stream, length } = consume2;
       try {
-        type === "text" ? resolve(chunksDecode(body, length, encoding)) : type === "json" ? resolve(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve(chunksConcat(body, length).buffer) : type === "blob" ? resolve(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve2(chunksDecode(body, length, encoding)) : type === "json" ? resolve2(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve2(chunksConcat(body, length).buffer) : type === "blob" ? resolve2(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve2(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream.destroy(err);
       }
@@ -13893,8 +13926,8 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve, reject) => {
-          request2.call(this, opts, (err, data) => err ? reject(err) : resolve(data));
+        return new Promise((resolve2, reject) => {
+          request2.call(this, opts, (err, data) => err ? reject(err) : resolve2(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -14034,8 +14067,8 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve, reject) => {
-          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve(data));
+        return new Promise((resolve2, reject) => {
+          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve2(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -14244,8 +14277,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve(data));
+        return new Promise((resolve2, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve2(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -14311,8 +14344,8 @@ var require_api_connect = __commonJS({
     };
     function connect3(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve, reject) => {
-          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve(data));
+        return new Promise((resolve2, reject) => {
+          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve2(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -15357,7 +15390,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname8, resolve } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname9, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -15517,7 +15550,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         try {
-          let data = await readFile(resolve(path4), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile(resolve2(path4), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -15541,8 +15574,8 @@ var require_snapshot_recorder = __commonJS({
         let path4 = filePath || this.#snapshotPath;
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
-        let resolvedPath = resolve(path4);
-        await mkdir(dirname8(resolvedPath), { recursive: !0 });
+        let resolvedPath = resolve2(path4);
+        await mkdir(dirname9(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -21421,7 +21454,7 @@ var require_fetch = __commonJS({
         let url = requestCurrentURL(request2), agent = fetchParams.controller.dispatcher, path4 = url.pathname + url.search, hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return dispatchWithProtocolPreference(body);
         function dispatchWithProtocolPreference(body2, allowH2) {
-          return new Promise((resolve, reject) => agent.dispatch(
+          return new Promise((resolve2, reject) => agent.dispatch(
             {
               path: hasTrailingQuestionMark ? `${path4}?` : path4,
               origin: url.origin,
@@ -21496,7 +21529,7 @@ var require_fetch = __commonJS({
                 }
                 this.body = new Readable2({ read: () => controller.resume() });
                 let onError = (err) => this.onResponseError(controller, err);
-                resolve({
+                resolve2({
                   status,
                   statusText,
                   headersList,
@@ -21516,7 +21549,7 @@ var require_fetch = __commonJS({
               },
               onResponseError(controller, error) {
                 if (this.abort && fetchParams.controller.off("terminated", this.abort), request2.mode === "websocket" && allowH2 !== !1 && error?.code === "UND_ERR_INFO" && error?.message === "HTTP/2: Extended CONNECT protocol not supported by server") {
-                  resolve(dispatchWithProtocolPreference(body2, !1));
+                  resolve2(dispatchWithProtocolPreference(body2, !1));
                   return;
                 }
                 this.body?.destroy(error), controller?.aborted || fetchParams.controller.terminate(error), reject(error);
@@ -21525,7 +21558,7 @@ var require_fetch = __commonJS({
                 if (socket.session != null && status !== 200 || socket.session == null && status !== 101)
                   return socket.session != null && controller.abort(new SocketError("bad upgrade", null)), !1;
                 let rawHeaders = controller?.rawHeaders ?? [], headersList = new HeadersList();
-                return appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders), resolve({
+                return appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders), resolve2({
                   status,
                   statusText: STATUS_CODES[status],
                   headersList,
@@ -26203,10 +26236,10 @@ var init_inquirer = __esm({
 
 // node_modules/@inquirer/type/dist/utils.js
 function withResolver() {
-  let resolve, reject;
+  let resolve2, reject;
   return { promise: new Promise((res, rej) => {
-    resolve = res, reject = rej;
-  }), resolve, reject };
+    resolve2 = res, reject = rej;
+  }), resolve: resolve2, reject };
 }
 var init_utils3 = __esm({
   "node_modules/@inquirer/type/dist/utils.js"() {
@@ -26568,7 +26601,7 @@ function createPrompt(view) {
       output
     });
     output.mute();
-    let screen = new ScreenManager(rl), { promise, resolve, reject } = withResolver();
+    let screen = new ScreenManager(rl), { promise, resolve: resolve2, reject } = withResolver();
     return withHooks(rl, (cycle) => {
       let clearEffects = AsyncResource3.bind(() => effectScheduler.clearAll()), settlePrompt = (settle) => {
         try {
@@ -26576,7 +26609,7 @@ function createPrompt(view) {
         } catch (error) {
           reject(error);
         }
-      }, resolvePrompt = (value) => settlePrompt(() => resolve(value)), rejectPrompt = (error) => settlePrompt(() => reject(error)), promptPromise = Object.assign(promise.finally(() => {
+      }, resolvePrompt = (value) => settlePrompt(() => resolve2(value)), rejectPrompt = (error) => settlePrompt(() => reject(error)), promptPromise = Object.assign(promise.finally(() => {
         cleanups.forEach((cleanup) => cleanup()), screen.done({ clearContent: !!context.clearPromptOnDone }), output.end();
       }).then(() => promise), { cancel: () => rejectPrompt(new CancelPromptError()) });
       if (signal) {
@@ -32581,9 +32614,9 @@ var require_lib2 = __commonJS({
       return recognisers.map((rec) => rec.match(context)).filter((match) => !!match).sort((a, b) => b.confidence - a.confidence);
     };
     exports.analyse = analyse;
-    var detectFile = (filepath, opts = {}) => new Promise((resolve, reject) => {
+    var detectFile = (filepath, opts = {}) => new Promise((resolve2, reject) => {
       let fd, fs2 = (0, node_1.default)(), handler = (err, buffer) => {
-        fd && fs2.closeSync(fd), err ? reject(err) : buffer ? resolve((0, exports.detect)(buffer)) : reject(new Error("No error and no buffer received"));
+        fd && fs2.closeSync(fd), err ? reject(err) : buffer ? resolve2((0, exports.detect)(buffer)) : reject(new Error("No error and no buffer received"));
       }, sampleSize = opts?.sampleSize || 0;
       if (sampleSize > 0) {
         fd = fs2.openSync(filepath, "r");
@@ -35814,7 +35847,7 @@ var import_chardet, import_iconv_lite, editAsync, ExternalEditor, init_dist8 = _
       }
       runAsync(callback) {
         this.createTempFile();
-        let promise = new Promise((resolve, reject) => {
+        let promise = new Promise((resolve2, reject) => {
           try {
             let editorProcess = spawn2(this.editor.bin, this.editorArgs(), {
               shell: !1,
@@ -35823,7 +35856,7 @@ var import_chardet, import_iconv_lite, editAsync, ExternalEditor, init_dist8 = _
             editorProcess.once("error", (launchError) => {
               reject(new LaunchEditorError(launchError));
             }), editorProcess.once("exit", (code) => {
-              this.lastExitStatus = code ?? 0, resolve();
+              this.lastExitStatus = code ?? 0, resolve2();
             });
           } catch (launchError) {
             reject(new LaunchEditorError(launchError));
@@ -36588,8 +36621,15 @@ async function login(server, options, io, prompter = terminalPrompter(io)) {
   if (!username) throw new UsageError("a username is required");
   if (!secret) throw new UsageError("a password is required");
   let result = await checkLogin({ ...await registryTarget(key, options, io, timeoutMs), username, secret });
-  result.auth === "none" && io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.
-`), result.identityToken ? await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken }) : await store.store(key, { username, secret }), await recordLogin(io, key), io.stdout.write(`Login Succeeded
+  if (result.auth === "none" && io.stderr.write(`Note: ${key} lets anyone in without credentials, so they could not be verified; storing them anyway.
+`), result.identityToken ? await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken }) : await store.store(key, { username, secret }), await recordLogin(io, key), options.certDir !== void 0)
+    try {
+      rememberCertDir(key, options.certDir, io.env);
+    } catch (error) {
+      io.stderr.write(`dcm: warning: --cert-dir ${options.certDir} was not remembered for ${key}: ${oneLine(error)}
+`);
+    }
+  io.stdout.write(`Login Succeeded
 `);
 }
 var init_login2 = __esm({
@@ -36635,7 +36675,13 @@ async function logout(server, options, io) {
       io.stderr.write(`dcm: ${oneLine(error)}
 `), failed = error;
     }
-  if (await forgetLogins(io, removedKeys), failed) throw new SilentExit("failure");
+  await forgetLogins(io, removedKeys);
+  for (let key of removedKeys)
+    try {
+      rememberCertDir(key, void 0, io.env);
+    } catch {
+    }
+  if (failed) throw new SilentExit("failure");
 }
 var init_logout = __esm({
   "src/cli/commands/logout.ts"() {
@@ -38056,7 +38102,7 @@ var init_dist19 = __esm({
 });
 
 // src/docker/mirrors.ts
-import { existsSync as existsSync3, readdirSync as readdirSync4 } from "node:fs";
+import { existsSync as existsSync4, readdirSync as readdirSync4 } from "node:fs";
 import { homedir as homedir5 } from "node:os";
 import { join as join12 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
@@ -38090,7 +38136,7 @@ function mirrorConfigPaths(env, daemonConfig) {
 function findMirrors(env, daemonConfig) {
   let mirrors = [], problems = [], seen = /* @__PURE__ */ new Set();
   for (let file of mirrorConfigPaths(env, daemonConfig))
-    if (!(seen.has(file.path) || !existsSync3(file.path))) {
+    if (!(seen.has(file.path) || !existsSync4(file.path))) {
       seen.add(file.path);
       try {
         for (let url of mirrorsIn(file.source, file.path))
@@ -38413,8 +38459,8 @@ __export(mirror_exports, {
   mirrorLs: () => mirrorLs,
   mirrorRm: () => mirrorRm
 });
-import { accessSync, constants as constants3, existsSync as existsSync4, statSync as statSync2 } from "node:fs";
-import { dirname as dirname6 } from "node:path";
+import { accessSync, constants as constants3, existsSync as existsSync5, statSync as statSync2 } from "node:fs";
+import { dirname as dirname7 } from "node:path";
 async function mirrorLs(options, io) {
   let setup2 = mirrorSetup(io, options.daemonConfig);
   for (let problem of setup2.problems) io.stderr.write(`${problemLine(problem)}
@@ -38513,7 +38559,7 @@ async function editDaemonConfig(path4, command, change) {
   })) : !1;
 }
 function refuseUnwritable(path4, command) {
-  let target = existsSync4(path4) ? path4 : dirname6(path4);
+  let target = existsSync5(path4) ? path4 : dirname7(path4);
   try {
     accessSync(target, constants3.W_OK);
   } catch {
@@ -38883,7 +38929,7 @@ __export(setup_exports, {
   planSetup: () => planSetup,
   setup: () => setup
 });
-import { dirname as dirname7 } from "node:path";
+import { dirname as dirname8 } from "node:path";
 function planSetup(data, credHelpers, request2, original) {
   let next = { ...data }, helpers = { ...credHelpers }, { registries } = request2;
   if (request2.undo) {
@@ -38980,7 +39026,7 @@ function syncContainersDropIn(io, undo) {
     return current === void 0 ? null : (removeQuietly(path4), { path: path4, action: "removed" });
   if (current === CONTAINERS_DROP_IN) return { path: path4, action: "kept" };
   try {
-    ensureDirectory(dirname7(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
+    ensureDirectory(dirname8(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
   } catch (error) {
     throw new UsageError(`${path4} could not be written (${describeErrno(error)}); config.json is set up, podman and skopeo are not`);
   }

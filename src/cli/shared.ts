@@ -3,10 +3,13 @@
  * of `ls` and `check`, and the store a command opens. Commands import this, never each other.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { daemonConfigPath, insecureRegistries, matchesInsecure, readDaemonConfig } from '../docker/daemon-config.ts';
 import { TOKEN_USERNAME } from '../docker/server-address.ts';
 import { UsageError, oneLine, type StoreName } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
+import { ensureDirectory } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { apiHost } from '../registry/profiles.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
@@ -79,7 +82,45 @@ export async function registryTarget(
       io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path}: TLS is not verified for it, as Docker does not verify it\n`);
     }
   }
-  return { registry, host, certDir: options.certDir, insecure, timeoutMs, env: io.env };
+  return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, io), insecure, timeoutMs, env: io.env };
+}
+
+/**
+ * The --cert-dir a login to `registry` succeeded with, kept in dcm's settings (a path, no
+ * secret), so that the next `dcm check` or `ratelimit` trusts what the login trusted. A
+ * directory that is gone is ignored, with a note.
+ */
+function rememberedCertDir(registry: string, io: CliIo): string | undefined {
+  let dirs: unknown;
+  try {
+    dirs = readSettings(io.env).settings.certDirs;
+  } catch {
+    return undefined;
+  }
+  const dir = typeof dirs === 'object' && dirs !== null ? (dirs as Record<string, unknown>)[registry] : undefined;
+  if (typeof dir !== 'string') return undefined;
+  if (!existsSync(dir)) {
+    io.stderr.write(`dcm: note: the --cert-dir ${dir} that the login to ${registry} used is gone; give --cert-dir again\n`);
+    return undefined;
+  }
+  return dir;
+}
+
+/** Records (or, with `dir` undefined, forgets) the --cert-dir for `registry` in dcm's settings. */
+export function rememberCertDir(registry: string, dir: string | undefined, env: Env): void {
+  const { path, settings } = readSettings(env);
+  const current = typeof settings.certDirs === 'object' && settings.certDirs !== null ? { ...(settings.certDirs as Record<string, string>) } : {};
+  if (dir === undefined) {
+    if (!(registry in current)) return;
+    delete current[registry];
+  } else {
+    if (current[registry] === resolve(dir)) return;
+    current[registry] = resolve(dir);
+  }
+  const { certDirs: _old, ...rest } = settings;
+  const next = Object.keys(current).length > 0 ? { ...rest, certDirs: current } : rest;
+  ensureDirectory(dirname(path));
+  writeFileAtomically(path, `${JSON.stringify(next, null, 2)}\n`, { followSymlink: false });
 }
 
 /** One stored login as `dcm ls --json` prints it. */

@@ -85,6 +85,18 @@ describe('dcm login through HTTPS_PROXY', () => {
     expect(result).toExit(0);
     expect(tunnels).toEqual([]);
   });
+
+  it('the --cert-dir the login used is remembered: check trusts it without being told again; logout forgets it (issue 22, item 4)', async () => {
+    const env = { ...process.env, NO_PROXY: '127.0.0.1' };
+    const settings = join(process.env.HOME!, '.config', 'dcm', 'config.json');
+    expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs).toEqual({ [registry.host]: caDir });
+    const check = await run(bin.dcm, ['check', registry.host], { env });
+    expect(check).toExit(0);
+    expect(await run(bin.dcm, ['logout', registry.host], { env })).toExit(0);
+    expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs).toBeUndefined();
+    const after = await run(bin.dcm, ['ratelimit', '--registry', registry.host, '--anonymous'], { env });
+    expect(after).toExit(5);
+  });
 });
 
 describe('dcm ls and logout --all', () => {

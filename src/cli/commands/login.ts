@@ -3,14 +3,14 @@
  * Nothing is stored unless the registry accepted them.
  */
 import { DOCKER_HUB_KEY, TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.ts';
-import { UsageError } from '../../errors.ts';
+import { UsageError, oneLine } from '../../errors.ts';
 import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
 import { checkLogin } from '../../registry/login.ts';
 import { recordLogin } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter, type Prompter } from '../prompt.ts';
-import { openStore, parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
+import { openStore, parseTimeout, registryTarget, rememberCertDir, type RegistryOptions } from '../shared.ts';
 
 export interface LoginOptions extends RegistryOptions {
   username?: string;
@@ -61,5 +61,13 @@ export async function login(server: string | undefined, options: LoginOptions, i
   if (result.identityToken) await store.store(key, { username: TOKEN_USERNAME, secret: result.identityToken });
   else await store.store(key, { username, secret });
   await recordLogin(io, key);
+  // The CA this login trusted is trusted again by the next check of it (issue 22, item 4).
+  if (options.certDir !== undefined) {
+    try {
+      rememberCertDir(key, options.certDir, io.env);
+    } catch (error) {
+      io.stderr.write(`dcm: warning: --cert-dir ${options.certDir} was not remembered for ${key}: ${oneLine(error)}\n`);
+    }
+  }
   io.stdout.write('Login Succeeded\n');
 }

@@ -3,7 +3,7 @@ import { DOCKER_HUB_KEY, DOCKER_HUB_TOKEN_KEYS, normaliseServerUrl } from '../..
 import { ItemError, SilentExit, UsageError, oneLine } from '../../errors.ts';
 import { forgetLogins } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
-import { openStore } from '../shared.ts';
+import { openStore, rememberCertDir } from '../shared.ts';
 
 export interface LogoutOptions {
   all?: boolean;
@@ -46,5 +46,12 @@ export async function logout(server: string | undefined, options: LogoutOptions,
   }
   // As `docker logout` leaves config.json: no empty `auths` entry for a registry no longer logged in to.
   await forgetLogins(io, removedKeys);
+  for (const key of removedKeys) {
+    try {
+      rememberCertDir(key, undefined, io.env);
+    } catch {
+      // Only a path: a settings file that cannot be written keeps it, harmlessly.
+    }
+  }
   if (failed) throw new SilentExit('failure');
 }
