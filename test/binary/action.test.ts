@@ -124,11 +124,13 @@ describe('the GitHub Action', () => {
     expect(result.stdout).not.toContain('::warning');
   });
 
-  it('a bad token: exit 3, one line, nothing in the outputs', async () => {
+  it('a bad token: exit 3, an ::error:: annotation, and the outputs written empty with authenticated=false (issue 22, item 8)', async () => {
     const result = await runAction({ registry: hub.host, username: 'hubuser', token: 'dckr_pat_not-the-token' });
     expect(result).toExit(3);
     expect(result.stderr).toMatch(/incorrect username or password/);
-    expect(result.outputs).toEqual({});
+    expect(result.stdout).toMatch(/^::error title=dcm ratelimit::.*incorrect username or password/m);
+    expect(result.outputs).toEqual({ limit: '', remaining: '', 'window-seconds': '', source: '', authenticated: 'false', unlimited: 'false' });
+    expect(JSON.stringify(result)).not.toContain('dckr_pat_not-the-token');
   });
 
   it('a token without a username: an error annotation, exit 2', async () => {
