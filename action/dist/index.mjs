@@ -24768,7 +24768,7 @@ function classifyNetError(error, context) {
     if (current instanceof DcmError) return current;
   let { codes: c, messages, names, peers } = codes(error), viaProxy = failedAtProxy(context.proxy, peers), has = (...wanted) => c.some((code) => wanted.includes(code)), text = messages.join(" "), host = context.host;
   return c.some((code) => UNKNOWN_AUTHORITY.has(code)) ? new TlsError(
-    `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt`,
+    `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt, or trust it machine-wide (update-ca-certificates, or SSL_CERT_FILE)`,
     "unknown-authority"
   ) : has("CERT_HAS_EXPIRED") ? new TlsError(`TLS: the certificate of ${host} has expired`, "expired") : has("CERT_NOT_YET_VALID") ? new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`, "not-yet-valid") : has("ERR_TLS_CERT_ALTNAME_INVALID") ? new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, "name-mismatch") : has("ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG") || /wrong version number|packet length too long/i.test(text) ? new TlsError(
     `TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`,
@@ -24874,12 +24874,14 @@ function tlsOptions(options) {
         cert = readCertFile(join10(dir, name)), key = readCertFile(join10(dir, keyName));
       }
   }
-  let defaults = getCACertificates("default");
   return {
-    ...extraCas.length > 0 ? { ca: [...defaults, ...extraCas] } : {},
+    ca: [...trustedRoots(), ...extraCas],
     ...cert && key ? { cert, key } : {},
     rejectUnauthorized: !options.insecure
   };
+}
+function trustedRoots() {
+  return roots ??= [.../* @__PURE__ */ new Set([...getCACertificates("default"), ...getCACertificates("system")])], roots;
 }
 function readCertFile(path4) {
   try {
@@ -24888,7 +24890,7 @@ function readCertFile(path4) {
     throw new UsageError(error instanceof FileProblem ? `${error.message}; certs.d and --cert-dir hold certificate files only` : `${path4} cannot be read`);
   }
 }
-var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES, RegistryHttp, init_transport = __esm({
+var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES, RegistryHttp, roots, init_transport = __esm({
   "src/registry/transport.ts"() {
     "use strict";
     import_undici = __toESM(require_undici(), 1);

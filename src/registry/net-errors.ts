@@ -84,7 +84,7 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
 
   if (c.some((code) => UNKNOWN_AUTHORITY.has(code))) {
     return new TlsError(
-      `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt`,
+      `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt, or trust it machine-wide (update-ca-certificates, or SSL_CERT_FILE)`,
       'unknown-authority',
     );
   }

@@ -311,12 +311,12 @@ async function readBounded(body: Dispatcher.ResponseData['body']): Promise<strin
 }
 
 /**
- * TLS settings for one registry: the system roots plus Docker's certs.d/<host>/*.crt and
- * --cert-dir/*.crt as extra CAs (Node's `ca` replaces the defaults, so they are concatenated),
+ * TLS settings for one registry: Node's and the system's roots plus Docker's certs.d/<host>/*.crt
+ * and --cert-dir/*.crt as extra CAs (Node's `ca` replaces the defaults, so they are concatenated),
  * and a client certificate from a *.cert/*.key pair.
  */
 function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' | 'certsD'>): {
-  ca?: string[];
+  ca: string[];
   cert?: string;
   key?: string;
   rejectUnauthorized: boolean;
@@ -345,12 +345,24 @@ function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' |
       }
     }
   }
-  const defaults = getCACertificates('default');
   return {
-    ...(extraCas.length > 0 ? { ca: [...defaults, ...extraCas] } : {}),
+    ca: [...trustedRoots(), ...extraCas],
     ...(cert && key ? { cert, key } : {}),
     rejectUnauthorized: !options.insecure,
   };
+}
+
+let roots: string[] | undefined;
+
+/**
+ * What the machine trusts, as docker and skopeo do: Node's bundled roots, and the operating
+ * system's store (a company CA added with update-ca-certificates, the macOS Keychain, the
+ * Windows store). On Linux, OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR replace its default file and
+ * directory, as they do for Go tools. Read once per process (about 35 ms for 500 certificates).
+ */
+function trustedRoots(): string[] {
+  roots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
+  return roots;
 }
 
 /** A certificate or key file: a regular file of at most 1 MiB (a FIFO would hang the login). */

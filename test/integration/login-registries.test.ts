@@ -3,7 +3,7 @@
  * htpasswd over HTTP, htpasswd over TLS with a test CA, and token auth with a token service
  * that signs ES256 JWTs. skopeo then pushes with what dcm stored.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
@@ -132,10 +132,12 @@ describe.each(setups)('dcm login: $name', (setup) => {
 
 describe('dcm login over TLS without the CA', () => {
   let registry: RunningRegistry;
+  let caPath: string;
   const bin = dcmBinDir();
   beforeAll(async () => {
     requireTestSession();
     const ca = makeCa();
+    caPath = ca.certPath;
     registry = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
   });
   afterAll(() => registry?.stop());
@@ -143,8 +145,26 @@ describe('dcm login over TLS without the CA', () => {
   it('is refused with the TLS hint, exit 5, and nothing stored', async () => {
     const result = await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD });
     expect(result).toExit(5);
-    expect(result.stderr).toMatch(/unknown authority.*\/etc\/docker\/certs\.d\/127\.0\.0\.1:\d+\/ca\.crt.*--cert-dir/);
+    expect(result.stderr).toMatch(
+      /unknown authority.*\/etc\/docker\/certs\.d\/127\.0\.0\.1:\d+\/ca\.crt.*--cert-dir.*update-ca-certificates, or SSL_CERT_FILE/,
+    );
     expect(await run(bin.helper, ['get'], { stdin: registry.host })).toExit(1);
+  });
+
+  it.each([
+    ['SSL_CERT_FILE names a bundle holding it', () => ({ SSL_CERT_FILE: caPath })],
+    [
+      'SSL_CERT_DIR names a directory holding it',
+      () => {
+        const dir = tempDir('ssl-cert-dir');
+        copyFileSync(caPath, join(dir, 'company-ca.pem'));
+        return { SSL_CERT_DIR: dir };
+      },
+    ],
+  ])('a CA the system trusts is trusted, as docker and skopeo trust it: %s (issue 22, item 5)', async (_name, extra) => {
+    const result = await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: { ...process.env, ...extra() } });
+    expect(result).toExit(0);
+    expect(await run(bin.dcm, ['logout', registry.host])).toExit(0);
   });
 
   it('a certificate for another name is a name mismatch', async () => {
