@@ -154,6 +154,19 @@ export abstract class ItemError extends DcmError {
 /** A keychain item under dcm's name that dcm cannot read back (written by something else, or damaged). */
 export class CorruptEntry extends ItemError {}
 
+/** A login the cache store held until its time to live ran out: not "not found", but gone, and when. */
+export class CacheExpired extends DcmError {
+  readonly code = 'credentials';
+  readonly registry: string;
+  /** When, ISO 8601 UTC. */
+  readonly at: string;
+  constructor(registry: string, at: string) {
+    super(`the login for ${registry} expired in the cache store at ${at} (its time to live, DCM_CACHE_TTL); log in again`);
+    this.registry = registry;
+    this.at = at;
+  }
+}
+
 /**
  * More than one keychain item answers to one of dcm's keys: another program (Python keyring,
  * secret-tool) filed an item under the service `dcm` with extra attributes. The store cannot

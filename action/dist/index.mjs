@@ -50,7 +50,7 @@ function exitCodeFor(error) {
 function oneLine(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/\s*[\r\n]+\s*/g, " ").trim() || "unknown error";
 }
-var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, init_errors = __esm({
+var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, CacheExpired, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
     DcmError = class extends Error {
@@ -113,6 +113,14 @@ var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_T
         super(`${problem}; ${fix}`), this.problem = problem, this.fix = fix;
       }
     }, CorruptEntry = class extends ItemError {
+    }, CacheExpired = class extends DcmError {
+      code = "credentials";
+      registry;
+      /** When, ISO 8601 UTC. */
+      at;
+      constructor(registry, at) {
+        super(`the login for ${registry} expired in the cache store at ${at} (its time to live, DCM_CACHE_TTL); log in again`), this.registry = registry, this.at = at;
+      }
     }, AmbiguousEntry = class extends ItemError {
     }, LockTimeout = class extends DcmError {
       code = "busy";
@@ -1437,13 +1445,19 @@ __export(cache_exports, {
   CacheBackend: () => CacheBackend,
   DEFAULT_CACHE_TTL_MS: () => DEFAULT_CACHE_TTL_MS,
   MAX_CACHE_TTL_MS: () => MAX_CACHE_TTL_MS,
+  cacheScope: () => cacheScope,
   cacheSocket: () => cacheSocket,
   cacheTtlMs: () => cacheTtlMs
 });
 import { connect } from "node:net";
+import { createHash } from "node:crypto";
 import { lstatSync as lstatSync4 } from "node:fs";
 import { tmpdir, userInfo as userInfo2 } from "node:os";
 import { join as join7 } from "node:path";
+function cacheScope(env) {
+  let job = env.GITHUB_ACTIONS === "true" ? `github:${env.GITHUB_RUN_ID ?? ""}:${env.GITHUB_RUN_ATTEMPT ?? ""}:${env.GITHUB_JOB ?? ""}` : env.CI_JOB_ID ? `gitlab:${env.CI_JOB_ID}` : env.BUILDKITE_JOB_ID ? `buildkite:${env.BUILDKITE_JOB_ID}` : env.RUNNER_TEMP ? `runner:${env.RUNNER_TEMP}` : "", home = env.HOME ?? "", docker = env.DOCKER_CONFIG ?? join7(home, ".docker");
+  return createHash("sha256").update(JSON.stringify([home, docker, job])).digest("hex").slice(0, 16);
+}
 function cacheSocket(env) {
   let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join7(runtime, "dcm") : join7(tmpdir(), `dcm-${userInfo2().uid}`), problem = privateDirectoryProblem(dir);
   if (problem) {
@@ -1454,7 +1468,7 @@ function cacheSocket(env) {
       "cache"
     );
   }
-  let socket = join7(dir, "cache.sock"), existing = lstatSync4(socket, { throwIfNoEntry: !1 });
+  let socket = join7(dir, `cache-${cacheScope(env)}.sock`), existing = lstatSync4(socket, { throwIfNoEntry: !1 });
   if (existing && !existing.isSocket())
     throw new StoreUnavailable(`refusing ${socket}: it is not a socket`, `Remove it (rm ${socket}); the next store starts the agent`, "cache");
   return socket;
@@ -1502,6 +1516,7 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     init_errors();
+    init_atomic_file();
     init_files();
     init_paths();
     DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1e3, MAX_CACHE_TTL_MS = 30 * 864e5;
@@ -1515,13 +1530,44 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
         this.#options = options, this.description = `cache agent (${options.socket}, logins kept ${spanText(options.ttlMs)})`;
       }
       async get(key) {
-        return (await this.#ask({ op: "get", key }, this.#options.quietKeys.has(key) ? "empty" : "read")).value;
+        let value = (await this.#ask({ op: "get", key }, this.#options.quietKeys.has(key) ? "empty" : "read")).value;
+        if (value === void 0 && !this.#options.quietKeys.has(key)) {
+          let went = this.#expiries()[key];
+          if (went !== void 0 && went <= Date.now()) throw new CacheExpired(key, new Date(went).toISOString());
+        }
+        return value;
       }
       async set(key, value) {
-        await this.#ask({ op: "set", key, value, ttlMs: this.#options.ttlMs }, "start");
+        await this.#ask({ op: "set", key, value, ttlMs: this.#options.ttlMs }, "start"), this.#options.quietKeys.has(key) || this.#record(key, Date.now() + this.#options.ttlMs);
       }
       async delete(key) {
-        return (await this.#ask({ op: "delete", key }, "empty")).deleted === !0;
+        let deleted = (await this.#ask({ op: "delete", key }, "empty")).deleted === !0;
+        return this.#options.quietKeys.has(key) || this.#record(key, void 0), deleted;
+      }
+      /** When the cached login of `key` goes (or went), as the expiry file says. */
+      expiresAt(key) {
+        let at = this.#expiries()[key];
+        return at === void 0 ? void 0 : new Date(at);
+      }
+      get #expiryFile() {
+        return this.#options.socket.replace(/\.sock$/, ".expiry");
+      }
+      #expiries() {
+        try {
+          let parsed = JSON.parse(readRegularFile(this.#expiryFile, { maxBytes: 262144, noFollow: !0 }).toString("utf8"));
+          return typeof parsed != "object" || parsed === null ? {} : Object.fromEntries(Object.entries(parsed).filter((entry) => typeof entry[1] == "number"));
+        } catch {
+          return {};
+        }
+      }
+      /** Names and times only; a file that cannot be written costs the "expired" message, nothing else. */
+      #record(key, expires) {
+        let now = Date.now(), kept = Object.fromEntries(Object.entries(this.#expiries()).filter(([name, at]) => name !== key && at > now - 864e5));
+        expires !== void 0 && (kept[key] = expires);
+        try {
+          writeFileAtomically(this.#expiryFile, JSON.stringify(kept), { followSymlink: !1 });
+        } catch {
+        }
       }
       async list() {
         return (await this.#ask({ op: "list" }, "empty")).keys ?? [];
@@ -1831,14 +1877,14 @@ __export(socket_lock_exports, {
   lockPath: () => lockPath,
   probeSocket: () => probeSocket
 });
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { closeSync as closeSync5, constants as constants2, linkSync, openSync as openSync5, readdirSync as readdirSync2, unlinkSync as unlinkSync3 } from "node:fs";
 import { platform as platform4 } from "node:os";
 import { connect as connect2, createServer } from "node:net";
 import { basename, dirname as dirname5, join as join8 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
 function lockPath(dir, name, guarded, platform8) {
-  let id = `${name}-${createHash("sha256").update(guarded).digest("hex").slice(0, 16)}`;
+  let id = `${name}-${createHash2("sha256").update(guarded).digest("hex").slice(0, 16)}`;
   if (platform8 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
   let path4 = join8(dir, `${id}.lock`);
   if (platform8 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
@@ -36804,7 +36850,8 @@ async function dockerLogins(io, options = {}) {
       })
     );
     entries.forEach((entry, i) => {
-      rows.push({ ...entry, source: "dcm", store: store.backend.kind === "memory" ? "os" : store.backend.kind, expiresAt: expiries[i] ?? null });
+      let dropped = store.backend.expiresAt?.(entry.registry)?.toISOString() ?? null, secret = expiries[i] ?? null, expiresAt = dropped && (!secret || dropped < secret) ? dropped : secret;
+      rows.push({ ...entry, source: "dcm", store: store.backend.kind === "memory" ? "os" : store.backend.kind, expiresAt });
     });
   } catch (error) {
     failures.push({ source: "dcm", error });
@@ -37010,7 +37057,7 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
         let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login2.username, secret: login2.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
         return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
       } catch (error) {
-        let status = error instanceof CredentialsRejected && error.expired ? "expired" : error instanceof DcmError ? error.code : "failure";
+        let status = error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
         return { ...base, ok: !1, status, message: oneLine(error), durationMs: Date.now() - started };
       }
     })

@@ -70,7 +70,11 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
       }),
     );
     entries.forEach((entry, i) => {
-      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind, expiresAt: expiries[i] ?? null });
+      // The cache store lets a login go at the end of its time to live: whichever comes first.
+      const dropped = store.backend.expiresAt?.(entry.registry)?.toISOString() ?? null;
+      const secret = expiries[i] ?? null;
+      const expiresAt = dropped && (!secret || dropped < secret) ? dropped : secret;
+      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind, expiresAt });
     });
   } catch (error) {
     failures.push({ source: 'dcm', error });

@@ -68,8 +68,12 @@ export async function runCacheAgent(socket: string): Promise<void> {
         entries.set(request.key, { value: request.value, expires: now + request.ttlMs });
         return { ok: true };
       }
-      case 'delete':
-        return { ok: true, deleted: entries.delete(request.key) };
+      case 'delete': {
+        const deleted = entries.delete(request.key);
+        // Holding nothing, the agent goes now (after this reply), not at the next expiry.
+        if (entries.size === 0) setImmediate(prune);
+        return { ok: true, deleted };
+      }
       case 'list':
         return { ok: true, keys: [...entries].filter(([, e]) => e.expires > now).map(([key]) => key) };
       default:

@@ -10,13 +10,26 @@
  * socket path must be a socket, or dcm refuses it in one line. The protocol is one JSON line
  * each way per request. An agent that exits normally removes its socket; a socket that no one
  * answers means the agent was killed, and `get` says so instead of "not found".
+ *
+ * One agent per job, not per user: the socket's name carries a scope made of HOME, Docker's
+ * configuration directory and, in CI, the job's own id (GitHub Actions' run, attempt and job;
+ * GitLab's CI_JOB_ID; Buildkite's BUILDKITE_JOB_ID; else the runner's RUNNER_TEMP), so a job
+ * started later on the same runner account, or with another HOME, meets an empty cache, not the
+ * logins of the one before. (Processes of one uid can always reach each other's sockets: this
+ * keeps jobs apart, it does not defend one from another that looks for it.)
+ *
+ * Beside the socket, `cache-<scope>.expiry` holds, for each registry, when its login goes
+ * (names and times, no secret): `dcm ls` shows it, and a login that has expired is reported as
+ * expired in the cache store, not as missing.
  */
 import { connect } from 'node:net';
+import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { StoreUnavailable } from '../errors.ts';
-import { privateDirectoryProblem } from '../platform/files.ts';
+import { CacheExpired, StoreUnavailable } from '../errors.ts';
+import { writeFileAtomically } from '../platform/atomic-file.ts';
+import { privateDirectoryProblem, readRegularFile } from '../platform/files.ts';
 import { xdgDir, type Env } from '../platform/paths.ts';
 import type { SecretBackend } from './types.ts';
 
@@ -31,6 +44,29 @@ export const MAX_CACHE_TTL_MS = 30 * 86_400_000;
 
 export type CacheRequest = { op: 'get' | 'delete'; key: string } | { op: 'set'; key: string; value: string; ttlMs: number } | { op: 'list' };
 export type CacheReply = { ok: true; value?: string; deleted?: boolean; keys?: string[] } | { ok: false; error: string };
+
+/**
+ * Which job this is (see the top of this file): 16 hex digits of a hash, so that the socket's
+ * path says nothing about the job and stays short.
+ */
+export function cacheScope(env: Env): string {
+  const job =
+    env.GITHUB_ACTIONS === 'true'
+      ? `github:${env.GITHUB_RUN_ID ?? ''}:${env.GITHUB_RUN_ATTEMPT ?? ''}:${env.GITHUB_JOB ?? ''}`
+      : env.CI_JOB_ID
+        ? `gitlab:${env.CI_JOB_ID}`
+        : env.BUILDKITE_JOB_ID
+          ? `buildkite:${env.BUILDKITE_JOB_ID}`
+          : env.RUNNER_TEMP
+            ? `runner:${env.RUNNER_TEMP}`
+            : '';
+  const home = env.HOME ?? '';
+  const docker = env.DOCKER_CONFIG ?? join(home, '.docker');
+  return createHash('sha256')
+    .update(JSON.stringify([home, docker, job]))
+    .digest('hex')
+    .slice(0, 16);
+}
 
 /** The agent's private directory and socket, checked; refused in one line when unsafe. */
 export function cacheSocket(env: Env): string {
@@ -50,7 +86,7 @@ export function cacheSocket(env: Env): string {
       'cache',
     );
   }
-  const socket = join(dir, 'cache.sock');
+  const socket = join(dir, `cache-${cacheScope(env)}.sock`);
   const existing = lstatSync(socket, { throwIfNoEntry: false });
   if (existing && !existing.isSocket())
     throw new StoreUnavailable(`refusing ${socket}: it is not a socket`, `Remove it (rm ${socket}); the next store starts the agent`, 'cache');
@@ -80,15 +116,56 @@ export class CacheBackend implements SecretBackend {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.#ask({ op: 'get', key }, this.#options.quietKeys.has(key) ? 'empty' : 'read')).value;
+    const value = (await this.#ask({ op: 'get', key }, this.#options.quietKeys.has(key) ? 'empty' : 'read')).value;
+    if (value === undefined && !this.#options.quietKeys.has(key)) {
+      const went = this.#expiries()[key];
+      if (went !== undefined && went <= Date.now()) throw new CacheExpired(key, new Date(went).toISOString());
+    }
+    return value;
   }
 
   async set(key: string, value: string): Promise<void> {
     await this.#ask({ op: 'set', key, value, ttlMs: this.#options.ttlMs }, 'start');
+    if (!this.#options.quietKeys.has(key)) this.#record(key, Date.now() + this.#options.ttlMs);
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.#ask({ op: 'delete', key }, 'empty')).deleted === true;
+    const deleted = (await this.#ask({ op: 'delete', key }, 'empty')).deleted === true;
+    if (!this.#options.quietKeys.has(key)) this.#record(key, undefined);
+    return deleted;
+  }
+
+  /** When the cached login of `key` goes (or went), as the expiry file says. */
+  expiresAt(key: string): Date | undefined {
+    const at = this.#expiries()[key];
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  get #expiryFile(): string {
+    return this.#options.socket.replace(/\.sock$/, '.expiry');
+  }
+
+  #expiries(): Record<string, number> {
+    try {
+      const parsed = JSON.parse(readRegularFile(this.#expiryFile, { maxBytes: 256 * 1024, noFollow: true }).toString('utf8')) as unknown;
+      if (typeof parsed !== 'object' || parsed === null) return {};
+      return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+    } catch {
+      return {};
+    }
+  }
+
+  /** Names and times only; a file that cannot be written costs the "expired" message, nothing else. */
+  #record(key: string, expires: number | undefined): void {
+    const now = Date.now();
+    // Expired entries are kept a day, so that "expired" is said for a while, then forgotten.
+    const kept = Object.fromEntries(Object.entries(this.#expiries()).filter(([name, at]) => name !== key && at > now - 86_400_000));
+    if (expires !== undefined) kept[key] = expires;
+    try {
+      writeFileAtomically(this.#expiryFile, JSON.stringify(kept), { followSymlink: false });
+    } catch {
+      // See above.
+    }
   }
 
   async list(): Promise<string[]> {

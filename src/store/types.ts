@@ -21,6 +21,8 @@ export interface SecretBackend {
    * the addon: docs/keyring.md); the credential store then asks for the keys it knows.
    */
   readonly enumerates?: boolean;
+  /** When the backend itself lets the value of `key` go (the cache store's time to live), if it does. */
+  expiresAt?(key: string): Date | undefined;
   /** Every key the backend holds for dcm. Costs one round trip per item on some stores: not for the hot path. */
   list(): Promise<string[]>;
 }

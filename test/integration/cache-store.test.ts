@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, dcmBinDir, everyFile, requireTestSession, tempDir } from '../helpers/env.ts';
 import { storeJson } from '../helpers/helper-process.ts';
 import { run } from '../helpers/spawn.ts';
+import { cacheScope } from '../../src/store/cache.ts';
 
 const bin = dcmBinDir();
 const SECRET = 'cache-Secret-held-in-memory-9d2f';
@@ -26,12 +27,13 @@ function cacheMachine(extra: NodeJS.ProcessEnv = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime, XDG_CACHE_HOME: join(home, '.cache'), DCM_STORE: 'cache', ...extra };
   delete env.DBUS_SESSION_BUS_ADDRESS;
   const helper = (verb: string, stdin = '', more: NodeJS.ProcessEnv = {}) => run(bin.helper, [verb], { stdin, env: { ...env, ...more }, timeoutMs: 30_000 });
+  const socket = join(runtime, 'dcm', `cache-${cacheScope(env)}.sock`);
   const agents = () =>
-    spawnSync('pgrep', ['-f', `__dcm-cache-agent ${join(runtime, 'dcm', 'cache.sock')}`], { encoding: 'utf8' })
+    spawnSync('pgrep', ['-f', `__dcm-cache-agent ${socket}`], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')
       .filter(Boolean);
-  return { home, runtime, env, helper, agents, socket: join(runtime, 'dcm', 'cache.sock') };
+  return { home, runtime, env, helper, agents, socket };
 }
 
 describe('the cache store', () => {
@@ -77,14 +79,42 @@ describe('the cache store', () => {
     expect((await m.helper('get', 'r1.cache.test')).stdout).toBe('credentials not found in native keychain\n');
   });
 
-  it('a login is forgotten after its time to live', async () => {
+  it('a login is forgotten after its time to live, and then says it expired, not that it is missing (issue 22, item 6)', async () => {
     const m = machine({ DCM_CACHE_TTL: '2s' });
     expect(await m.helper('store', storeJson('ttl.cache.test', 'u', SECRET))).toExit(0);
     expect(JSON.parse((await m.helper('get', 'ttl.cache.test')).stdout).Secret).toBe(SECRET);
+    // dcm ls shows when the cached login goes.
+    const ls = JSON.parse((await run(bin.dcm, ['ls', '--json'], { env: m.env })).stdout) as { registry: string; expiresAt: string | null }[];
+    const goes = Date.parse(ls.find((row) => row.registry === 'ttl.cache.test')?.expiresAt ?? '');
+    expect(goes - Date.now()).toBeGreaterThan(0);
+    expect(goes - Date.now()).toBeLessThanOrEqual(2_000);
     for (let i = 0; i < 60 && m.agents().length > 0; i++) await sleep(100);
-    expect((await m.helper('get', 'ttl.cache.test')).stdout).toBe('credentials not found in native keychain\n');
+    const gone = await m.helper('get', 'ttl.cache.test');
+    expect(gone).toExit(1);
+    expect(gone.stdout).toMatch(
+      /^the login for ttl\.cache\.test expired in the cache store at \d{4}-\d\d-\d\dT.*\(its time to live, DCM_CACHE_TTL\); log in again\n$/,
+    );
     expect(JSON.parse((await m.helper('list')).stdout)).toEqual({});
     expect(m.agents()).toEqual([]);
+    // A name never stored is still plainly not found.
+    expect((await m.helper('get', 'never.cache.test')).stdout).toBe('credentials not found in native keychain\n');
+  });
+
+  it("one job never reads another's logins: the agent is per job (run id, CI_JOB_ID) and per HOME; logout --all ends it (issue 22, item 6)", async () => {
+    const m = machine();
+    const job = (id: string) => ({ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: id, GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'build' });
+    expect(await m.helper('store', storeJson('job.cache.test', 'u', SECRET), job('100'))).toExit(0);
+    expect(JSON.parse((await m.helper('get', 'job.cache.test', job('100'))).stdout).Secret).toBe(SECRET);
+    for (const other of [job('101'), { CI_JOB_ID: '7' }, { HOME: join(m.home, 'elsewhere') }]) {
+      const got = await m.helper('get', 'job.cache.test', other);
+      expect(got.stdout, JSON.stringify(other)).toBe('credentials not found in native keychain\n');
+      expect(JSON.parse((await m.helper('list', '', other)).stdout)).toEqual({});
+    }
+    const agent = join(m.runtime, 'dcm', `cache-${cacheScope({ ...m.env, ...job('100') })}.sock`);
+    expect(existsSync(agent)).toBe(true);
+    expect(await run(bin.dcm, ['logout', '--all', '--yes'], { env: { ...m.env, ...job('100') } })).toExit(0);
+    for (let i = 0; i < 50 && existsSync(agent); i++) await sleep(100);
+    expect(existsSync(agent), 'the agent exits once it holds nothing').toBe(false);
   });
 
   it('a killed agent is a clear error on get, and the next store starts a new one', async () => {
@@ -152,7 +182,7 @@ describe('the cache store', () => {
         mkdirSync(join(m.runtime, 'dcm'), { mode: 0o700 });
         writeFileSync(m.socket, 'not a socket');
       },
-      /^cache store unavailable: refusing .*cache\.sock: it is not a socket\. Remove it/,
+      /^cache store unavailable: refusing .*cache-[0-9a-f]{16}\.sock: it is not a socket\. Remove it/,
     ],
     [
       'a directory open to others',
@@ -232,7 +262,7 @@ describe('the cache store', () => {
     expect(got).toExit(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ Secret: SECRET });
     expect(existsSync(join(first, 'run'))).toBe(false);
-    expect(existsSync(join(tmp, `dcm-${process.getuid!()}`, 'cache.sock'))).toBe(true);
+    expect(existsSync(join(tmp, `dcm-${process.getuid!()}`, `cache-${cacheScope(env)}.sock`))).toBe(true);
     for (const pid of spawnSync('pgrep', ['-f', `__dcm-cache-agent ${join(tmp, `dcm-${process.getuid!()}`)}`], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')

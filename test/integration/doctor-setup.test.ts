@@ -26,6 +26,8 @@ describe('dcm doctor', () => {
 
   it('a healthy set-up: every check passes, exit 0', async () => {
     const m = machine({ auths: { 'ghcr.io': {} }, credsStore: 'dcm' });
+    // podman, skopeo and buildah asked dcm too: the drop-in `dcm setup` writes.
+    expect(await m.dcm(['setup'])).toExit(0);
     const result = await m.dcm(['doctor']);
     expect(result.stdout).toMatch(/^✓ helper: .*docker-credential-dcm \(v\d+\.\d+\.\d+\)$/m);
     expect(result.stdout).toMatch(/^✓ creds-store: credsStore is dcm$/m);
@@ -42,6 +44,7 @@ describe('dcm doctor', () => {
       'creds-store',
       'plaintext',
       'permissions',
+      'containers',
       'store',
       'keychain',
       'keychain-items',

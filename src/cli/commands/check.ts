@@ -3,7 +3,7 @@
  * exits non-zero when any fails. What a CI job runs before it needs its registries.
  */
 import { normaliseServerUrl } from '../../docker/server-address.ts';
-import { CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
+import { CacheExpired, CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
 import { describeExpiry, expiryStatus, parseDuration } from '../../registry/expiry.ts';
 import { checkLogin } from '../../registry/login.ts';
 import type { CliIo } from '../io.ts';
@@ -97,7 +97,12 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
           result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
         return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
       } catch (error) {
-        const status = error instanceof CredentialsRejected && error.expired ? 'expired' : error instanceof DcmError ? error.code : 'failure';
+        const status =
+          (error instanceof CredentialsRejected && error.expired) || error instanceof CacheExpired
+            ? 'expired'
+            : error instanceof DcmError
+              ? error.code
+              : 'failure';
         return { ...base, ok: false, status, message: oneLine(error), durationMs: Date.now() - started };
       }
     }),
