@@ -1617,11 +1617,11 @@ function keychainTimeout(ms) {
     "Unlock the keychain and retry; set DCM_KEYCHAIN_TIMEOUT_MS to wait longer"
   );
 }
-var UNLOCK_HINT, RULES, init_errors2 = __esm({
+var RESTART_UNLOCKED, UNLOCK_HINT, RULES, init_errors2 = __esm({
   "src/store/keyring/errors.ts"() {
     "use strict";
     init_errors();
-    UNLOCK_HINT = "log in to the desktop session, or run `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` (macOS: `security unlock-keychain`)", RULES = [
+    RESTART_UNLOCKED = "kill $(dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}'); printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize", UNLOCK_HINT = `log in to the desktop session; on a server, restart gnome-keyring unlocked: \`${RESTART_UNLOCKED}\` (KeePassXC: unlock its database; macOS: \`security unlock-keychain\`)`, RULES = [
       {
         match: /DBUS_SESSION_BUS_ADDRESS|autolaunch|Failed to connect to (socket|address)|dbus.*(No such file|Connection refused)/i,
         cause: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead)",
@@ -1647,7 +1647,7 @@ var UNLOCK_HINT, RULES, init_errors2 = __esm({
       {
         match: /no result found|no such (secret )?collection|NoSuchObject/i,
         cause: "the Secret Service has no default keyring to store into",
-        fix: "Create one: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` makes and unlocks a default keyring (the password must not be empty)"
+        fix: `Create one: \`${RESTART_UNLOCKED}\` restarts gnome-keyring with a default keyring, unlocked (the password must not be empty)`
       },
       {
         match: /AccessDenied|access denied|not permitted|-25293|-128/i,

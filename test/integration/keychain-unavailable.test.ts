@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { dcmHelper } from '../helpers/helper-process.ts';
 import { run } from '../helpers/spawn.ts';
+import { RESTART_UNLOCKED } from '../../src/store/keyring/errors.ts';
 
 const VERBS: Array<[string, string]> = [
   ['get', 'unavailable.test'],
@@ -99,7 +100,7 @@ describe('keychain unavailable', () => {
         ].join('\n');
         return (await run('dbus-run-session', ['--', 'sh', '-c', script(helper.path, prepare)], { env: isolated() })).stdout;
       },
-      /^keychain unavailable: the keychain is locked .*gnome-keyring-daemon --unlock/,
+      /^keychain unavailable: the keychain is locked .*restart gnome-keyring unlocked: `kill \$\(dbus-send .*gnome-keyring-daemon --unlock/,
     ],
     [
       // Issue 9: a call that never returns used to print its line at the deadline and then keep
@@ -122,6 +123,23 @@ describe('keychain unavailable', () => {
       // A hang guard, not a benchmark: a prompt or a dead bus must not block the verb.
       expect(result.ms, result.verb).toBeLessThan(5000);
     }
+  });
+
+  it('the fix a locked keychain names does unlock it, where a second --unlock daemon does not (issue 22, item 12)', async () => {
+    const advice = RESTART_UNLOCKED.replace('PASSWORD', 'pw');
+    const steps = [
+      'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null',
+      `printf '%s' '{"ServerURL":"locked.test","Username":"u","Secret":"s"}' | '${helper.path}' store`,
+      'dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null',
+      // The old advice: a second daemon beside the first.
+      'printf pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null 2>&1',
+      `echo "second=$(printf locked.test | '${helper.path}' get | head -c 80)"`,
+      `${advice} >/dev/null 2>&1`,
+      `echo "restarted=$(printf locked.test | '${helper.path}' get)"`,
+    ].join('\n');
+    const result = await run('dbus-run-session', ['--', 'sh', '-c', steps], { env: { ...isolated(), DCM_KEYCHAIN_TIMEOUT_MS: '3000' }, timeoutMs: 60_000 });
+    expect(result.stdout).toContain('second=keychain unavailable: the keychain is locked');
+    expect(result.stdout).toContain('restarted={"ServerURL":"locked.test","Username":"u","Secret":"s"}');
   });
 
   it('an unlock prompt that no one answers: the management CLI ends too, exit 8', async () => {

@@ -12,8 +12,16 @@ interface Rule {
   fix: string;
 }
 
-const UNLOCK_HINT =
-  'log in to the desktop session, or run `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` (macOS: `security unlock-keychain`)';
+/**
+ * gnome-keyring cannot be unlocked from a shell while it runs: a second `--unlock` daemon starts
+ * beside it and unlocks nothing (the first keeps the bus name), and `--replace` does not unlock
+ * either. Restarting it unlocked does (tested against a locked collection): the command stops
+ * the daemon that owns this session's Secret Service name, and only that one.
+ */
+export const RESTART_UNLOCKED =
+  "kill $(dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}'); printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize";
+
+const UNLOCK_HINT = `log in to the desktop session; on a server, restart gnome-keyring unlocked: \`${RESTART_UNLOCKED}\` (KeePassXC: unlock its database; macOS: \`security unlock-keychain\`)`;
 
 const RULES: Rule[] = [
   {
@@ -41,7 +49,7 @@ const RULES: Rule[] = [
   {
     match: /no result found|no such (secret )?collection|NoSuchObject/i,
     cause: 'the Secret Service has no default keyring to store into',
-    fix: 'Create one: `printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize` makes and unlocks a default keyring (the password must not be empty)',
+    fix: `Create one: \`${RESTART_UNLOCKED}\` restarts gnome-keyring with a default keyring, unlocked (the password must not be empty)`,
   },
   {
     match: /AccessDenied|access denied|not permitted|-25293|-128/i,
