@@ -37035,33 +37035,42 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
     throw options.json ? io.stdout.write(`${JSON.stringify({ ok: !1, results: [] })}
 `) : io.stderr.write(`dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)
 `), new SilentExit(failures.length > 0 ? failureCode(failures[0]) : "notFound");
+  let live = io.isTTY && !options.json;
+  live && io.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? "y" : "ies"}\u2026
+`);
   let results = await Promise.all(
-    wanted.map(async ({ registry, row }) => {
-      let started = Date.now(), base = {
-        registry,
-        username: row?.username ?? null,
-        kind: row?.kind ?? null,
-        source: row?.source ?? null,
-        store: row?.store ?? null,
-        expiresAt: null
-      };
-      try {
-        let login2 = row ? await credentialsOf(io, row, config) : void 0;
-        if (!login2) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-        base.expiresAt = expiryOf(registry, login2.secret);
-        let soon = windowMs === void 0 ? void 0 : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : void 0, now, windowMs);
-        if (soon) {
-          let refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`, message2 = `${describeExpiry(new Date(base.expiresAt), now)}${soon === "expiring" ? `, within --expiring-within ${options.expiringWithin}` : ""}; get a new one: ${refresh}`;
-          return { ...base, ok: !1, status: soon, message: message2, durationMs: Date.now() - started };
-        }
-        let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login2.username, secret: login2.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
-        return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
-      } catch (error) {
-        let status = error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
-        return { ...base, ok: !1, status, message: oneLine(error), durationMs: Date.now() - started };
-      }
+    wanted.map(async (one) => {
+      let result = await checkOne(one);
+      return live && io.stderr.write(`  ${result.ok ? "\u2713" : "\u2717"} ${result.registry}: ${result.status} (${(result.durationMs / 1e3).toFixed(1)} s)
+`), result;
     })
-  ), ok = results.every((r) => r.ok);
+  );
+  async function checkOne({ registry, row }) {
+    let started = Date.now(), base = {
+      registry,
+      username: row?.username ?? null,
+      kind: row?.kind ?? null,
+      source: row?.source ?? null,
+      store: row?.store ?? null,
+      expiresAt: null
+    };
+    try {
+      let login2 = row ? await credentialsOf(io, row, config) : void 0;
+      if (!login2) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
+      base.expiresAt = expiryOf(registry, login2.secret);
+      let soon = windowMs === void 0 ? void 0 : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : void 0, now, windowMs);
+      if (soon) {
+        let refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`, message2 = `${describeExpiry(new Date(base.expiresAt), now)}${soon === "expiring" ? `, within --expiring-within ${options.expiringWithin}` : ""}; get a new one: ${refresh}`;
+        return { ...base, ok: !1, status: soon, message: message2, durationMs: Date.now() - started };
+      }
+      let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login2.username, secret: login2.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
+      return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
+    } catch (error) {
+      let status = error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
+      return { ...base, ok: !1, status, message: oneLine(error), durationMs: Date.now() - started };
+    }
+  }
+  let ok = results.every((r) => r.ok);
   options.json ? io.stdout.write(`${JSON.stringify({ ok, results })}
 `) : io.stdout.write(
     renderTable(

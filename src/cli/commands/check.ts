@@ -69,44 +69,54 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
     throw new SilentExit(failures.length > 0 ? failureCode(failures[0]!) : 'notFound');
   }
 
+  // At a terminal a slow registry must not look like a hang: a line now, and one per registry as
+  // it finishes; the table, in its stable order, follows on stdout. Not on a pipe, not with --json.
+  const live = io.isTTY && !options.json;
+  if (live) io.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? 'y' : 'ies'}…\n`);
   const results = await Promise.all(
-    wanted.map(async ({ registry, row }): Promise<CheckResult> => {
-      const started = Date.now();
-      const base = {
-        registry,
-        username: row?.username ?? null,
-        kind: row?.kind ?? null,
-        source: row?.source ?? null,
-        store: row?.store ?? null,
-        expiresAt: null as string | null,
-      };
-      try {
-        const login = row ? await credentialsOf(io, row, config) : undefined;
-        if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-        base.expiresAt = expiryOf(registry, login.secret);
-        // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
-        const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
-        if (soon) {
-          const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
-          const when = describeExpiry(new Date(base.expiresAt!), now);
-          const message = `${when}${soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : ''}; get a new one: ${refresh}`;
-          return { ...base, ok: false, status: soon, message, durationMs: Date.now() - started };
-        }
-        const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
-        const message =
-          result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
-        return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
-      } catch (error) {
-        const status =
-          (error instanceof CredentialsRejected && error.expired) || error instanceof CacheExpired
-            ? 'expired'
-            : error instanceof DcmError
-              ? error.code
-              : 'failure';
-        return { ...base, ok: false, status, message: oneLine(error), durationMs: Date.now() - started };
-      }
+    wanted.map(async (one) => {
+      const result = await checkOne(one);
+      if (live) io.stderr.write(`  ${result.ok ? '✓' : '✗'} ${result.registry}: ${result.status} (${(result.durationMs / 1000).toFixed(1)} s)\n`);
+      return result;
     }),
   );
+
+  async function checkOne({ registry, row }: { registry: string; row?: LoginRow }): Promise<CheckResult> {
+    const started = Date.now();
+    const base = {
+      registry,
+      username: row?.username ?? null,
+      kind: row?.kind ?? null,
+      source: row?.source ?? null,
+      store: row?.store ?? null,
+      expiresAt: null as string | null,
+    };
+    try {
+      const login = row ? await credentialsOf(io, row, config) : undefined;
+      if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
+      base.expiresAt = expiryOf(registry, login.secret);
+      // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
+      const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
+      if (soon) {
+        const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
+        const when = describeExpiry(new Date(base.expiresAt!), now);
+        const message = `${when}${soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : ''}; get a new one: ${refresh}`;
+        return { ...base, ok: false, status: soon, message, durationMs: Date.now() - started };
+      }
+      const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
+      const message =
+        result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
+      return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
+    } catch (error) {
+      const status =
+        (error instanceof CredentialsRejected && error.expired) || error instanceof CacheExpired
+          ? 'expired'
+          : error instanceof DcmError
+            ? error.code
+            : 'failure';
+      return { ...base, ok: false, status, message: oneLine(error), durationMs: Date.now() - started };
+    }
+  }
 
   const ok = results.every((r) => r.ok);
   if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
