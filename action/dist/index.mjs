@@ -819,18 +819,19 @@ function googleUsernameTrap(username, secret) {
       return `the ${username} password must be the whole service-account key file; it was cut or changed on the way: pass the file itself (dcm login -u ${username} --password-stdin HOST < key.json)`;
     }
   }
-  if (username !== "oauth2accesstoken") return `Google's registries take the username oauth2accesstoken or _json_key, not ${JSON.stringify(username)}`;
+  if (username !== "oauth2accesstoken" && username !== "_dcgcloud_token" && !/^_dcgcr_[\w.-]*_token$/.test(username))
+    return `Google's registries take the username oauth2accesstoken, _json_key or _json_key_base64 (or gcloud's _dcgcloud_token and _dcgcr_..._token), not ${JSON.stringify(username)}`;
 }
 function harborRobotTrap(username) {
   if (/^robot(?:$|[+_-])/.test(username))
     return `${JSON.stringify(username)} looks like a Harbor robot name whose "$..." a shell expanded: robot accounts are named robot$name; quote the name in single quotes ('robot$name'), or write $$ in GitLab CI and Compose files`;
 }
-var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, REGISTRY_PROFILES, init_profiles = __esm({
+var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, GOOGLE_CREDENTIALS, REGISTRY_PROFILES, init_profiles = __esm({
   "src/registry/profiles.ts"() {
     "use strict";
     init_server_address();
     init_endpoint();
-    DOCKER_HUB_API_HOST = "registry-1.docker.io", ECR_HOST = /^(\d{12})\.dkr[.-]ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws)$/, ACR_TOKEN_USERNAME = "00000000-0000-0000-0000-000000000000", hostIs = (...names) => (key) => names.includes(hostname(key)), hostEndsWith = (...suffixes) => (key) => suffixes.some((suffix) => hostname(key).endsWith(suffix)), REGISTRY_PROFILES = [
+    DOCKER_HUB_API_HOST = "registry-1.docker.io", ECR_HOST = /^(\d{12})\.dkr[.-]ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws)$/, ACR_TOKEN_USERNAME = "00000000-0000-0000-0000-000000000000", hostIs = (...names) => (key) => names.includes(hostname(key)), hostEndsWith = (...suffixes) => (key) => suffixes.some((suffix) => hostname(key).endsWith(suffix)), GOOGLE_CREDENTIALS = "oauth2accesstoken and a token from gcloud auth print-access-token, _json_key with the whole service-account key file (or _json_key_base64 with it in base64), or the _dcgcloud_token / _dcgcr_..._token usernames gcloud's credential helpers use", REGISTRY_PROFILES = [
       {
         id: "docker-hub",
         name: "Docker Hub",
@@ -838,9 +839,9 @@ var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, REG
         matches: (key) => key.startsWith(DOCKER_HUB_KEY),
         apiHost: () => DOCKER_HUB_API_HOST,
         rateLimitRepository: "ratelimitpreview/test",
-        credentials: "your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password",
+        credentials: "your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password; for an organization access token (dckr_oat_...), the organization's name",
         // An email address gets the same "incorrect username or password" as a wrong password (docker/kitematic#2837).
-        usernameTrap: (username) => username.includes("@") ? "Docker Hub takes your Docker ID, not your email address: log in with the name shown on hub.docker.com" : void 0
+        usernameTrap: (username, secret) => username.includes("@") ? "Docker Hub takes your Docker ID, not your email address: log in with the name shown on hub.docker.com" : secret.startsWith("dckr_oat_") ? `a dckr_oat_ token is an organization access token: it signs in with the organization's name as the username, not ${JSON.stringify(username)}` : void 0
       },
       {
         id: "ghcr",
@@ -881,7 +882,7 @@ var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, REG
         id: "gar",
         name: "Google Artifact Registry",
         matches: hostEndsWith("-docker.pkg.dev"),
-        credentials: "oauth2accesstoken and a token from gcloud auth print-access-token, or _json_key and the whole service-account key file",
+        credentials: GOOGLE_CREDENTIALS,
         refresh: (key) => `gcloud auth print-access-token | dcm login ${key} -u oauth2accesstoken --password-stdin`,
         usernameTrap: googleUsernameTrap
       },
@@ -889,7 +890,7 @@ var DOCKER_HUB_API_HOST, ECR_HOST, ACR_TOKEN_USERNAME, hostIs, hostEndsWith, REG
         id: "gcr",
         name: "Google Container Registry",
         matches: (key) => hostname(key) === "gcr.io" || hostname(key).endsWith(".gcr.io"),
-        credentials: "oauth2accesstoken and a token from gcloud auth print-access-token, or _json_key and the whole service-account key file",
+        credentials: GOOGLE_CREDENTIALS,
         refresh: (key) => `gcloud auth print-access-token | dcm login ${key} -u oauth2accesstoken --password-stdin`,
         usernameTrap: googleUsernameTrap
       },
@@ -2303,8 +2304,8 @@ var MAX_INPUT_BYTES, init_protocol = __esm({
 });
 
 // src/registry/expiry.ts
-function secretExpiry(secret, profile) {
-  return jwtExpiry(secret) ?? (profile === "ecr" || profile === "ecr-public" ? ecrExpiry(secret) : void 0);
+function secretExpiry(secret, _profile) {
+  return jwtExpiry(secret) ?? ecrExpiry(secret);
 }
 function jwtExpiry(secret) {
   let match = /^(?:[a-z]{2,10}-)?(eyJ[\w-]*)\.([\w-]+)\.[\w-]*$/.exec(secret);
@@ -2313,9 +2314,10 @@ function jwtExpiry(secret) {
   return claims ? secondsToDate(claims.exp) : void 0;
 }
 function ecrExpiry(secret) {
-  if (!/^[A-Za-z0-9+/]+=*$/.test(secret)) return;
+  if (!secret.startsWith("eyJ") || !/^[A-Za-z0-9+/]+=*$/.test(secret)) return;
   let token = parseJsonObject(Buffer.from(secret, "base64").toString("utf8"));
-  return token ? secondsToDate(token.expiration) : void 0;
+  if (!(!token || typeof token.payload != "string" || typeof token.datakey != "string"))
+    return secondsToDate(token.expiration);
 }
 function parseJsonObject(text) {
   try {

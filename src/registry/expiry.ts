@@ -9,9 +9,13 @@
  */
 import type { ProfileId } from './profiles.ts';
 
-/** The expiry of a secret, or undefined when it does not say. */
-export function secretExpiry(secret: string, profile: ProfileId): Date | undefined {
-  return jwtExpiry(secret) ?? (profile === 'ecr' || profile === 'ecr-public' ? ecrExpiry(secret) : undefined);
+/**
+ * The expiry of a secret, or undefined when it does not say. An ECR token is known by its shape
+ * (`payload`, `datakey`, `expiration`), not by the host it is stored under: a pull-through proxy
+ * or a CNAME in front of ECR keeps ECR's tokens under its own name.
+ */
+export function secretExpiry(secret: string, _profile?: ProfileId): Date | undefined {
+  return jwtExpiry(secret) ?? ecrExpiry(secret);
 }
 
 export function jwtExpiry(secret: string): Date | undefined {
@@ -22,9 +26,11 @@ export function jwtExpiry(secret: string): Date | undefined {
 }
 
 function ecrExpiry(secret: string): Date | undefined {
-  if (!/^[A-Za-z0-9+/]+=*$/.test(secret)) return undefined;
+  // Base64 of JSON starts `eyJ`; a short password that happens to be base64 is not a token.
+  if (!secret.startsWith('eyJ') || !/^[A-Za-z0-9+/]+=*$/.test(secret)) return undefined;
   const token = parseJsonObject(Buffer.from(secret, 'base64').toString('utf8'));
-  return token ? secondsToDate(token.expiration) : undefined;
+  if (!token || typeof token.payload !== 'string' || typeof token.datakey !== 'string') return undefined;
+  return secondsToDate(token.expiration);
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

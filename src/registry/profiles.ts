@@ -55,6 +55,10 @@ const hostEndsWith =
   (key: string) =>
     suffixes.some((suffix) => hostname(key).endsWith(suffix));
 
+/** The usernames Google's registries take, gcloud's own helpers' included. */
+const GOOGLE_CREDENTIALS =
+  "oauth2accesstoken and a token from gcloud auth print-access-token, _json_key with the whole service-account key file (or _json_key_base64 with it in base64), or the _dcgcloud_token / _dcgcr_..._token usernames gcloud's credential helpers use";
+
 export const REGISTRY_PROFILES: readonly RegistryProfile[] = [
   {
     id: 'docker-hub',
@@ -63,10 +67,15 @@ export const REGISTRY_PROFILES: readonly RegistryProfile[] = [
     matches: (key) => key.startsWith(DOCKER_HUB_KEY),
     apiHost: () => DOCKER_HUB_API_HOST,
     rateLimitRepository: 'ratelimitpreview/test',
-    credentials: 'your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password',
+    credentials:
+      "your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password; for an organization access token (dckr_oat_...), the organization's name",
     // An email address gets the same "incorrect username or password" as a wrong password (docker/kitematic#2837).
-    usernameTrap: (username) =>
-      username.includes('@') ? `Docker Hub takes your Docker ID, not your email address: log in with the name shown on hub.docker.com` : undefined,
+    usernameTrap: (username, secret) =>
+      username.includes('@')
+        ? 'Docker Hub takes your Docker ID, not your email address: log in with the name shown on hub.docker.com'
+        : secret.startsWith('dckr_oat_')
+          ? `a dckr_oat_ token is an organization access token: it signs in with the organization's name as the username, not ${JSON.stringify(username)}`
+          : undefined,
   },
   {
     id: 'ghcr',
@@ -111,7 +120,7 @@ export const REGISTRY_PROFILES: readonly RegistryProfile[] = [
     id: 'gar',
     name: 'Google Artifact Registry',
     matches: hostEndsWith('-docker.pkg.dev'),
-    credentials: 'oauth2accesstoken and a token from gcloud auth print-access-token, or _json_key and the whole service-account key file',
+    credentials: GOOGLE_CREDENTIALS,
     refresh: (key) => `gcloud auth print-access-token | dcm login ${key} -u oauth2accesstoken --password-stdin`,
     usernameTrap: googleUsernameTrap,
   },
@@ -119,7 +128,7 @@ export const REGISTRY_PROFILES: readonly RegistryProfile[] = [
     id: 'gcr',
     name: 'Google Container Registry',
     matches: (key) => hostname(key) === 'gcr.io' || hostname(key).endsWith('.gcr.io'),
-    credentials: 'oauth2accesstoken and a token from gcloud auth print-access-token, or _json_key and the whole service-account key file',
+    credentials: GOOGLE_CREDENTIALS,
     refresh: (key) => `gcloud auth print-access-token | dcm login ${key} -u oauth2accesstoken --password-stdin`,
     usernameTrap: googleUsernameTrap,
   },
@@ -192,7 +201,9 @@ function googleUsernameTrap(username: string, secret: string): string | undefine
       return `the ${username} password must be the whole service-account key file; it was cut or changed on the way: pass the file itself (dcm login -u ${username} --password-stdin HOST < key.json)`;
     }
   }
-  if (username !== 'oauth2accesstoken') return `Google's registries take the username oauth2accesstoken or _json_key, not ${JSON.stringify(username)}`;
+  // gcloud's credential helpers send `_dcgcloud_token` (gcloud) and `_dcgcr_<version>_token` (docker-credential-gcr).
+  if (username !== 'oauth2accesstoken' && username !== '_dcgcloud_token' && !/^_dcgcr_[\w.-]*_token$/.test(username))
+    return `Google's registries take the username oauth2accesstoken, _json_key or _json_key_base64 (or gcloud's _dcgcloud_token and _dcgcr_..._token), not ${JSON.stringify(username)}`;
   return undefined;
 }
 

@@ -293,7 +293,9 @@ const rows: Row[] = [
     username: () => 'me@example.com',
     secret: () => s().gar.accessToken,
     code: 3,
-    says: [/Google's registries take the username oauth2accesstoken or _json_key, not "me@example\.com"/],
+    says: [
+      /Google's registries take the username oauth2accesstoken, _json_key or _json_key_base64 \(or gcloud's _dcgcloud_token and _dcgcr_\.\.\._token\), not "me@example\.com"/,
+    ],
   },
   // Quay: robots are org+name.
   {
@@ -479,6 +481,16 @@ describe('expiry: dcm ls and dcm check --expiring-within', () => {
     expect(found[HOSTS.quay]).toBeNull();
     expect(found[HUB_KEY]).toBeNull();
     expect(found[HOSTS.acr]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  });
+
+  it("an ECR token kept under a proxy's own host name still shows its expiry (issue 22, item 16)", async () => {
+    const proxied = 'ecr-pull-through.example.test';
+    expect(await run(bin.helper, ['store'], { stdin: JSON.stringify({ ServerURL: proxied, Username: 'AWS', Secret: ecrToken(hoursFromNow(7)) }) })).toExit(0);
+    try {
+      expect(hoursUntil((await expiries())[proxied])).toBe(7);
+    } finally {
+      await run(bin.helper, ['erase'], { stdin: proxied });
+    }
   });
 
   it('ls: the EXPIRES column, and no claim of any token', async () => {

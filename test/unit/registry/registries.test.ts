@@ -118,7 +118,7 @@ describe('rejectionAdvice: what dcm says when a registry refuses credentials', (
       '{"type":"service_account"}',
       false,
       undefined,
-      'Google Container Registry takes oauth2accesstoken and a token from gcloud auth print-access-token, or _json_key and the whole service-account key file',
+      "Google Container Registry takes oauth2accesstoken and a token from gcloud auth print-access-token, _json_key with the whole service-account key file (or _json_key_base64 with it in base64), or the _dcgcloud_token / _dcgcr_..._token usernames gcloud's credential helpers use",
     ],
     [
       'GHCR: what it takes',
@@ -182,7 +182,16 @@ describe('rejectionAdvice: what dcm says when a registry refuses credentials', (
       's',
       false,
       undefined,
-      'Docker Hub takes your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password',
+      "Docker Hub takes your Docker ID (not your email address) and a personal access token (dckr_pat_...) or password; for an organization access token (dckr_oat_...), the organization's name",
+    ],
+    [
+      'Docker Hub, an organization access token under a user name: the trap named (issue 22, item 16)',
+      'https://index.docker.io/v1/',
+      'me',
+      'dckr_oat_7f3Qx',
+      false,
+      undefined,
+      'a dckr_oat_ token is an organization access token: it signs in with the organization\'s name as the username, not "me"',
     ],
     [
       'an identity token',
@@ -212,7 +221,9 @@ describe('secretExpiry: when a secret says it stops working', () => {
     ['a password', 'hunter2', 'generic', undefined],
     ['an ECR token at ECR', ecrToken(at('2026-12-01T20:00:00Z')), 'ecr', '2026-12-01T20:00:00.000Z'],
     ['an ECR token at ECR Public', ecrToken(at('2026-12-01T20:00:00Z')), 'ecr-public', '2026-12-01T20:00:00.000Z'],
-    ['an ECR-shaped password elsewhere', ecrToken(at('2026-12-01T20:00:00Z')), 'generic', undefined],
+    // Behind a pull-through proxy or a CNAME, an ECR token is still one (issue 22, item 16).
+    ['an ECR token under another host', ecrToken(at('2026-12-01T20:00:00Z')), 'generic', '2026-12-01T20:00:00.000Z'],
+    ['base64 JSON that is not an ECR token', Buffer.from(JSON.stringify({ expiration: at('2026-12-01T20:00:00Z') })).toString('base64'), 'generic', undefined],
     ['base64 that is not JSON, at ECR', Buffer.from('not json').toString('base64'), 'ecr', undefined],
   ])('%s', (_name, secret, profile, expected) => expect(secretExpiry(secret, profile as Parameters<typeof secretExpiry>[1])?.toISOString()).toBe(expected));
 
