@@ -50,14 +50,24 @@ function exitCodeFor(error) {
 function oneLine(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/\s*[\r\n]+\s*/g, " ").trim() || "unknown error";
 }
-var DcmError, MissingServerUrl, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, CacheExpired, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, init_errors = __esm({
+var DcmError, CredentialsNotFound, MissingServerUrl, MissingUsername, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, CacheExpired, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
     DcmError = class extends Error {
+    }, CredentialsNotFound = class extends DcmError {
+      code = "notFound";
+      constructor() {
+        super("credentials not found in native keychain");
+      }
     }, MissingServerUrl = class extends DcmError {
       code = "usage";
       constructor() {
         super("no credentials server URL");
+      }
+    }, MissingUsername = class extends DcmError {
+      code = "usage";
+      constructor() {
+        super("no credentials username");
       }
     }, InvalidInput = class extends DcmError {
       code = "usage";
@@ -525,12 +535,12 @@ function findPlaintext(config) {
   }
   return { credentials, unusable };
 }
-function coveredFields(fields, login2, decoded) {
+function coveredFields(fields, login3, decoded) {
   let covered = [];
   for (let name of SECRET_FIELDS) {
     let value = fields[name];
     if (typeof value != "string" || value === "") continue;
-    (name === "auth" ? decoded !== void 0 && (decoded.password === "" || login2.kind === "password" && decoded.username === login2.username && decoded.password === login2.secret) : name === "identitytoken" ? login2.kind === "identity-token" && value === login2.secret : name === "password" ? login2.kind === "password" && value === login2.secret : name === "username" && (login2.kind === "identity-token" || value === login2.username)) && covered.push(name);
+    (name === "auth" ? decoded !== void 0 && (decoded.password === "" || login3.kind === "password" && decoded.username === login3.username && decoded.password === login3.secret) : name === "identitytoken" ? login3.kind === "identity-token" && value === login3.secret : name === "password" ? login3.kind === "password" && value === login3.secret : name === "username" && (login3.kind === "identity-token" || value === login3.username)) && covered.push(name);
   }
   return covered;
 }
@@ -745,8 +755,8 @@ function isLoopback(host) {
   let name = hostname(host);
   return name === "localhost" || name.endsWith(".localhost") || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === "::1";
 }
-function certsDirName(hostPort, platform8) {
-  return platform8 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
+function certsDirName(hostPort, platform9) {
+  return platform9 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
 }
 function addressKind(host) {
   let name = hostname(host).replace(/\.$/, "");
@@ -1089,21 +1099,21 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
       #hooks;
       /** Index entries already warned about in this process: one warning each, not one per read. */
       #warned = /* @__PURE__ */ new Set();
-      constructor(backend, lock, hooks = {}) {
-        this.backend = backend, this.#lock = lock, this.#hooks = hooks;
+      constructor(backend, lock, hooks2 = {}) {
+        this.backend = backend, this.#lock = lock, this.#hooks = hooks2;
       }
       async get(serverAddress) {
         let key = normaliseServerUrl(serverAddress), raw = await this.backend.get(key);
         return raw === void 0 ? void 0 : decodeItem(raw, key);
       }
       /** Upsert: the login for this registry becomes exactly this one, in the item and the index. */
-      async store(serverAddress, login2) {
+      async store(serverAddress, login3) {
         let key = normaliseServerUrl(serverAddress);
         return await this.#lock.withLock(async () => {
-          let entries = await this.#indexForUpdate(), previous = entries.get(key), indexChanges = previous !== login2.username;
-          indexChanges && (entries.set(key, login2.username), await this.#writeIndex(entries));
+          let entries = await this.#indexForUpdate(), previous = entries.get(key), indexChanges = previous !== login3.username;
+          indexChanges && (entries.set(key, login3.username), await this.#writeIndex(entries));
           try {
-            await this.backend.set(key, JSON.stringify({ Username: login2.username, Secret: login2.secret }));
+            await this.backend.set(key, JSON.stringify({ Username: login3.username, Secret: login3.secret }));
           } catch (error) {
             throw indexChanges && (previous === void 0 ? entries.delete(key) : entries.set(key, previous), await this.#writeIndex(entries).catch(() => {
             })), error;
@@ -1114,10 +1124,10 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
        * Stores, then reads back and compares: true only when the store gives back exactly what was
        * written. What `migrate` and `import` require before they remove anything from the source.
        */
-      async storeVerified(serverAddress, login2) {
-        await this.store(serverAddress, login2);
+      async storeVerified(serverAddress, login3) {
+        await this.store(serverAddress, login3);
         let back = await this.get(serverAddress);
-        return back?.username === login2.username && back.secret === login2.secret;
+        return back?.username === login3.username && back.secret === login3.secret;
       }
       /** Idempotent: erasing what is not there succeeds. Returns whether anything was removed. */
       async erase(serverAddress) {
@@ -1884,11 +1894,11 @@ import { platform as platform4 } from "node:os";
 import { connect as connect2, createServer } from "node:net";
 import { basename, dirname as dirname5, join as join8 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
-function lockPath(dir, name, guarded, platform8) {
+function lockPath(dir, name, guarded, platform9) {
   let id = `${name}-${createHash2("sha256").update(guarded).digest("hex").slice(0, 16)}`;
-  if (platform8 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
+  if (platform9 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
   let path4 = join8(dir, `${id}.lock`);
-  if (platform8 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
+  if (platform9 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
     throw new UsageError(
       `dcm's lock ${path4} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`
     );
@@ -2046,22 +2056,22 @@ function storeName(raw, from) {
     `unknown store ${JSON.stringify(raw.slice(0, 40))} (from ${from}); dcm keeps credentials in: ${choices}. Choose one with: dcm setup --store NAME`
   );
 }
-async function openCredentialStore(env, hooks = {}) {
-  let { store } = chosenStore(env), backend = await openBackend(store, env, hooks);
+async function openCredentialStore(env, hooks2 = {}) {
+  let { store } = chosenStore(env), backend = await openBackend(store, env, hooks2);
   return new CredentialStore(withChunking(backend), indexLock(env, store), {
     onNames: (names) => writeNamesFile(env, names),
-    onWarning: hooks.onWarning,
+    onWarning: hooks2.onWarning,
     knownNames: () => readNamesFile(env)
   });
 }
-async function openBackend(store, env, hooks) {
+async function openBackend(store, env, hooks2) {
   switch (store) {
     case "pass": {
       let { PassBackend: PassBackend2 } = await Promise.resolve().then(() => (init_pass(), pass_exports)), timeoutMs = env.DCM_KEYCHAIN_TIMEOUT_MS ? keychainTimeoutMs(env) : DEFAULT_PASS_TIMEOUT_MS;
       return new PassBackend2({ dir: passwordStoreDir(env), env, timeoutMs, publicKeys: /* @__PURE__ */ new Set([INDEX_KEY]) });
     }
     case "cache": {
-      let { CacheBackend: CacheBackend2, cacheSocket: cacheSocket2, cacheTtlMs: cacheTtlMs2 } = await Promise.resolve().then(() => (init_cache(), cache_exports)), startAgent = hooks.startCacheAgent;
+      let { CacheBackend: CacheBackend2, cacheSocket: cacheSocket2, cacheTtlMs: cacheTtlMs2 } = await Promise.resolve().then(() => (init_cache(), cache_exports)), startAgent = hooks2.startCacheAgent;
       if (!startAgent) throw new UsageError("the cache store needs the dcm entry point to start its agent");
       return new CacheBackend2({
         socket: cacheSocket2(env),
@@ -2073,7 +2083,7 @@ async function openBackend(store, env, hooks) {
     }
     case "os": {
       let [{ KeyringBackend: KeyringBackend2 }, { loadKeyringAddon: loadKeyringAddon2 }] = await Promise.all([Promise.resolve().then(() => (init_backend(), backend_exports)), Promise.resolve().then(() => (init_native(), native_exports))]);
-      return new KeyringBackend2({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon2(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks.onAbandoned });
+      return new KeyringBackend2({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon2(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks2.onAbandoned });
     }
   }
 }
@@ -2261,6 +2271,15 @@ var init_io = __esm({
 });
 
 // src/helper/protocol.ts
+function isVerb(value) {
+  return VERBS.includes(value ?? "");
+}
+function decodeStoreInput(text) {
+  let fields = decodeCredentialFields(text, "store expects");
+  if (fields.serverurl.trim() === "") throw new MissingServerUrl();
+  if (fields.username === "") throw new MissingUsername();
+  return { serverURL: fields.serverurl, username: fields.username, secret: fields.secret };
+}
 function decodeGetReply(text) {
   let fields = decodeCredentialFields(text, "a get reply is");
   if (fields.username === "") throw new InvalidInput("invalid reply: no Username");
@@ -2289,16 +2308,34 @@ function decodeCredentialFields(text, expects) {
   }
   return fields;
 }
+function decodeServerAddress(text) {
+  let joined = text.replace(/\r?\n/g, "").trim();
+  if (joined === "") throw new MissingServerUrl();
+  return joined;
+}
+function encodeGetReply(credentials) {
+  return `${goJson({ ServerURL: credentials.serverURL, Username: credentials.username, Secret: credentials.secret })}
+`;
+}
+function encodeListReply(entries) {
+  let pairs = entries instanceof Map ? [...entries] : Object.entries(entries);
+  return pairs.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0), `${goJson(Object.fromEntries(pairs))}
+`;
+}
+function goJson(value) {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
 function canonicalFieldName(lower) {
   return lower === "serverurl" ? "ServerURL" : lower === "username" ? "Username" : "Secret";
 }
 function jsonType(value) {
   return Array.isArray(value) ? "an array" : typeof value == "object" ? "an object" : `a ${typeof value}`;
 }
-var MAX_INPUT_BYTES, init_protocol = __esm({
+var VERBS, MAX_INPUT_BYTES, init_protocol = __esm({
   "src/helper/protocol.ts"() {
     "use strict";
     init_errors();
+    VERBS = ["store", "get", "erase", "list", "version"];
     MAX_INPUT_BYTES = 1024 * 1024;
   }
 });
@@ -15438,7 +15475,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname9, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname10, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -15623,7 +15660,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve2(path4);
-        await mkdir(dirname9(resolvedPath), { recursive: !0 });
+        await mkdir(dirname10(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -19838,10 +19875,10 @@ var require_headers = __commonJS({
         this.sortedMap = null;
         let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists = this.headersMap.get(lowercaseName);
         if (exists) {
-          let delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
+          let delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
             name: exists.name,
-            value: `${exists.value}${delimiter2}${value}`
+            value: `${exists.value}${delimiter3}${value}`
           });
         } else
           this.headersMap.set(lowercaseName, { name, value });
@@ -25280,10 +25317,10 @@ function checkLogin(check4) {
     }
   });
 }
-function rejectionAdvice(profile, registry, login2) {
-  if (login2.username === TOKEN_USERNAME) return `the stored identity token is no longer accepted: log in again (dcm login ${registry})`;
-  let trap = profile.usernameTrap?.(login2.username, login2.secret);
-  return trap || (login2.expired && profile.refresh ? `get a new one: ${profile.refresh(registry)}` : profile.credentials ? `${profile.name} takes ${profile.credentials}` : login2.expired ? `log in again: dcm login ${registry}` : "check the username and password");
+function rejectionAdvice(profile, registry, login3) {
+  if (login3.username === TOKEN_USERNAME) return `the stored identity token is no longer accepted: log in again (dcm login ${registry})`;
+  let trap = profile.usernameTrap?.(login3.username, login3.secret);
+  return trap || (login3.expired && profile.refresh ? `get a new one: ${profile.refresh(registry)}` : profile.credentials ? `${profile.name} takes ${profile.credentials}` : login3.expired ? `log in again: dcm login ${registry}` : "check the username and password");
 }
 var init_login = __esm({
   "src/registry/login.ts"() {
@@ -36846,9 +36883,9 @@ async function dockerLogins(io, options = {}) {
     let store = await openStore(io), entries = toEntries(await store.list()), expiries = await Promise.all(
       entries.map(async (entry) => {
         if (!options.expiry) return null;
-        let login2 = await store.get(entry.registry).catch(() => {
+        let login3 = await store.get(entry.registry).catch(() => {
         });
-        return login2 ? expiryOf(entry.registry, login2.secret) : null;
+        return login3 ? expiryOf(entry.registry, login3.secret) : null;
       })
     );
     entries.forEach((entry, i) => {
@@ -37057,15 +37094,15 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
       expiresAt: null
     };
     try {
-      let login2 = row ? await credentialsOf(io, row, config) : void 0;
-      if (!login2) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-      base.expiresAt = expiryOf(registry, login2.secret);
+      let login3 = row ? await credentialsOf(io, row, config) : void 0;
+      if (!login3) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
+      base.expiresAt = expiryOf(registry, login3.secret);
       let soon = windowMs === void 0 ? void 0 : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : void 0, now, windowMs);
       if (soon) {
         let refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`, message2 = `${describeExpiry(new Date(base.expiresAt), now)}${soon === "expiring" ? `, within --expiring-within ${options.expiringWithin}` : ""}; get a new one: ${refresh}`;
         return { ...base, ok: !1, status: soon, message: message2, durationMs: Date.now() - started };
       }
-      let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login2.username, secret: login2.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
+      let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login3.username, secret: login3.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
       return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
     } catch (error) {
       let status = error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
@@ -37234,12 +37271,12 @@ function workflowCommand(name, properties, message) {
   return `::${name}${props ? ` ${props}` : ""}::${escapeData(escapeControls(message))}
 `;
 }
-function outputFileLines(outputs, delimiter2 = `ghadelimiter_${randomUUID2()}`) {
+function outputFileLines(outputs, delimiter3 = `ghadelimiter_${randomUUID2()}`) {
   return Object.entries(outputs).map(([name, value]) => {
-    if (name.includes(delimiter2) || value.includes(delimiter2)) throw new Error("an output holds its own delimiter");
-    return `${name}<<${delimiter2}
+    if (name.includes(delimiter3) || value.includes(delimiter3)) throw new Error("an output holds its own delimiter");
+    return `${name}<<${delimiter3}
 ${value}
-${delimiter2}
+${delimiter3}
 `;
   }).join("");
 }
@@ -37569,26 +37606,26 @@ async function migrateStores(options, io) {
   to === "cache" && !options.dryRun && !options.yes && await confirmForgetting(from, io);
   let source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks), target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks), moved = [], left = [];
   for (let registry of await source.allKeys()) {
-    let login2;
+    let login3;
     try {
-      login2 = await source.get(registry);
+      login3 = await source.get(registry);
     } catch (error) {
       if (!(error instanceof ItemError)) throw error;
       left.push({ registry, reason: oneLine(error) });
       continue;
     }
-    if (!login2) continue;
+    if (!login3) continue;
     let existing = await target.get(registry);
-    if (existing && (existing.username !== login2.username || existing.secret !== login2.secret)) {
+    if (existing && (existing.username !== login3.username || existing.secret !== login3.secret)) {
       left.push({ registry, reason: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` });
       continue;
     }
     if (!options.dryRun) {
-      if (!await target.storeVerified(registry, login2))
+      if (!await target.storeVerified(registry, login3))
         throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
       await source.erase(registry);
     }
-    moved.push({ registry, username: login2.username === TOKEN_USERNAME ? null : login2.username });
+    moved.push({ registry, username: login3.username === TOKEN_USERNAME ? null : login3.username });
   }
   !options.dryRun && left.length === 0 && recordStore(to, io.env);
   let report = { from, to, dryRun: options.dryRun === !0, moved, left, store: options.dryRun || left.length > 0 ? from : to };
@@ -38453,8 +38490,8 @@ async function checkMirrors(rows, imageStore, logins, options) {
 }
 function credentialPlan(row, imageStore, logins) {
   let sends = row.clients.map((client) => {
-    let kind = credentialsSentBy(client, imageStore), login2 = kind === "hub-login" ? logins.hub : kind === "mirror-login" ? logins.mirror : void 0;
-    return { client, kind, login: login2 };
+    let kind = credentialsSentBy(client, imageStore), login3 = kind === "hub-login" ? logins.hub : kind === "mirror-login" ? logins.mirror : void 0;
+    return { client, kind, login: login3 };
   }), without = sends.filter((s) => !s.login);
   if (without.length > 0)
     return { none: `it demands credentials: ${without.map(
@@ -38485,9 +38522,9 @@ async function mirrorLogins(io, rows) {
   let hub = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => {
   }), byHost = /* @__PURE__ */ new Map();
   for (let row of rows) {
-    let host = mirrorHost(row.url), login2 = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => {
+    let host = mirrorHost(row.url), login3 = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => {
     }) : void 0;
-    host && login2 && byHost.set(host, login2);
+    host && login3 && byHost.set(host, login3);
   }
   return { ...hub ? { hub } : {}, byHost };
 }
@@ -39121,8 +39158,106 @@ var HELPER, KNOWN_STORES, init_setup = __esm({
   }
 });
 
+// src/store/cache-agent.ts
+var cache_agent_exports = {};
+__export(cache_agent_exports, {
+  runCacheAgent: () => runCacheAgent
+});
+import { chmodSync as chmodSync2, unlinkSync as unlinkSync4 } from "node:fs";
+import { createServer as createServer2 } from "node:net";
+import { platform as platform8 } from "node:os";
+import { dirname as dirname9 } from "node:path";
+function badSet(request2) {
+  if (typeof request2.key != "string" || typeof request2.value != "string") return "a set request needs a key and a value, both strings";
+  let ttl = request2.ttlMs;
+  if (typeof ttl != "number" || !Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_CACHE_TTL_MS)
+    return `ttlMs must be a whole number of milliseconds from 1 to ${MAX_CACHE_TTL_MS}`;
+}
+async function runCacheAgent(socket) {
+  let entries = /* @__PURE__ */ new Map(), expiry, server, closing = !1, close = () => {
+    if (!closing) {
+      closing = !0, clearTimeout(expiry), entries.clear(), server?.close();
+      try {
+        unlinkSync4(socket);
+      } catch {
+      }
+    }
+  }, prune = () => {
+    let now = Date.now();
+    for (let [key, entry] of entries) entry.expires <= now && entries.delete(key);
+    if (clearTimeout(expiry), entries.size === 0) return close();
+    let next = Math.min(...[...entries.values()].map((e) => e.expires));
+    expiry = setTimeout(prune, Math.min(MAX_TIMER_MS, Math.max(10, next - now)));
+  }, answer = (request2) => {
+    let now = Date.now();
+    switch (request2.op) {
+      case "get": {
+        let entry = entries.get(request2.key);
+        return { ok: !0, ...entry && entry.expires > now ? { value: entry.value } : {} };
+      }
+      case "set": {
+        let problem = badSet(request2);
+        return problem ? { ok: !1, error: problem } : (entries.set(request2.key, { value: request2.value, expires: now + request2.ttlMs }), { ok: !0 });
+      }
+      case "delete": {
+        let deleted = entries.delete(request2.key);
+        return entries.size === 0 && setImmediate(prune), { ok: !0, deleted };
+      }
+      case "list":
+        return { ok: !0, keys: [...entries].filter(([, e]) => e.expires > now).map(([key]) => key) };
+      default:
+        return { ok: !1, error: "unknown request" };
+    }
+  };
+  server = createServer2((connection) => {
+    let buffer = "";
+    connection.setEncoding("utf8"), connection.on("error", () => {
+    }), connection.on("data", (chunk) => {
+      if (buffer += chunk, buffer.length > MAX_REQUEST_BYTES) return connection.destroy();
+      let end = buffer.indexOf(`
+`);
+      if (end === -1) return;
+      let reply;
+      try {
+        reply = answer(JSON.parse(buffer.slice(0, end)));
+      } catch {
+        reply = { ok: !1, error: "a request that is not JSON" };
+      }
+      connection.end(`${JSON.stringify(reply)}
+`), prune();
+    });
+  });
+  let { SocketLock: SocketLock2, lockPath: lockPath2, probeSocket: probeSocket2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports));
+  await new SocketLock2(lockPath2(dirname9(socket), "cache-start", socket, platform8())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
+}
+async function listen(probeSocket2, server, socket) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (await new Promise((resolve2, reject) => {
+      server.once("error", (error) => error.code === "EADDRINUSE" ? resolve2(!1) : reject(error)), server.listen(socket, () => resolve2(!0));
+    })) return !0;
+    if (await probeSocket2(socket) === "answers") return !1;
+    try {
+      unlinkSync4(socket);
+    } catch {
+    }
+  }
+  return !1;
+}
+var MAX_TIMER_MS, IDLE_EXIT_MS, MAX_REQUEST_BYTES, init_cache_agent = __esm({
+  "src/store/cache-agent.ts"() {
+    "use strict";
+    init_cache();
+    MAX_TIMER_MS = 2 ** 31 - 1;
+    IDLE_EXIT_MS = 1e4, MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+  }
+});
+
 // action/main.ts
+import { spawn as spawn3 } from "node:child_process";
+import { appendFileSync, chmodSync as chmodSync3, mkdirSync as mkdirSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { delimiter as delimiter2, join as join14 } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 
 // node_modules/commander/lib/error.js
 var CommanderError = class extends Error {
@@ -40915,12 +41050,12 @@ Expecting one of '${allowedValues.join("', '")}'`);
    * @private
    */
   _chainOrCallHooks(promise, event) {
-    let result = promise, hooks = [];
+    let result = promise, hooks2 = [];
     return this._getCommandAndAncestors().reverse().filter((cmd) => cmd._lifeCycleHooks[event] !== void 0).forEach((hookedCommand) => {
       hookedCommand._lifeCycleHooks[event].forEach((callback) => {
-        hooks.push({ hookedCommand, callback });
+        hooks2.push({ hookedCommand, callback });
       });
-    }), event === "postAction" && hooks.reverse(), hooks.forEach((hookDetail) => {
+    }), event === "postAction" && hooks2.reverse(), hooks2.forEach((hookDetail) => {
       result = this._chainOrCall(result, () => hookDetail.callback(hookDetail.hookedCommand, this));
     }), result;
   }
@@ -41987,15 +42122,127 @@ async function runCli(args, raw) {
   }
 }
 
+// src/helper/run.ts
+init_errors();
+init_version();
+init_io();
+init_protocol();
+async function runHelper(args, context) {
+  let { io, name } = context, usage = `Usage: ${name} <${VERBS.join("|")}>
+`;
+  if (args.length !== 1)
+    return io.stdout.write(usage), 1;
+  let verb = args[0];
+  if (verb === "--help" || verb === "-h")
+    return io.stdout.write(usage), 0;
+  if (verb === "--version" || verb === "-v" || verb === "version")
+    return io.stdout.write(`${versionLine(name)}
+`), 0;
+  if (!isVerb(verb) || verb === "version")
+    return io.stdout.write(`${name}: unknown action: ${verb.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 100)}
+`), 1;
+  try {
+    return await runVerb(verb, context), 0;
+  } catch (error) {
+    return io.stdout.write(`${error instanceof DcmError ? oneLine(error) : `internal error: ${oneLine(error)}`}
+`), 1;
+  }
+}
+async function runVerb(verb, { io, openStore: openStore2 }) {
+  switch (verb) {
+    case "store": {
+      let credentials = decodeStoreInput(await readBounded(io.stdin, MAX_INPUT_BYTES));
+      await (await openStore2()).store(credentials.serverURL, { username: credentials.username, secret: credentials.secret });
+      return;
+    }
+    case "get": {
+      let serverURL = decodeServerAddress(await readBounded(io.stdin, MAX_INPUT_BYTES)), login3 = await (await openStore2()).get(serverURL);
+      if (!login3) throw new CredentialsNotFound();
+      io.stdout.write(encodeGetReply({ serverURL, username: login3.username, secret: login3.secret }));
+      return;
+    }
+    case "erase": {
+      let serverURL = decodeServerAddress(await readBounded(io.stdin, MAX_INPUT_BYTES));
+      await (await openStore2()).erase(serverURL);
+      return;
+    }
+    case "list":
+      io.stdout.write(encodeListReply(await (await openStore2()).list()));
+      return;
+  }
+}
+
 // action/main.ts
+init_select();
+var CACHE_AGENT_VERB = "__dcm-cache-agent", HELPER_VERB = "__helper", SELF = fileURLToPath(import.meta.url);
 function input(name) {
   return (process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
+var hooks = {
+  startCacheAgent: (socket) => spawn3(process.execPath, [SELF, CACHE_AGENT_VERB, socket], { detached: !0, stdio: "ignore", env: process.env }).unref()
+};
+function cliIo(env, stdin = []) {
+  return { stdin: Readable.from(stdin.map((s) => Buffer.from(s))), stdout: process.stdout, stderr: process.stderr, env, isTTY: !1, storeHooks: hooks };
+}
+function appendTo(variable, line) {
+  let file = process.env[variable];
+  file && appendFileSync(file, `${line}
+`);
+}
+function installHelper() {
+  let dir = join14(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin");
+  mkdirSync2(dir, { recursive: !0 });
+  let path4 = join14(dir, "docker-credential-dcm"), quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+  return writeFileSync2(path4, `#!/bin/sh
+DCM_STORE=cache exec ${quote(process.execPath)} ${quote(SELF)} ${HELPER_VERB} "$@"
+`), chmodSync3(path4, 493), appendTo("GITHUB_PATH", dir), dir;
+}
+async function login2(registry, username, token) {
+  if (!username || token.trim() === "")
+    return process.stderr.write(`::error title=dcm login::login: true needs the username and token inputs
+`), 2;
+  let dir = installHelper(), env = { ...process.env, DCM_STORE: "cache", PATH: `${dir}${delimiter2}${process.env.PATH ?? ""}` }, server = registry || "docker.io", setup2 = await runCli(["setup", "--registry", server], cliIo(env));
+  if (setup2 !== 0) return setup2;
+  let code = await runCli(["login", server, "-u", username, "--password-stdin"], cliIo(env, [token]));
+  return code !== 0 ? (await runCli(["setup", "--undo", "--registry", server], cliIo(env)), code) : (appendTo("GITHUB_STATE", `dcm-login=${server}`), 0);
+}
+async function post() {
+  let server = process.env["STATE_dcm-login"];
+  if (!server) return 0;
+  let env = { ...process.env, DCM_STORE: "cache" }, code = await runCli(["logout", server], cliIo(env)), undone = await runCli(["setup", "--undo", "--registry", server], cliIo(env));
+  return code || undone;
+}
 async function main() {
+  let argv = process.argv.slice(2);
+  if (argv[0] === CACHE_AGENT_VERB && argv[1]) {
+    let { runCacheAgent: runCacheAgent2 } = await Promise.resolve().then(() => (init_cache_agent(), cache_agent_exports));
+    return await runCacheAgent2(argv[1]), 0;
+  }
+  if (argv[0] === HELPER_VERB)
+    return runHelper(argv.slice(1), {
+      name: "docker-credential-dcm",
+      io: { stdin: process.stdin, stdout: process.stdout },
+      openStore: () => openCredentialStore(process.env, hooks)
+    });
+  if (process.env.STATE_isPost === "true") return post();
+  appendTo("GITHUB_STATE", "isPost=true");
   let registry = input("registry"), username = input("username"), token = process.env.INPUT_TOKEN ?? "", failUnder = input("fail-under"), repository = input("repository");
   if (token.trim() !== "" && username === "")
     return process.stderr.write(`::error title=dcm ratelimit::the token input needs the username input too
 `), 2;
+  if (input("login") === "true") {
+    let code = await login2(registry, username, token);
+    if (code !== 0) return code;
+    if (registry && registry !== "docker.io") return 0;
+    let checked = ["ratelimit", "--format", "github"];
+    repository && checked.push("--repository", repository), failUnder && checked.push("--fail-under", failUnder);
+    let env = {
+      ...process.env,
+      DCM_STORE: "cache",
+      PATH: `${join14(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin")}${delimiter2}${process.env.PATH ?? ""}`
+    };
+    return runCli(checked, cliIo(env));
+  }
   let args = ["ratelimit", "--format", "github"];
   return registry && args.push("--registry", registry), repository && args.push("--repository", repository), failUnder && args.push("--fail-under", failUnder), username && args.push("-u", username, "--password-stdin"), runCli(args, {
     stdin: Readable.from(username ? [Buffer.from(token)] : []),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
 import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
+import { startRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
 const TOKEN = 'dckr_pat_action-Secret-7Hq2';
@@ -48,13 +49,13 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function runAction(inputs: Record<string, string>, dockerConfig?: object) {
-  const work = tempDir('runner');
+async function runAction(inputs: Record<string, string>, dockerConfig?: object, runner: { work?: string; extra?: NodeJS.ProcessEnv } = {}) {
+  const work = runner.work ?? tempDir('runner');
   const files = { output: join(work, 'output'), summary: join(work, 'summary') };
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
   const docker = join(work, 'docker');
-  mkdirSync(docker);
+  mkdirSync(docker, { recursive: true });
   if (dockerConfig) writeFileSync(join(docker, 'config.json'), JSON.stringify(dockerConfig));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -64,8 +65,16 @@ async function runAction(inputs: Record<string, string>, dockerConfig?: object) 
     GITHUB_OUTPUT: files.output,
     GITHUB_STEP_SUMMARY: files.summary,
     RUNNER_TEMP: work,
+    GITHUB_STATE: join(work, 'state'),
+    GITHUB_PATH: join(work, 'path'),
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'test',
     // The runner passes every declared input, empty when not given.
-    ...Object.fromEntries(['registry', 'username', 'token', 'fail-under', 'repository'].map((name) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? ''])),
+    ...Object.fromEntries(
+      ['registry', 'username', 'token', 'fail-under', 'repository', 'login'].map((name) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? '']),
+    ),
+    ...runner.extra,
   };
   const result = await run(process.execPath, [join(actionDir, 'action', 'dist', 'index.mjs')], { env, cwd: work });
   const output = readFileSync(files.output, 'utf8');
@@ -137,5 +146,57 @@ describe('the GitHub Action', () => {
     const result = await runAction({ registry: hub.host, token: TOKEN });
     expect(result).toExit(2);
     expect(result.stderr).toBe('::error title=dcm ratelimit::the token input needs the username input too\n');
+  });
+
+  it('login: true logs the job in without the token in config.json, Docker finds it through the helper on the job PATH, and the post step logs out (issue 22, item 10)', async () => {
+    const registry = await startRegistry({ ci: 'ci-Login-Pa55' });
+    try {
+      const work = tempDir('runner-login');
+      const result = await runAction({ registry: registry.host, username: 'ci', token: 'ci-Login-Pa55', login: 'true' }, { auths: {} }, { work });
+      expect(result).toExit(0);
+      expect(result.stdout).toContain('Login Succeeded');
+      const config = readFileSync(join(work, 'docker', 'config.json'), 'utf8');
+      expect(JSON.parse(config)).toMatchObject({ credHelpers: { [registry.host]: 'dcm' }, auths: { [registry.host]: {} } });
+      expect(config).not.toContain('ci-Login-Pa55');
+      expect(config).not.toContain(Buffer.from('ci:ci-Login-Pa55').toString('base64'));
+      // Later steps get the helper dir on PATH; Docker runs it by name, in the same job.
+      const helperDir = readFileSync(join(work, 'path'), 'utf8').trim();
+      const jobEnv = {
+        ...process.env,
+        HOME: join(work, 'home'),
+        DOCKER_CONFIG: join(work, 'docker'),
+        PATH: `${helperDir}:${process.env.PATH}`,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_RUN_ID: '4242',
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_JOB: 'test',
+        RUNNER_TEMP: work,
+        XDG_RUNTIME_DIR: undefined,
+      };
+      const got = await run('docker-credential-dcm', ['get'], { stdin: registry.host, env: jobEnv });
+      expect(got).toExit(0);
+      expect(JSON.parse(got.stdout)).toMatchObject({ Username: 'ci', Secret: 'ci-Login-Pa55' });
+      const manifest = await run('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/none/such:tag`], { env: jobEnv });
+      expect(manifest.stderr).not.toMatch(/unauthorized|authentication required/i);
+      // Another job on the same runner account sees nothing.
+      expect((await run('docker-credential-dcm', ['get'], { stdin: registry.host, env: { ...jobEnv, GITHUB_RUN_ID: '4243' } })).stdout).toBe(
+        'credentials not found in native keychain\n',
+      );
+
+      const state = readFileSync(join(work, 'state'), 'utf8');
+      expect(state).toContain(`dcm-login=${registry.host}`);
+      const post = await runAction({}, undefined, { work, extra: { STATE_isPost: 'true', [`STATE_dcm-login`]: registry.host } });
+      expect(post).toExit(0);
+      expect((await run('docker-credential-dcm', ['get'], { stdin: registry.host, env: jobEnv })).stdout).toBe('credentials not found in native keychain\n');
+      expect(JSON.parse(readFileSync(join(work, 'docker', 'config.json'), 'utf8')).credHelpers ?? {}).not.toHaveProperty(registry.host);
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  it('login: true without a token: an error annotation, exit 2, nothing changed', async () => {
+    const result = await runAction({ username: 'ci', login: 'true' });
+    expect(result).toExit(2);
+    expect(result.stderr).toBe('::error title=dcm login::login: true needs the username and token inputs\n');
   });
 });
