@@ -2163,8 +2163,8 @@ async function registryTarget(registry, options, io, timeoutMs = parseTimeout(op
 `);
     }
     let match = await matchesInsecure(host, entries);
-    match && (insecure = !0, io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path4}: TLS is not verified for it, as Docker does not verify it
-`));
+    match ? (insecure = !0, io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path4}: TLS is not verified for it, as Docker does not verify it
+`)) : await matchesInsecure(host, DAEMON_INSECURE_DEFAULTS) && (insecure = !0);
   }
   return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, io), insecure, timeoutMs, env: io.env };
 }
@@ -2211,7 +2211,7 @@ function recordStore(store, env) {
   return writeFileAtomically(path4, `${JSON.stringify({ ...settings, store }, null, 2)}
 `, { followSymlink: !1 }), path4;
 }
-var DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
+var DAEMON_INSECURE_DEFAULTS, DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
   "src/cli/shared.ts"() {
     "use strict";
     init_daemon_config();
@@ -2221,6 +2221,7 @@ var DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
     init_files();
     init_profiles();
     init_select();
+    DAEMON_INSECURE_DEFAULTS = ["127.0.0.0/8", "::1/128"];
     DEFAULT_TIMEOUT_SECONDS = 15;
   }
 });

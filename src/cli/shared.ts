@@ -16,6 +16,9 @@ import type { CredentialStore } from '../store/credential-store.ts';
 import { openCredentialStore, readSettings } from '../store/select.ts';
 import type { CliIo } from './io.ts';
 
+/** What the Docker daemon counts as insecure on top of daemon.json's insecure-registries (moby's defaults). */
+export const DAEMON_INSECURE_DEFAULTS = ['127.0.0.0/8', '::1/128'];
+
 /** `--cert-dir`, `--insecure`, `--daemon-config` and `--timeout`, for every command that talks to registries. */
 export interface RegistryOptions {
   certDir?: string;
@@ -80,6 +83,11 @@ export async function registryTarget(
     if (match) {
       insecure = true;
       io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path}: TLS is not verified for it, as Docker does not verify it\n`);
+    } else if (await matchesInsecure(host, DAEMON_INSECURE_DEFAULTS)) {
+      // moby registry/config.go adds these to every daemon's insecure-registries ("a stop-gap for
+      // people who are running a private registry on localhost"), and docker login accepts a
+      // self-signed certificate there without a word: so does dcm (README, "Rules").
+      insecure = true;
     }
   }
   return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, io), insecure, timeoutMs, env: io.env };

@@ -130,3 +130,29 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
 }
+
+/**
+ * A TLS registry reached by a DNS name (`NAME:443`) through a CONNECT proxy on loopback. Docker,
+ * and so dcm, treats a loopback registry as insecure and does not verify its certificate; a test
+ * of certificate verification needs a name that is not on this machine, and this is one: the
+ * name resolves nowhere, the proxy carries the tunnel to the registry's loopback port.
+ */
+export async function startNamedTlsRegistry(
+  name: string,
+  users: Record<string, string>,
+  tls: { certPath: string; keyPath: string },
+): Promise<{ registry: RunningRegistry; host: string; env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  const { connectProxy } = await import('./fake-server.ts');
+  const registry = await startRegistry(users, { tls });
+  const port = Number(registry.host.split(':')[1]);
+  const proxy = await connectProxy(() => ({ host: '127.0.0.1', port }));
+  return {
+    registry,
+    host: name,
+    env: { ...process.env, HTTPS_PROXY: proxy.url, NO_PROXY: '' },
+    stop: async () => {
+      await proxy.stop();
+      await registry.stop();
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { connectProxy } from '../helpers/fake-server.ts';
 import { storeJson } from '../helpers/helper-process.ts';
 import { makeCa, makeServerCert } from '../helpers/pki.ts';
-import { freePort, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { freePort, startNamedTlsRegistry, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
 const bin = dcmBinDir();
@@ -54,11 +54,12 @@ describe('dcm login through HTTPS_PROXY', () => {
   let registry: RunningRegistry;
   let proxy: Awaited<ReturnType<typeof connectProxy>>;
   let tunnels: string[] = [];
+  let ca: ReturnType<typeof makeCa>;
   const caDir = tempDir('ca-dir');
 
   beforeAll(async () => {
     requireTestSession();
-    const ca = makeCa();
+    ca = makeCa();
     writeFileSync(join(caDir, 'ca.crt'), readFileSync(ca.certPath));
     registry = await startRegistry({ proxied: 'proxy-Pa55' }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
     proxy = await connectProxy();
@@ -87,15 +88,25 @@ describe('dcm login through HTTPS_PROXY', () => {
   });
 
   it('the --cert-dir the login used is remembered: check trusts it without being told again; logout forgets it (issue 22, item 4)', async () => {
-    const env = { ...process.env, NO_PROXY: '127.0.0.1' };
-    const settings = join(process.env.HOME!, '.config', 'dcm', 'config.json');
-    expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs).toEqual({ [registry.host]: caDir });
-    const check = await run(bin.dcm, ['check', registry.host], { env });
-    expect(check).toExit(0);
-    expect(await run(bin.dcm, ['logout', registry.host], { env })).toExit(0);
-    expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs).toBeUndefined();
-    const after = await run(bin.dcm, ['ratelimit', '--registry', registry.host, '--anonymous'], { env });
-    expect(after).toExit(5);
+    // Under a name not on this machine: a loopback registry is not verified at all, as in Docker.
+    const named = await startNamedTlsRegistry('remembered.registry.test', { proxied: 'proxy-Pa55' }, makeServerCert(ca, ['DNS:remembered.registry.test']));
+    try {
+      const settings = join(process.env.HOME!, '.config', 'dcm', 'config.json');
+      const login = await run(bin.dcm, ['login', named.host, '-u', 'proxied', '--password-stdin', '--cert-dir', caDir], {
+        stdin: 'proxy-Pa55',
+        env: named.env,
+      });
+      expect(login).toExit(0);
+      expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs).toMatchObject({ [named.host]: caDir });
+      const check = await run(bin.dcm, ['check', named.host], { env: named.env });
+      expect(check).toExit(0);
+      expect(await run(bin.dcm, ['logout', named.host], { env: named.env })).toExit(0);
+      expect(JSON.parse(readFileSync(settings, 'utf8')).certDirs ?? {}).not.toHaveProperty(named.host);
+      const after = await run(bin.dcm, ['ratelimit', '--registry', named.host, '--anonymous'], { env: named.env });
+      expect(after).toExit(5);
+    } finally {
+      await named.stop();
+    }
   });
 });
 

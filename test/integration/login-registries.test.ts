@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { writeOciLayout } from '../helpers/oci-image.ts';
 import { makeCa, makeServerCert, makeSigningCert } from '../helpers/pki.ts';
-import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { startNamedTlsRegistry, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 import { startTokenIssuer, type TokenIssuer } from '../helpers/token-issuer.ts';
 
@@ -131,24 +131,44 @@ describe.each(setups)('dcm login: $name', (setup) => {
 });
 
 describe('dcm login over TLS without the CA', () => {
-  let registry: RunningRegistry;
+  // A name that is not on this machine: Docker (and dcm) do not verify a loopback registry.
+  let named: Awaited<ReturnType<typeof startNamedTlsRegistry>>;
   let caPath: string;
+  let ca: ReturnType<typeof makeCa>;
   const bin = dcmBinDir();
   beforeAll(async () => {
     requireTestSession();
-    const ca = makeCa();
+    ca = makeCa();
     caPath = ca.certPath;
-    registry = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
+    named = await startNamedTlsRegistry('tls.registry.test', { [USER]: PASSWORD }, makeServerCert(ca, ['DNS:tls.registry.test']));
   });
-  afterAll(() => registry?.stop());
+  afterAll(() => named?.stop());
 
   it('is refused with the TLS hint, exit 5, and nothing stored', async () => {
-    const result = await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD });
+    const result = await run(bin.dcm, ['login', named.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: named.env });
     expect(result).toExit(5);
     expect(result.stderr).toMatch(
-      /unknown authority.*\/etc\/docker\/certs\.d\/127\.0\.0\.1:\d+\/ca\.crt.*--cert-dir.*update-ca-certificates, or SSL_CERT_FILE/,
+      /unknown authority.*\/etc\/docker\/certs\.d\/tls\.registry\.test\/ca\.crt.*--cert-dir.*update-ca-certificates, or SSL_CERT_FILE/,
     );
-    expect(await run(bin.helper, ['get'], { stdin: registry.host })).toExit(1);
+    expect(await run(bin.helper, ['get'], { stdin: named.host })).toExit(1);
+  });
+
+  it('a self-signed loopback registry is accepted, as docker login accepts it (moby counts 127.0.0.0/8 and ::1 as insecure; issue 22, item 4)', async () => {
+    const local = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(makeCa('nobody-trusts-me'), ['IP:127.0.0.1']) });
+    try {
+      const result = await run(bin.dcm, ['login', local.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD });
+      expect(result).toExit(0);
+      const dockerConfig = tempDir('docker-loopback');
+      writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'dcm' }));
+      const docker = await run('docker', ['login', local.host, '-u', USER, '--password-stdin'], {
+        stdin: PASSWORD,
+        env: { ...process.env, DOCKER_CONFIG: dockerConfig, PATH: `${bin.dir}:${process.env.PATH}` },
+      });
+      expect(docker.stdout + docker.stderr).toContain('Login Succeeded');
+      expect(await run(bin.dcm, ['logout', local.host])).toExit(0);
+    } finally {
+      await local.stop();
+    }
   });
 
   it.each([
@@ -162,18 +182,17 @@ describe('dcm login over TLS without the CA', () => {
       },
     ],
   ])('a CA the system trusts is trusted, as docker and skopeo trust it: %s (issue 22, item 5)', async (_name, extra) => {
-    const result = await run(bin.dcm, ['login', registry.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: { ...process.env, ...extra() } });
+    const result = await run(bin.dcm, ['login', named.host, '-u', USER, '--password-stdin'], { stdin: PASSWORD, env: { ...named.env, ...extra() } });
     expect(result).toExit(0);
-    expect(await run(bin.dcm, ['logout', registry.host])).toExit(0);
+    expect(await run(bin.dcm, ['logout', named.host])).toExit(0);
   });
 
   it('a certificate for another name is a name mismatch', async () => {
-    const ca = makeCa();
     const caDir = tempDir('ca-dir');
     writeFileSync(join(caDir, 'ca.crt'), (await import('node:fs')).readFileSync(ca.certPath));
-    const other = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(ca, ['DNS:registry.example.test']) });
+    const other = await startNamedTlsRegistry('mismatch.registry.test', { [USER]: PASSWORD }, makeServerCert(ca, ['DNS:registry.example.test']));
     try {
-      const result = await run(bin.dcm, ['login', other.host, '-u', USER, '--password-stdin', '--cert-dir', caDir], { stdin: PASSWORD });
+      const result = await run(bin.dcm, ['login', other.host, '-u', USER, '--password-stdin', '--cert-dir', caDir], { stdin: PASSWORD, env: other.env });
       expect(result).toExit(5);
       expect(result.stderr).toContain('name mismatch');
     } finally {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { fakeHttpServer, type FakeServer } from '../helpers/fake-server.ts';
 import { makeCa, makeServerCert } from '../helpers/pki.ts';
-import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
+import { startNamedTlsRegistry, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
 const bin = dcmBinDir();
@@ -108,6 +108,8 @@ describe('a multi-line JSON key and a long token, through Docker and skopeo', ()
 
 describe("daemon.json's insecure-registries", () => {
   let registry: RunningRegistry;
+  // The same kind of registry under a name not on this machine (loopback is insecure by default, as in Docker).
+  let named: Awaited<ReturnType<typeof startNamedTlsRegistry>>;
   const USER = 'insecure-user';
   const PASSWORD = 'insecure-Pa55-word';
   const daemonDir = tempDir('daemon');
@@ -118,18 +120,29 @@ describe("daemon.json's insecure-registries", () => {
   beforeAll(async () => {
     requireTestSession();
     // TLS from a CA nobody is told about: without insecure-registries this is exit 5.
-    registry = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(makeCa('unknown-ca'), ['IP:127.0.0.1']) });
+    const ca = makeCa('unknown-ca');
+    registry = await startRegistry({ [USER]: PASSWORD }, { tls: makeServerCert(ca, ['IP:127.0.0.1']) });
+    named = await startNamedTlsRegistry('insecure.registry.test', { [USER]: PASSWORD }, makeServerCert(ca, ['DNS:insecure.registry.test']));
   });
   afterAll(async () => {
     await run(bin.dcm, ['logout', registry.host]);
+    await run(bin.dcm, ['logout', named?.host ?? 'insecure.registry.test']);
     await registry?.stop();
+    await named?.stop();
   });
 
   it('a registry not listed: the certificate is verified (exit 5)', async () => {
     writeFileSync(daemonJson, JSON.stringify({ 'insecure-registries': ['elsewhere.example:5000'] }));
-    const result = await dcm(['login', registry.host, '--daemon-config', daemonJson]);
+    const result = await dcm(['login', named.host, '--daemon-config', daemonJson], named.env);
     expect(result).toExit(5);
     expect(result.stderr).toMatch(/signed by an unknown authority/);
+  });
+
+  it('the same registry listed by name is treated as --insecure', async () => {
+    writeFileSync(daemonJson, JSON.stringify({ 'insecure-registries': [named.host] }));
+    const result = await dcm(['login', named.host, '--daemon-config', daemonJson], named.env);
+    expect(result).toExit(0);
+    expect(result.stderr).toContain(`note: ${named.host} is in insecure-registries`);
   });
 
   it.each([
@@ -164,7 +177,7 @@ describe("daemon.json's insecure-registries", () => {
     ['an array', '[]'],
   ])('a daemon.json that is %s: one warning, and the registry stays secure (exit 5)', async (_name, text) => {
     writeFileSync(daemonJson, text);
-    const result = await dcm(['login', registry.host, '--daemon-config', daemonJson]);
+    const result = await dcm(['login', named.host, '--daemon-config', daemonJson], named.env);
     expect(result).toExit(5);
     expect(result.stderr).toMatch(/warning: .*daemon\.json .*; its insecure-registries are not applied/);
     expect(readFileSync(daemonJson, 'utf8')).toBe(text);
