@@ -86,7 +86,7 @@ export async function registryTarget(
     } else if (await matchesInsecure(host, DAEMON_INSECURE_DEFAULTS)) {
       // moby registry/config.go adds these to every daemon's insecure-registries ("a stop-gap for
       // people who are running a private registry on localhost"), and docker login accepts a
-      // self-signed certificate there without a word: so does dcm (README, "Rules").
+      // self-signed certificate there without a word: so does dcm (docs/logins.md, "Rules").
       insecure = true;
     }
   }

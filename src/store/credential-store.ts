@@ -1,7 +1,7 @@
 /**
  * Docker's credential semantics on top of a SecretBackend.
  *
- * Item layout (documented in the README):
+ * Item layout (documented in docs/protocol-and-keychain.md, "Keychain layout"):
  * - one item per registry: key = canonical server address (registry/server-url.ts), value =
  *   JSON `{"Username": ..., "Secret": ...}`. One registry is one item, so a store with another
  *   username replaces the login instead of adding a second one.

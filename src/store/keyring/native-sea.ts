@@ -88,7 +88,7 @@ function untrusted(stats: Stats): string | undefined {
 
 /**
  * A descriptor of the cached file when it is exactly the embedded addon, read in 64 KiB pieces
- * into one small buffer (about 1 ms for the 3 MB addon: README, "Performance"); else undefined.
+ * into one small buffer (about 1 ms for the 3 MB addon: docs/performance.md); else undefined.
  */
 function openVerified(path: string, expected: Buffer): { fd: number; loadPath: string } | undefined {
   let fd: number;
