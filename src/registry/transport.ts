@@ -144,7 +144,7 @@ export class RegistryHttp {
       let text = '';
       if (method !== 'HEAD') {
         try {
-          text = await readBounded(response.body);
+          text = await readTruncated(response.body);
         } catch (error) {
           // The deadline can fire while the body is still arriving: that is a timeout too.
           throw classifyNetError(error, { host: current.host, proxy: this.proxyFor(current), timeoutMs: this.#options.timeoutMs });
@@ -296,7 +296,11 @@ function quotes(text: string, secret: string): boolean {
   return false;
 }
 
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+/**
+ * A response body as text, cut (not refused) at MAX_BODY_BYTES: only its start is ever shown,
+ * in an error line. helper/io.ts's readBounded, which refuses input past its limit, is the other.
+ */
+async function readTruncated(body: Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {

@@ -2,7 +2,7 @@
  * Docker's credential semantics on top of a SecretBackend.
  *
  * Item layout (documented in docs/protocol-and-keychain.md, "Keychain layout"):
- * - one item per registry: key = canonical server address (registry/server-url.ts), value =
+ * - one item per registry: key = canonical server address (docker/server-address.ts), value =
  *   JSON `{"Username": ..., "Secret": ...}`. One registry is one item, so a store with another
  *   username replaces the login instead of adding a second one.
  * - one index item, key `dcm:index` (never a canonical address: `index` is not a port), value =
