@@ -8,7 +8,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isSea } from 'node:sea';
-import { isVerb } from './helper/protocol.ts';
+import { isVerb } from './docker/helper-protocol.ts';
 
 const HELPER_NAME = 'docker-credential-dcm';
 /** An internal error (a bug): sysexits' EX_SOFTWARE, listed with the other codes in errors.ts. */

@@ -2271,7 +2271,7 @@ var init_io = __esm({
   }
 });
 
-// src/helper/protocol.ts
+// src/docker/helper-protocol.ts
 function isVerb(value) {
   return VERBS.includes(value ?? "");
 }
@@ -2332,8 +2332,8 @@ function canonicalFieldName(lower) {
 function jsonType(value) {
   return Array.isArray(value) ? "an array" : typeof value == "object" ? "an object" : `a ${typeof value}`;
 }
-var VERBS, MAX_INPUT_BYTES, init_protocol = __esm({
-  "src/helper/protocol.ts"() {
+var VERBS, MAX_INPUT_BYTES, init_helper_protocol = __esm({
+  "src/docker/helper-protocol.ts"() {
     "use strict";
     init_errors();
     VERBS = ["store", "get", "erase", "list", "version"];
@@ -24929,7 +24929,7 @@ function quotes(text, secret) {
   for (let i = 0; i + 12 <= secret.length; i++) if (text.includes(secret.slice(i, i + 12))) return !0;
   return !1;
 }
-async function readBounded2(body) {
+async function readTruncated(body) {
   let chunks = [], total = 0;
   for await (let chunk of body) {
     if (total += chunk.byteLength, total > MAX_BODY_BYTES) {
@@ -25048,7 +25048,7 @@ var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES
           let text = "";
           if (method !== "HEAD")
             try {
-              text = await readBounded2(response.body);
+              text = await readTruncated(response.body);
             } catch (error) {
               throw classifyNetError(error, { host: current.host, proxy: this.proxyFor(current), timeoutMs: this.#options.timeoutMs });
             }
@@ -36726,7 +36726,7 @@ var init_login2 = __esm({
     init_server_address();
     init_errors();
     init_io();
-    init_protocol();
+    init_helper_protocol();
     init_login();
     init_auths_sync();
     init_prompt();
@@ -36789,7 +36789,7 @@ var HELPER_TIMEOUT_MS, SECRETSERVICE_LABEL, HelperClient, init_helper_client = _
   "src/docker/helper-client.ts"() {
     "use strict";
     init_errors();
-    init_protocol();
+    init_helper_protocol();
     init_process();
     HELPER_TIMEOUT_MS = 3e4, SECRETSERVICE_LABEL = "Registry credentials for ";
     HelperClient = class {
@@ -37497,7 +37497,7 @@ var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
     init_server_address();
     init_profiles();
     init_io();
-    init_protocol();
+    init_helper_protocol();
     init_logins();
     init_github();
     init_shared();
@@ -42127,7 +42127,7 @@ async function runCli(args, raw) {
 init_errors();
 init_version();
 init_io();
-init_protocol();
+init_helper_protocol();
 async function runHelper(args, context) {
   let { io, name } = context, usage = `Usage: ${name} <${VERBS.join("|")}>
 `;

@@ -4,7 +4,7 @@
  * decoded with the same codec dcm's own helper uses. Read-only unless `erase` is called.
  */
 import { HelperFailed, UsageError, oneLine } from '../errors.ts';
-import { decodeGetReply, type Credentials } from '../helper/protocol.ts';
+import { decodeGetReply, type Credentials } from './helper-protocol.ts';
 import type { Env } from '../platform/paths.ts';
 import { ProcessFailure, runProcess } from '../platform/process.ts';
 

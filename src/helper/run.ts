@@ -6,7 +6,7 @@ import { CredentialsNotFound, DcmError, oneLine } from '../errors.ts';
 import { versionLine } from '../version.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
 import { readBounded, type HelperIo } from './io.ts';
-import { MAX_INPUT_BYTES, VERBS, decodeServerAddress, decodeStoreInput, encodeGetReply, encodeListReply, isVerb } from './protocol.ts';
+import { MAX_INPUT_BYTES, VERBS, decodeServerAddress, decodeStoreInput, encodeGetReply, encodeListReply, isVerb } from '../docker/helper-protocol.ts';
 
 export interface HelperContext {
   /** The name we were invoked as (`docker-credential-dcm` or `dcm`), for usage lines. */

@@ -5,7 +5,7 @@
 import { DOCKER_HUB_KEY, TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.ts';
 import { UsageError, oneLine } from '../../errors.ts';
 import { readBounded } from '../../helper/io.ts';
-import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
+import { MAX_INPUT_BYTES } from '../../docker/helper-protocol.ts';
 import { checkLogin } from '../../registry/login.ts';
 import { recordLogin } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';

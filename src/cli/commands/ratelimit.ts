@@ -11,7 +11,7 @@ import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.
 import { profileFor } from '../../registry/profiles.ts';
 import type { CliIo } from '../io.ts';
 import { readBounded } from '../../helper/io.ts';
-import { MAX_INPUT_BYTES } from '../../helper/protocol.ts';
+import { MAX_INPUT_BYTES } from '../../docker/helper-protocol.ts';
 import { dockerLogin } from '../logins.ts';
 import { outputFileLines, workflowCommand } from '../github.ts';
 import { parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeServerAddress, decodeStoreInput, encodeGetReply, encodeListReply, goJson } from '../../../src/helper/protocol.ts';
+import { decodeServerAddress, decodeStoreInput, encodeGetReply, encodeListReply, goJson } from '../../../src/docker/helper-protocol.ts';
 
 describe('decodeStoreInput', () => {
   it.each([
