@@ -13,7 +13,7 @@ import { run } from '../helpers/spawn.ts';
 const SRC = pathToFileURL(join(ROOT, 'src')).href;
 const MODULES = pathToFileURL(join(ROOT, 'node_modules')).href;
 /** Source files the helper path may load; the CLI (src/cli) and registry client are not among them. */
-const HELPER_SOURCES = /^(main|errors|version|platform\/(files|paths)|helper\/[\w-]+|store\/[\w/-]+|docker\/server-address)\.ts$/;
+const HELPER_SOURCES = /^(main|errors|version|platform\/(files|paths)|helper\/[\w-]+|store\/[\w/-]+|docker\/(server-address|helper-protocol))\.ts$/;
 
 async function modulesLoadedBy(args: string[], stdin: string): Promise<string[]> {
   const log = join(tempDir('modules'), 'loaded.txt');
