@@ -38,30 +38,20 @@ export interface CheckResult extends Omit<LoginEntry, 'kind'> {
 
 export async function check(servers: string[], options: CheckOptions, io: CliIo, now = new Date()): Promise<void> {
   if (options.all && servers.length > 0) throw new UsageError('give SERVERs or --all, not both');
-  const timeoutMs = parseTimeout(options.timeout);
-  const windowMs = options.expiringWithin === undefined ? undefined : parseDuration(options.expiringWithin);
-  if (options.expiringWithin !== undefined && windowMs === undefined)
-    throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(options.expiringWithin).slice(0, 40)}`);
+  const windowMs = expiryWindow(options.expiringWithin);
   // Every login `dcm ls` shows, from every source Docker reads; a source that fails is a warning.
   const { rows, failures: all, config } = await dockerLogins(io);
   const named = [...new Set(servers.map(normaliseServerUrl))];
   // dcm's own store, when Docker is not pointed at it (a runner with logins in config.json and
   // no keychain), is not where Docker looks: a warning, never the exit code.
-  const helpers = config.credHelpers;
-  const dockerUsesDcm = config.credsStore === 'dcm' || (typeof helpers === 'object' && helpers !== null && Object.values(helpers).includes('dcm'));
-  for (const failure of all)
-    io.stderr.write(
-      `dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${failure.source === 'dcm' && !dockerUsesDcm ? ' (Docker does not use dcm here: this does not count)' : ''}\n`,
-    );
+  const usesDcm = dockerUsesDcm(config);
+  for (const failure of all) {
+    const uncounted = failure.source === 'dcm' && !usesDcm ? ' (Docker does not use dcm here: this does not count)' : '';
+    io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${uncounted}\n`);
+  }
   // Named registries decide the exit code by their own checks; otherwise a source Docker reads that failed counts.
-  const failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== 'dcm' || dockerUsesDcm);
-  const wanted: Array<{ registry: string; row?: LoginRow }> =
-    named.length > 0
-      ? named.flatMap((registry) => {
-          const found = rows.filter((row) => row.registry === registry);
-          return found.length > 0 ? found.map((row) => ({ registry, row })) : [{ registry }];
-        })
-      : rows.map((row) => ({ registry: row.registry, row }));
+  const failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== 'dcm' || usesDcm);
+  const wanted = toCheck(named, rows);
   if (wanted.length === 0) {
     // Nothing to check is a failure: a CI job whose login step was skipped must not pass here.
     if (options.json) io.stdout.write(`${JSON.stringify({ ok: false, results: [] })}\n`);
@@ -73,50 +63,14 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
   // it finishes; the table, in its stable order, follows on stdout. Not on a pipe, not with --json.
   const live = io.isTTY && !options.json;
   if (live) io.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? 'y' : 'ies'}…\n`);
+  const context: CheckContext = { io, options, config, now, windowMs, timeoutMs: parseTimeout(options.timeout) };
   const results = await Promise.all(
     wanted.map(async (one) => {
-      const result = await checkOne(one);
+      const result = await checkOne(one, context);
       if (live) io.stderr.write(`  ${result.ok ? '✓' : '✗'} ${result.registry}: ${result.status} (${(result.durationMs / 1000).toFixed(1)} s)\n`);
       return result;
     }),
   );
-
-  async function checkOne({ registry, row }: { registry: string; row?: LoginRow }): Promise<CheckResult> {
-    const started = Date.now();
-    const base = {
-      registry,
-      username: row?.username ?? null,
-      kind: row?.kind ?? null,
-      source: row?.source ?? null,
-      store: row?.store ?? null,
-      expiresAt: null as string | null,
-    };
-    try {
-      const login = row ? await credentialsOf(io, row, config) : undefined;
-      if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-      base.expiresAt = expiryOf(registry, login.secret);
-      // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
-      const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
-      if (soon) {
-        const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
-        const when = describeExpiry(new Date(base.expiresAt!), now);
-        const message = `${when}${soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : ''}; get a new one: ${refresh}`;
-        return { ...base, ok: false, status: soon, message, durationMs: Date.now() - started };
-      }
-      const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
-      const message =
-        result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
-      return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
-    } catch (error) {
-      const status =
-        (error instanceof CredentialsRejected && error.expired) || error instanceof CacheExpired
-          ? 'expired'
-          : error instanceof DcmError
-            ? error.code
-            : 'failure';
-      return { ...base, ok: false, status, message: oneLine(error), durationMs: Date.now() - started };
-    }
-  }
 
   const ok = results.every((r) => r.ok);
   if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
@@ -131,6 +85,79 @@ export async function check(servers: string[], options: CheckOptions, io: CliIo,
   if (!firstFailure && failures.length > 0) throw new SilentExit(failureCode(failures[0]!));
   // The exit code of the first failing login's class (README: exit codes).
   if (firstFailure) throw new SilentExit(exitClassOf(firstFailure.status));
+}
+
+/** `--expiring-within` as milliseconds; undefined when not given. */
+function expiryWindow(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = parseDuration(raw);
+  if (ms === undefined) throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(raw).slice(0, 40)}`);
+  return ms;
+}
+
+/** Whether Docker asks dcm for anything: credsStore, or any credHelpers entry. Pure. */
+function dockerUsesDcm(config: Record<string, unknown>): boolean {
+  const helpers = config.credHelpers;
+  return config.credsStore === 'dcm' || (typeof helpers === 'object' && helpers !== null && Object.values(helpers).includes('dcm'));
+}
+
+/** The logins to check: each named registry (with its rows, or none), else every row. Pure. */
+function toCheck(named: string[], rows: LoginRow[]): Array<{ registry: string; row?: LoginRow }> {
+  if (named.length === 0) return rows.map((row) => ({ registry: row.registry, row }));
+  return named.flatMap((registry) => {
+    const found = rows.filter((row) => row.registry === registry);
+    return found.length > 0 ? found.map((row) => ({ registry, row })) : [{ registry }];
+  });
+}
+
+interface CheckContext {
+  io: CliIo;
+  options: CheckOptions;
+  config: Record<string, unknown>;
+  now: Date;
+  windowMs: number | undefined;
+  timeoutMs: number;
+}
+
+/** One login, checked: from its secret's own expiry first, then against its registry. */
+async function checkOne({ registry, row }: { registry: string; row?: LoginRow }, context: CheckContext): Promise<CheckResult> {
+  const { io, options, config, now, windowMs, timeoutMs } = context;
+  const started = Date.now();
+  const base = {
+    registry,
+    username: row?.username ?? null,
+    kind: row?.kind ?? null,
+    source: row?.source ?? null,
+    store: row?.store ?? null,
+    expiresAt: null as string | null,
+  };
+  try {
+    const login = row ? await credentialsOf(io, row, config) : undefined;
+    if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
+    base.expiresAt = expiryOf(registry, login.secret);
+    // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
+    const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
+    if (soon)
+      return { ...base, ok: false, status: soon, message: expiringMessage(registry, base.expiresAt!, soon, options, now), durationMs: Date.now() - started };
+    const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
+    const message =
+      result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
+    return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
+  } catch (error) {
+    return { ...base, ok: false, status: failureStatus(error), message: oneLine(error), durationMs: Date.now() - started };
+  }
+}
+
+function expiringMessage(registry: string, expiresAt: string, soon: 'expired' | 'expiring', options: CheckOptions, now: Date): string {
+  const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
+  const within = soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : '';
+  return `${describeExpiry(new Date(expiresAt), now)}${within}; get a new one: ${refresh}`;
+}
+
+/** A failed check's status: expired (the registry or the cache said so), else the error's class. Pure. */
+function failureStatus(error: unknown): CheckResult['status'] {
+  if ((error instanceof CredentialsRejected && error.expired) || error instanceof CacheExpired) return 'expired';
+  return error instanceof DcmError ? error.code : 'failure';
 }
 
 /** The exit-code class of a check's status (README: exit codes). */

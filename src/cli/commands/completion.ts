@@ -37,35 +37,42 @@ export interface CompletionSources {
 /** What completes the last word of `words` (the words after `dcm`). Pure. */
 export function candidates(root: CompletionNode, words: string[], sources: CompletionSources): string[] {
   const current = words.at(-1) ?? '';
-  let node = root;
-  let positional = 0;
-  let expectValue: string | undefined;
-  for (const word of words.slice(0, -1)) {
-    if (expectValue) {
-      expectValue = undefined;
-      continue;
-    }
-    if (word.startsWith('-')) {
-      if (node.valueOptions.includes(word)) expectValue = word;
-      continue;
-    }
-    const sub = positional === 0 ? node.subcommands.find((c) => c.name === word) : undefined;
-    if (sub) node = sub;
-    else positional++;
-  }
+  const { node, positional, expectValue } = walk(root, words.slice(0, -1));
   const matching = (list: readonly string[]) => [...new Set(list)].filter((item) => item.startsWith(current)).sort();
-  if (expectValue) {
-    if (expectValue === '--registry') return matching(sources.registries());
-    if (expectValue === '--store' || expectValue === '--from-store' || expectValue === '--to-store') return matching(Object.keys(STORE_TITLES));
-    // Fixed choices are offered, so that bash's fallback (-o default: file names) never answers for them.
-    if (expectValue === '--format') return matching(FORMAT_CHOICES);
-    return [];
-  }
+  if (expectValue) return matching(valueChoices(expectValue, sources));
   if (current.startsWith('-')) return matching(node.options);
   if (node.subcommands.length > 0 && positional === 0) return matching(node.subcommands.map((c) => c.name));
   if (node.argument === 'registry') return matching(sources.registries());
   if (node.argument === 'mirror') return matching(sources.mirrors());
   if (node.argument === 'shell' && positional === 0) return matching(SHELLS);
+  return [];
+}
+
+/** Where the words before the last one lead: the command, how many arguments it has, an option waiting for its value. */
+function walk(root: CompletionNode, words: string[]): { node: CompletionNode; positional: number; expectValue: string | undefined } {
+  let node = root;
+  let positional = 0;
+  let expectValue: string | undefined;
+  for (const word of words) {
+    if (expectValue) {
+      expectValue = undefined;
+    } else if (word.startsWith('-')) {
+      if (node.valueOptions.includes(word)) expectValue = word;
+    } else {
+      const sub = positional === 0 ? node.subcommands.find((c) => c.name === word) : undefined;
+      if (sub) node = sub;
+      else positional++;
+    }
+  }
+  return { node, positional, expectValue };
+}
+
+/** The values an option takes, where they are known. */
+function valueChoices(option: string, sources: CompletionSources): readonly string[] {
+  if (option === '--registry') return sources.registries();
+  if (option === '--store' || option === '--from-store' || option === '--to-store') return Object.keys(STORE_TITLES);
+  // Fixed choices are offered, so that bash's fallback (-o default: file names) never answers for them.
+  if (option === '--format') return FORMAT_CHOICES;
   return [];
 }
 

@@ -3,6 +3,7 @@ import { DOCKER_HUB_KEY, DOCKER_HUB_TOKEN_KEYS, normaliseServerUrl } from '../..
 import { ItemError, SilentExit, UsageError, oneLine } from '../../errors.ts';
 import { forgetLogins } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
+import type { CredentialStore } from '../../store/credential-store.ts';
 import { openStore, rememberCertDir } from '../shared.ts';
 
 export interface LogoutOptions {
@@ -16,42 +17,48 @@ export async function logout(server: string | undefined, options: LogoutOptions,
   // --all reads the items themselves, not only the index: a login the index lost is removed too.
   const keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
   if (options.all && keys.length === 0) io.stdout.write('No stored logins.\n');
-  if (options.all && keys.length > 0 && io.isTTY && !options.yes) {
-    const { terminalPrompter } = await import('../prompt.ts');
-    if (
-      !(await terminalPrompter(io).confirm(
-        `Remove all ${keys.length} stored login${keys.length === 1 ? '' : 's'} (${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''})?`,
-      ))
-    ) {
-      io.stderr.write('dcm: nothing was removed\n');
-      throw new SilentExit('failure');
-    }
-  }
-  let failed: unknown;
-  const removedKeys: string[] = [];
+  if (options.all && keys.length > 0 && io.isTTY && !options.yes) await confirmAll(keys, io);
+  const { removed, failed } = await eraseEach(store, keys, options.all === true, io);
+  // As `docker logout` leaves config.json: no empty `auths` entry for a registry no longer logged in to.
+  await forgetLogins(io, removed);
+  for (const key of removed) forgetCertDir(key, io);
+  if (failed) throw new SilentExit('failure');
+}
+
+/** At a terminal, `--all` asks first; "no" removes nothing. */
+async function confirmAll(keys: string[], io: CliIo): Promise<void> {
+  const { terminalPrompter } = await import('../prompt.ts');
+  const shown = `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+  if (await terminalPrompter(io).confirm(`Remove all ${keys.length} stored login${keys.length === 1 ? '' : 's'} (${shown})?`)) return;
+  io.stderr.write('dcm: nothing was removed\n');
+  throw new SilentExit('failure');
+}
+
+/** Erases each key; with --all, an item another program wrote is one line and the rest go on. */
+async function eraseEach(store: CredentialStore, keys: string[], all: boolean, io: CliIo): Promise<{ removed: string[]; failed: boolean }> {
+  const removed: string[] = [];
+  let failed = false;
   for (const key of keys) {
     try {
-      const removed = await store.erase(key);
-      removedKeys.push(key);
-      io.stdout.write(removed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
+      const existed = await store.erase(key);
+      removed.push(key);
+      io.stdout.write(existed ? `Removing login credentials for ${key}\n` : `Not logged in to ${key}\n`);
       // Docker's device-code login keeps two more entries beside the Hub login; `docker logout`
       // erases them too.
       if (key === DOCKER_HUB_KEY) for (const extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
     } catch (error) {
-      // One item another program wrote does not stop the others from being removed.
-      if (!(error instanceof ItemError) || !options.all) throw error;
+      if (!(error instanceof ItemError) || !all) throw error;
       io.stderr.write(`dcm: ${oneLine(error)}\n`);
-      failed = error;
+      failed = true;
     }
   }
-  // As `docker logout` leaves config.json: no empty `auths` entry for a registry no longer logged in to.
-  await forgetLogins(io, removedKeys);
-  for (const key of removedKeys) {
-    try {
-      rememberCertDir(key, undefined, io.env);
-    } catch {
-      // Only a path: a settings file that cannot be written keeps it, harmlessly.
-    }
+  return { removed, failed };
+}
+
+function forgetCertDir(key: string, io: CliIo): void {
+  try {
+    rememberCertDir(key, undefined, io.env);
+  } catch {
+    // Only a path: a settings file that cannot be written keeps it, harmlessly.
   }
-  if (failed) throw new SilentExit('failure');
 }
