@@ -7,6 +7,7 @@ import { HelperClient, serverFromListKey } from '../../docker/helper-client.ts';
 import { TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.ts';
 import { SilentExit, UsageError } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
+import type { CredentialStore } from '../../store/credential-store.ts';
 import { openStore } from '../shared.ts';
 
 export interface ImportOptions {
@@ -16,6 +17,13 @@ export interface ImportOptions {
   json?: boolean;
 }
 
+interface Imported {
+  registry: string;
+  username: string;
+  from: string;
+  removed: boolean;
+}
+
 export async function importFrom(options: ImportOptions, io: CliIo): Promise<void> {
   if (options.from.replace(/^docker-credential-/, '') === 'dcm') throw new UsageError('--from dcm would import dcm into itself');
   const source = new HelperClient(options.from, io.env);
@@ -23,36 +31,12 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   const wanted = (options.registry ?? []).map(normaliseServerUrl);
   const store = await openStore(io);
 
-  const imported: Array<{ registry: string; username: string; from: string; removed: boolean }> = [];
+  const imported: Imported[] = [];
   const skipped: Array<{ key: string; reason: string }> = [];
   for (const key of [...(await source.list()).keys()].sort()) {
-    const server = serverFromListKey(key);
-    let registry: string;
-    try {
-      registry = normaliseServerUrl(server);
-    } catch {
-      skipped.push({ key, reason: 'not a registry address' });
-      continue;
-    }
-    if (wanted.length > 0 && !wanted.includes(registry)) continue;
-    const got = await source.get(server);
-    if ('failure' in got) {
-      skipped.push({ key, reason: got.failure });
-      continue;
-    }
-    const { username, secret } = got.credentials;
-    if (!(await store.storeVerified(registry, { username, secret }))) {
-      skipped.push({ key, reason: 'the keychain did not give back what was written; the source was left alone' });
-      continue;
-    }
-    let removed = false;
-    if (options.remove) {
-      // Only now that dcm gives it back is the source copy erased.
-      const failure = await source.erase(server);
-      removed = failure === undefined;
-      if (failure) skipped.push({ key, reason: `imported, but ${program} erase failed: ${failure}` });
-    }
-    imported.push({ registry, username, from: key, removed });
+    const outcome = await importOne(key, { source, store, wanted, remove: options.remove === true });
+    if (outcome.imported) imported.push(outcome.imported);
+    if (outcome.skipped) skipped.push({ key, reason: outcome.skipped });
   }
 
   if (options.json) {
@@ -67,4 +51,35 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
     io.stdout.write(`${lines.join('\n')}\n`);
   }
   if (skipped.length > 0) throw new SilentExit('failure');
+}
+
+/**
+ * One entry of the source helper: read, stored in dcm and read back, and only then (with
+ * --remove) erased from the source. What was imported, why it was skipped, or both (imported,
+ * but the source's erase failed); nothing for a registry that was not asked for.
+ */
+async function importOne(
+  key: string,
+  { source, store, wanted, remove }: { source: HelperClient; store: CredentialStore; wanted: string[]; remove: boolean },
+): Promise<{ imported?: Imported; skipped?: string }> {
+  const server = serverFromListKey(key);
+  let registry: string;
+  try {
+    registry = normaliseServerUrl(server);
+  } catch {
+    return { skipped: 'not a registry address' };
+  }
+  if (wanted.length > 0 && !wanted.includes(registry)) return {};
+  const got = await source.get(server);
+  if ('failure' in got) return { skipped: got.failure };
+  const { username, secret } = got.credentials;
+  if (!(await store.storeVerified(registry, { username, secret })))
+    return { skipped: 'the keychain did not give back what was written; the source was left alone' };
+  if (!remove) return { imported: { registry, username, from: key, removed: false } };
+  // Only now that dcm gives it back is the source copy erased.
+  const failure = await source.erase(server);
+  return {
+    imported: { registry, username, from: key, removed: failure === undefined },
+    ...(failure ? { skipped: `imported, but ${source.program} erase failed: ${failure}` } : {}),
+  };
 }

@@ -10,7 +10,8 @@ import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine, type Store
 import { TOKEN_USERNAME } from '../../docker/server-address.ts';
 import { openCredentialStore, storeName } from '../../store/select.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
-import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
+import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
+import type { CredentialStore } from '../../store/credential-store.ts';
 import { checkLogin } from '../../registry/login.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter } from '../prompt.ts';
@@ -115,37 +116,9 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   const plan = planMigration(credentials, inKeychain);
   report.left.push(...plan.left);
 
-  const movable: PlaintextCredential[] = [];
-  for (const credential of plan.move) {
-    if (options.verify) {
-      try {
-        await checkLogin({ ...(await registryTarget(credential.registry, {}, io, timeoutMs)), username: credential.username, secret: credential.secret });
-      } catch (error) {
-        report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
-        for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
-          report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
-        continue;
-      }
-    }
-    movable.push(credential);
-  }
-
+  const movable = await verifiedMoves(plan, options.verify === true, report, io, timeoutMs);
   if (!options.dryRun) {
-    for (const credential of movable) {
-      if (!(await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))) {
-        throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
-      }
-    }
-    // Only the fields each stored-and-read-back credential accounts for are removed.
-    const movedRegistries = new Set(movable.map((c) => c.registry));
-    const removals = new Map<string, readonly string[]>();
-    for (const credential of [...movable, ...plan.alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
-    const next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
-    next.credsStore = 'dcm';
-    if (JSON.stringify(next) !== JSON.stringify(file.data)) {
-      report.backup = backupOnce(path) ?? null;
-      writeDockerConfig({ ...file, data: next });
-    }
+    report.backup = await moveIntoStore(movable, plan.alsoRemove, store, file);
     report.credsStore = 'dcm';
   } else {
     report.credsStore = typeof file.data.credsStore === 'string' ? file.data.credsStore : null;
@@ -158,6 +131,56 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
     io.stdout.write(render(report));
   }
   if (report.left.length > 0) throw new SilentExit('failure');
+}
+
+/** With --verify, the plan's moves whose login the registry accepts; the others are left, with the reason. */
+async function verifiedMoves(
+  plan: ReturnType<typeof planMigration>,
+  verify: boolean,
+  report: MigrateReport,
+  io: CliIo,
+  timeoutMs: number,
+): Promise<PlaintextCredential[]> {
+  if (!verify) return plan.move;
+  const movable: PlaintextCredential[] = [];
+  for (const credential of plan.move) {
+    try {
+      await checkLogin({ ...(await registryTarget(credential.registry, {}, io, timeoutMs)), username: credential.username, secret: credential.secret });
+      movable.push(credential);
+    } catch (error) {
+      report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
+      for (const same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
+        report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
+    }
+  }
+  return movable;
+}
+
+/**
+ * Each credential stored and read back, then config.json rewritten without the fields each one
+ * accounts for, and with credsStore dcm. Nothing is removed unless everything was stored.
+ * Returns the backup written, if one was.
+ */
+async function moveIntoStore(
+  movable: PlaintextCredential[],
+  alsoRemove: PlaintextCredential[],
+  store: CredentialStore,
+  file: DockerConfigFile,
+): Promise<string | null> {
+  for (const credential of movable) {
+    if (!(await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))) {
+      throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
+    }
+  }
+  const movedRegistries = new Set(movable.map((c) => c.registry));
+  const removals = new Map<string, readonly string[]>();
+  for (const credential of [...movable, ...alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
+  const next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
+  next.credsStore = 'dcm';
+  if (JSON.stringify(next) === JSON.stringify(file.data)) return null;
+  const backup = backupOnce(file.path) ?? null;
+  writeDockerConfig({ ...file, data: next });
+  return backup;
 }
 
 function render(report: MigrateReport): string {
@@ -205,37 +228,51 @@ async function migrateStores(options: MigrateOptions, io: CliIo): Promise<void> 
   const moved: Array<{ registry: string; username: string | null }> = [];
   const left: Array<{ registry: string; reason: string }> = [];
   for (const registry of await source.allKeys()) {
-    let login: Awaited<ReturnType<typeof source.get>>;
-    try {
-      login = await source.get(registry);
-    } catch (error) {
-      if (!(error instanceof ItemError)) throw error;
-      left.push({ registry, reason: oneLine(error) });
-      continue;
-    }
-    if (!login) continue;
-    const existing = await target.get(registry);
-    if (existing && (existing.username !== login.username || existing.secret !== login.secret)) {
-      left.push({ registry, reason: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` });
-      continue;
-    }
-    if (!options.dryRun) {
-      if (!(await target.storeVerified(registry, login)))
-        throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
-      await source.erase(registry);
-    }
-    moved.push({ registry, username: login.username === TOKEN_USERNAME ? null : login.username });
+    const outcome = await moveBetweenStores(registry, { source, target, from, to, dryRun: options.dryRun === true });
+    if (outcome.moved) moved.push(outcome.moved);
+    if (outcome.left) left.push({ registry, reason: outcome.left });
   }
   if (!options.dryRun && left.length === 0) recordStore(to, io.env);
   const report = { from, to, dryRun: options.dryRun === true, moved, left, store: options.dryRun || left.length > 0 ? from : to };
-  if (options.json) io.stdout.write(`${JSON.stringify(report)}\n`);
-  else {
-    const verb = options.dryRun ? 'would move' : 'moved';
-    const lines = moved.map((m) => `${verb} ${m.registry} (${m.username ?? 'identity token'}) from the ${from} store to the ${to} store`);
-    for (const l of left) lines.push(`left ${l.registry} in the ${from} store: ${l.reason}`);
-    if (lines.length === 0) lines.push(`The ${from} store holds no logins.`);
-    if (!options.dryRun && left.length === 0) lines.push(`dcm keeps credentials in the ${to} store from now on`);
-    io.stdout.write(`${lines.join('\n')}\n`);
-  }
+  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderStoreMove(report));
   if (left.length > 0) throw new SilentExit('failure');
+}
+
+/** One login from one store to the other: written and read back before it is erased from the first. */
+async function moveBetweenStores(
+  registry: string,
+  { source, target, from, to, dryRun }: { source: CredentialStore; target: CredentialStore; from: StoreName; to: StoreName; dryRun: boolean },
+): Promise<{ moved?: { registry: string; username: string | null }; left?: string }> {
+  let login: Awaited<ReturnType<typeof source.get>>;
+  try {
+    login = await source.get(registry);
+  } catch (error) {
+    if (!(error instanceof ItemError)) throw error;
+    return { left: oneLine(error) };
+  }
+  if (!login) return {};
+  const existing = await target.get(registry);
+  if (existing && !sameLogin(existing, login))
+    return { left: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` };
+  if (!dryRun) {
+    if (!(await target.storeVerified(registry, login)))
+      throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
+    await source.erase(registry);
+  }
+  return { moved: { registry, username: login.username === TOKEN_USERNAME ? null : login.username } };
+}
+
+function renderStoreMove(report: {
+  from: StoreName;
+  to: StoreName;
+  dryRun: boolean;
+  moved: Array<{ registry: string; username: string | null }>;
+  left: Array<{ registry: string; reason: string }>;
+}): string {
+  const verb = report.dryRun ? 'would move' : 'moved';
+  const lines = report.moved.map((m) => `${verb} ${m.registry} (${m.username ?? 'identity token'}) from the ${report.from} store to the ${report.to} store`);
+  for (const l of report.left) lines.push(`left ${l.registry} in the ${report.from} store: ${l.reason}`);
+  if (lines.length === 0) lines.push(`The ${report.from} store holds no logins.`);
+  if (!report.dryRun && report.left.length === 0) lines.push(`dcm keeps credentials in the ${report.to} store from now on`);
+  return `${lines.join('\n')}\n`;
 }
