@@ -118,24 +118,9 @@ async function check(options: RateLimitOptions, io: CliIo, format: Format): Prom
   const timeoutMs = parseTimeout(options.timeout);
   // The stored login is under Docker's key for the registry; the check goes to its API host.
   const key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY);
-  const profile = profileFor(key);
-  const repository = options.repository ?? profile.rateLimitRepository ?? 'ratelimitpreview/test';
-  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
-    throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
-  }
+  const repository = repositoryFor(key, options.repository);
   if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
-
-  if (Boolean(options.username) !== Boolean(options.passwordStdin))
-    throw new UsageError('-u/--username and --password-stdin go together: the password is read from stdin, never from the command line');
-  if (options.username && options.anonymous) throw new UsageError('--anonymous and --username contradict each other; give one');
-  // A one-off login from stdin (stored nowhere), else the login Docker itself would use,
-  // wherever Docker keeps it (config.json, another helper, dcm).
-  const stored = options.username
-    ? { username: options.username, secret: (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '') }
-    : options.anonymous
-      ? undefined
-      : await dockerLogin(io, key);
-  if (stored && stored.secret === '') throw new UsageError('--password-stdin read an empty password');
+  const stored = await credentialsFor(key, options, io);
   const target = await registryTarget(key, options, io, timeoutMs);
   const report = await checkRateLimit({
     registry: target.host,
@@ -147,12 +132,11 @@ async function check(options: RateLimitOptions, io: CliIo, format: Format): Prom
     env: io.env,
   });
   // The stored username that was used (`<token>` for an identity token), or null when anonymous.
-  const account = report.authenticated ? (stored?.username ?? null) : null;
   const json: RateLimitJson = {
     registry: report.registry,
     repository: report.repository,
     authenticated: report.authenticated,
-    account,
+    account: report.authenticated ? (stored?.username ?? null) : null,
     limit: report.limit,
     remaining: report.remaining,
     windowSeconds: report.windowSeconds,
@@ -161,34 +145,7 @@ async function check(options: RateLimitOptions, io: CliIo, format: Format): Prom
   };
   const threshold = failUnder ?? (report.limit !== null ? Math.ceil(report.limit * WARN_SHARE) : undefined);
   const low = !report.unlimited && report.remaining !== null && threshold !== undefined && report.remaining < threshold;
-
-  switch (format) {
-    case 'json':
-      io.stdout.write(`${JSON.stringify(json)}\n`);
-      break;
-    case 'prometheus':
-      io.stdout.write(renderPrometheus(json));
-      break;
-    case 'github':
-      try {
-        appendToRegularFile(io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
-      } catch (error) {
-        throw new UsageError(`GITHUB_OUTPUT: ${(error as Error).message}`);
-      }
-      // The run page's job summary, when the runner offers one.
-      if (io.env.GITHUB_STEP_SUMMARY) {
-        try {
-          appendToRegularFile(io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
-        } catch (error) {
-          throw new UsageError(`GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
-        }
-      }
-      io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === 'true'));
-      if (low) (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
-      break;
-    default:
-      io.stdout.write(renderText(json, report, low));
-  }
+  writeReport(format, json, report, low, io);
   // Outputs first (a later CI step may branch on them), then the failure: no pulls are left.
   if (report.exhausted) {
     const line = `pull limit exhausted on ${report.registry}${report.message ? `: ${report.message}` : ''}`;
@@ -197,6 +154,50 @@ async function check(options: RateLimitOptions, io: CliIo, format: Format): Prom
   }
   if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) {
     throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${report.registry}, fewer than --fail-under ${failUnder}`);
+  }
+}
+
+/** The repository whose manifest is HEADed: given, the registry's own, or Docker's test image. */
+function repositoryFor(key: string, given: string | undefined): string {
+  const repository = given ?? profileFor(key).rateLimitRepository ?? 'ratelimitpreview/test';
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
+    throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
+  }
+  return repository;
+}
+
+/**
+ * A one-off login from stdin (stored nowhere), else the login Docker itself would use, wherever
+ * Docker keeps it (config.json, another helper, dcm); none with --anonymous.
+ */
+async function credentialsFor(key: string, options: RateLimitOptions, io: CliIo): Promise<{ username: string; secret: string } | undefined> {
+  if (Boolean(options.username) !== Boolean(options.passwordStdin))
+    throw new UsageError('-u/--username and --password-stdin go together: the password is read from stdin, never from the command line');
+  if (options.username && options.anonymous) throw new UsageError('--anonymous and --username contradict each other; give one');
+  if (options.anonymous) return undefined;
+  if (!options.username) return dockerLogin(io, key);
+  const secret = (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
+  if (secret === '') throw new UsageError('--password-stdin read an empty password');
+  return { username: options.username, secret };
+}
+
+/** The report in the chosen format; for GitHub, the step outputs, the job summary and the annotation too. */
+function writeReport(format: Format, json: RateLimitJson, report: RateLimitReport, low: boolean, io: CliIo): void {
+  if (format === 'json') return void io.stdout.write(`${JSON.stringify(json)}\n`);
+  if (format === 'prometheus') return void io.stdout.write(renderPrometheus(json));
+  if (format !== 'github') return void io.stdout.write(renderText(json, report, low));
+  appendOrRefuse('GITHUB_OUTPUT', io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
+  // The run page's job summary, when the runner offers one.
+  if (io.env.GITHUB_STEP_SUMMARY) appendOrRefuse('GITHUB_STEP_SUMMARY', io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
+  io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === 'true'));
+  if (low) (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
+}
+
+function appendOrRefuse(variable: string, path: string, text: string): void {
+  try {
+    appendToRegularFile(path, text);
+  } catch (error) {
+    throw new UsageError(`${variable}: ${(error as Error).message}`);
   }
 }
 
