@@ -495,54 +495,56 @@ function findPlaintext(config) {
   if (typeof auths != "object" || auths === null) return { credentials, unusable };
   for (let [entry, value] of Object.entries(auths)) {
     if (typeof value != "object" || value === null) continue;
-    let fields = value, text = (name) => typeof fields[name] == "string" ? fields[name] : "";
-    if (!SECRET_FIELDS.some((f) => text(f) !== "")) continue;
-    let registry;
-    try {
-      registry = normaliseServerUrl(entry);
-    } catch {
-      unusable.push({ entry, reason: "the registry address cannot be understood" });
-      continue;
-    }
-    let decoded = text("auth") !== "" ? decodeAuth(text("auth")) : void 0;
-    if (text("auth") !== "" && !decoded) {
-      unusable.push({ entry, reason: 'its "auth" is not base64 of user:password' });
-      continue;
-    }
-    let username = decoded?.username || text("username"), credential;
-    if (text("identitytoken") !== "")
-      credential = { entry, registry, username: TOKEN_USERNAME, secret: text("identitytoken"), kind: "identity-token" };
-    else if (decoded && decoded.password !== "")
-      credential = { entry, registry, username, secret: decoded.password, kind: "password" };
-    else if (text("password") !== "" && username)
-      credential = { entry, registry, username, secret: text("password"), kind: "password" };
-    else if (text("registrytoken") !== "") {
-      unusable.push({ entry, reason: 'a "registrytoken" (a bearer token used as is) has no place in the credential-helper protocol' });
-      continue;
-    } else {
-      if (username && !decoded?.password)
-        continue;
-      unusable.push({ entry, reason: "no password or identity token could be read from it" });
-      continue;
-    }
-    let covered = coveredFields(fields, credential, decoded);
-    credentials.push({ ...credential, fields: covered });
-    let uncovered = SECRET_FIELDS.filter((f) => f !== "username" && text(f) !== "" && !covered.includes(f));
-    uncovered.length > 0 && unusable.push({
-      entry,
-      reason: `its ${uncovered.map((f) => `"${f}"`).join(" and ")} stays in config.json: a registry has one login in a credential store, and the ${credential.kind === "identity-token" ? "identity token" : "password"} is the one that moves; remove the rest by hand once you no longer need it`
-    });
+    let found = readEntry(entry, value);
+    found.credential && credentials.push(found.credential), found.unusable && unusable.push({ entry, reason: found.unusable });
   }
   return { credentials, unusable };
 }
-function coveredFields(fields, login3, decoded) {
-  let covered = [];
-  for (let name of SECRET_FIELDS) {
-    let value = fields[name];
-    if (typeof value != "string" || value === "") continue;
-    (name === "auth" ? decoded !== void 0 && (decoded.password === "" || login3.kind === "password" && decoded.username === login3.username && decoded.password === login3.secret) : name === "identitytoken" ? login3.kind === "identity-token" && value === login3.secret : name === "password" ? login3.kind === "password" && value === login3.secret : name === "username" && (login3.kind === "identity-token" || value === login3.username)) && covered.push(name);
+function readEntry(entry, fields) {
+  let text = (name) => typeof fields[name] == "string" ? fields[name] : "";
+  if (!SECRET_FIELDS.some((f) => text(f) !== "")) return {};
+  let registry;
+  try {
+    registry = normaliseServerUrl(entry);
+  } catch {
+    return { unusable: "the registry address cannot be understood" };
   }
-  return covered;
+  let decoded = text("auth") !== "" ? decodeAuth(text("auth")) : void 0;
+  if (text("auth") !== "" && !decoded) return { unusable: 'its "auth" is not base64 of user:password' };
+  let login3 = loginOf(text, decoded);
+  if (login3 === "nothing") return {};
+  if (typeof login3 == "string") return { unusable: login3 };
+  let credential = { entry, registry, ...login3 }, covered = coveredFields(fields, credential, decoded), uncovered = SECRET_FIELDS.filter((f) => f !== "username" && text(f) !== "" && !covered.includes(f));
+  return {
+    credential: { ...credential, fields: covered },
+    ...uncovered.length > 0 ? {
+      unusable: `its ${uncovered.map((f) => `"${f}"`).join(" and ")} stays in config.json: a registry has one login in a credential store, and the ${credential.kind === "identity-token" ? "identity token" : "password"} is the one that moves; remove the rest by hand once you no longer need it`
+    } : {}
+  };
+}
+function loginOf(text, decoded) {
+  let username = decoded?.username || text("username");
+  return text("identitytoken") !== "" ? { username: TOKEN_USERNAME, secret: text("identitytoken"), kind: "identity-token" } : decoded && decoded.password !== "" ? { username, secret: decoded.password, kind: "password" } : text("password") !== "" && username ? { username, secret: text("password"), kind: "password" } : text("registrytoken") !== "" ? 'a "registrytoken" (a bearer token used as is) has no place in the credential-helper protocol' : username && !decoded?.password ? "nothing" : "no password or identity token could be read from it";
+}
+function coveredFields(fields, login3, decoded) {
+  return SECRET_FIELDS.filter((name) => {
+    let value = fields[name];
+    return typeof value == "string" && value !== "" && fieldHeld(name, value, login3, decoded);
+  });
+}
+function fieldHeld(name, value, login3, decoded) {
+  switch (name) {
+    case "auth":
+      return decoded !== void 0 && (decoded.password === "" || login3.kind === "password" && decoded.username === login3.username && decoded.password === login3.secret);
+    case "identitytoken":
+      return login3.kind === "identity-token" && value === login3.secret;
+    case "password":
+      return login3.kind === "password" && value === login3.secret;
+    case "username":
+      return login3.kind === "identity-token" || value === login3.username;
+    default:
+      return !1;
+  }
 }
 function withoutFields(config, removals) {
   let auths = { ...config.auths };
@@ -1584,6 +1586,24 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
         return (await this.#ask({ op: "list" }, "empty")).keys ?? [];
       }
       /**
+       * What an exchange that failed means: true for "answer as an empty cache", false for "start
+       * an agent and try again"; anything else is thrown as the cache store being unavailable.
+       */
+      #noAgentAnswer(error, noAgent) {
+        if (error instanceof StoreUnavailable) throw error;
+        let code = error.code, absent = code === "ENOENT";
+        if (!absent && code !== "ECONNREFUSED")
+          throw new StoreUnavailable(`the cache agent did not answer (${code ?? error.message})`, "Run `dcm doctor`", "cache");
+        if (noAgent === "empty" || noAgent === "read" && absent) return !0;
+        if (noAgent === "read")
+          throw new StoreUnavailable(
+            `the cache agent at ${this.#options.socket} is gone (killed?), and the logins it held with it`,
+            "Log in again: the next `dcm login` or `docker login` starts a new agent",
+            "cache"
+          );
+        return !1;
+      }
+      /**
        * One request. With no agent running: `start` starts one (a store), `empty` answers as an empty
        * cache (list, erase), `read` too unless a socket is left that no one answers (a killed agent).
        */
@@ -1595,16 +1615,7 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
             if (!reply.ok) throw new StoreUnavailable(`the cache agent refused the request (${reply.error})`, "Run `dcm doctor`", "cache");
             return reply;
           } catch (error) {
-            if (error instanceof StoreUnavailable) throw error;
-            let code = error.code, absent = code === "ENOENT";
-            if (!absent && !(code === "ECONNREFUSED")) throw new StoreUnavailable(`the cache agent did not answer (${code ?? error.message})`, "Run `dcm doctor`", "cache");
-            if (noAgent === "empty" || noAgent === "read" && absent) return { ok: !0 };
-            if (noAgent === "read")
-              throw new StoreUnavailable(
-                `the cache agent at ${this.#options.socket} is gone (killed?), and the logins it held with it`,
-                "Log in again: the next `dcm login` or `docker login` starts a new agent",
-                "cache"
-              );
+            if (this.#noAgentAnswer(error, noAgent)) return { ok: !0 };
             if (started || (this.#options.startAgent(this.#options.socket), started = !0), Date.now() > deadline)
               throw new StoreUnavailable("the cache agent did not start in time", "Run `dcm doctor`; set DCM_KEYCHAIN_TIMEOUT_MS to wait longer", "cache");
             await new Promise((resolve2) => setTimeout(resolve2, Math.min(100, 10 + attempt * 10)));
@@ -24852,14 +24863,33 @@ function failedAtProxy(proxy, peers) {
 function classifyNetError(error, context) {
   for (let current = error, depth = 0; current && depth < 5; current = current.cause, depth++)
     if (current instanceof DcmError) return current;
-  let { codes: c, messages, names, peers } = codes(error), viaProxy = failedAtProxy(context.proxy, peers), has = (...wanted) => c.some((code) => wanted.includes(code)), text = messages.join(" "), host = context.host;
-  return c.some((code) => UNKNOWN_AUTHORITY.has(code)) ? new TlsError(
-    `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt, or trust it machine-wide (update-ca-certificates, or SSL_CERT_FILE)`,
-    "unknown-authority"
-  ) : has("CERT_HAS_EXPIRED") ? new TlsError(`TLS: the certificate of ${host} has expired`, "expired") : has("CERT_NOT_YET_VALID") ? new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`, "not-yet-valid") : has("ERR_TLS_CERT_ALTNAME_INVALID") ? new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, "name-mismatch") : has("ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG") || /wrong version number|packet length too long/i.test(text) ? new TlsError(
-    `TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`,
-    "not-tls"
-  ) : has("UND_ERR_HEADERS_OVERFLOW") ? new RegistryError(`${host} answered with response headers too large to be a registry's`) : has("UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE") || c.some((code) => code.startsWith("HPE_")) ? new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`) : context.proxy && viaProxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n))) ? new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`) : has("ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL") ? new NetworkError(`DNS: cannot resolve ${viaProxy ? `the proxy ${context.proxy} or ` : ""}${host}`) : has("ECONNREFUSED") ? new NetworkError(
+  let { codes: c, messages, names, peers } = codes(error), seen = { has: (...wanted) => c.some((code) => wanted.includes(code)), codes: c, text: messages.join(" "), names }, viaProxy = failedAtProxy(context.proxy, peers);
+  return tlsFailure(seen, context.host) ?? httpFailure(seen, context.host) ?? networkFailure(seen, context, viaProxy);
+}
+function tlsFailure({ has, codes: c, text }, host) {
+  if (c.some((code) => UNKNOWN_AUTHORITY.has(code)))
+    return new TlsError(
+      `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt, or trust it machine-wide (update-ca-certificates, or SSL_CERT_FILE)`,
+      "unknown-authority"
+    );
+  if (has("CERT_HAS_EXPIRED")) return new TlsError(`TLS: the certificate of ${host} has expired`, "expired");
+  if (has("CERT_NOT_YET_VALID")) return new TlsError(`TLS: the certificate of ${host} is not valid yet (check this machine's clock)`, "not-yet-valid");
+  if (has("ERR_TLS_CERT_ALTNAME_INVALID"))
+    return new TlsError(`TLS: the certificate presented by ${host} is for another name (name mismatch)`, "name-mismatch");
+  if (has("ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG") || /wrong version number|packet length too long/i.test(text))
+    return new TlsError(
+      `TLS: ${host} does not speak TLS on this port (a plain-HTTP registry?); dcm uses plain HTTP only for loopback hosts or with --insecure`,
+      "not-tls"
+    );
+}
+function httpFailure({ has, codes: c }, host) {
+  if (has("UND_ERR_HEADERS_OVERFLOW")) return new RegistryError(`${host} answered with response headers too large to be a registry's`);
+  if (has("UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE") || c.some((code) => code.startsWith("HPE_")))
+    return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
+}
+function networkFailure({ has, text, names }, context, viaProxy) {
+  let host = context.host;
+  return context.proxy && viaProxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n))) ? new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`) : has("ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL") ? new NetworkError(`DNS: cannot resolve ${viaProxy ? `the proxy ${context.proxy} or ` : ""}${host}`) : has("ECONNREFUSED") ? new NetworkError(
     viaProxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`
   ) : has("ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ABORT_ERR", "ERR_ABORTED") || names.includes("TimeoutError") || names.includes("AbortError") ? new NetworkError(`timeout: no answer from ${host} within ${Math.round(context.timeoutMs / 100) / 10} s`) : has("ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED") ? new NetworkError(`the connection to ${host} was closed unexpectedly`) : has("EHOSTUNREACH", "ENETUNREACH") ? new NetworkError(`no route to ${host}`) : new NetworkError(`cannot reach ${host}: ${firstLine(text) || "unknown network error"}`);
 }
@@ -24929,6 +24959,17 @@ function quotes(text, secret) {
   for (let i = 0; i + 12 <= secret.length; i++) if (text.includes(secret.slice(i, i + 12))) return !0;
   return !1;
 }
+function nextHop(current, status, location) {
+  let next = redirectTarget(current.url, location), { method, body, headers } = current;
+  if ((status === 303 && method !== "HEAD" || (status === 301 || status === 302) && method === "POST") && (method = "GET", body = void 0, headers = withoutHeaders(headers, ["content-type", "content-length"])), next.origin !== current.url.origin) {
+    if (body !== void 0)
+      throw new UnsafeRequest(
+        `refusing to follow ${current.url.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`
+      );
+    headers = withoutHeaders(headers, ["authorization"]);
+  }
+  return { url: next, method, body, headers };
+}
 async function readTruncated(body) {
   let chunks = [], total = 0;
   for await (let chunk of body) {
@@ -24945,26 +24986,30 @@ function tlsOptions(options) {
   options.certDir && dirs.push(options.certDir);
   let extraCas = [], cert, key;
   for (let dir of dirs) {
-    let names;
-    try {
-      names = readdirSync3(dir).sort();
-    } catch (error) {
-      if (dir === options.certDir)
-        throw new UsageError(`--cert-dir ${dir}: ${error.code === "ENOENT" ? "no such directory" : "cannot be read"}`);
-      continue;
-    }
-    for (let name of names)
-      if (name.endsWith(".crt") && extraCas.push(readCertFile(join10(dir, name))), name.endsWith(".cert")) {
-        let keyName = name.replace(/\.cert$/, ".key");
-        if (!names.includes(keyName)) throw new UsageError(`${join10(dir, name)} has no matching ${keyName} (client certificates need both)`);
-        cert = readCertFile(join10(dir, name)), key = readCertFile(join10(dir, keyName));
-      }
+    let found = readCertDir(dir, dir === options.certDir);
+    extraCas.push(...found.cas), found.client && ({ cert, key } = found.client);
   }
   return {
     ca: [...trustedRoots(), ...extraCas],
     ...cert && key ? { cert, key } : {},
     rejectUnauthorized: !options.insecure
   };
+}
+function readCertDir(dir, required) {
+  let names;
+  try {
+    names = readdirSync3(dir).sort();
+  } catch (error) {
+    if (!required) return { cas: [] };
+    throw new UsageError(`--cert-dir ${dir}: ${error.code === "ENOENT" ? "no such directory" : "cannot be read"}`);
+  }
+  let cas = names.filter((name) => name.endsWith(".crt")).map((name) => readCertFile(join10(dir, name))), client;
+  for (let name of names.filter((n) => n.endsWith(".cert"))) {
+    let keyName = name.replace(/\.cert$/, ".key");
+    if (!names.includes(keyName)) throw new UsageError(`${join10(dir, name)} has no matching ${keyName} (client certificates need both)`);
+    client = { cert: readCertFile(join10(dir, name)), key: readCertFile(join10(dir, keyName)) };
+  }
+  return { cas, client };
 }
 function trustedRoots() {
   return roots ??= [.../* @__PURE__ */ new Set([...getCACertificates("default"), ...getCACertificates("system")])], roots;
@@ -25034,15 +25079,7 @@ var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES
           if (status >= 300 && status < 400 && typeof location == "string") {
             if (await response.body.dump().catch(() => {
             }), hop >= MAX_REDIRECTS) throw new RegistryError(`too many redirects from ${url.host}`);
-            let next = redirectTarget(current, location);
-            if ((status === 303 && method !== "HEAD" || (status === 301 || status === 302) && method === "POST") && (method = "GET", body = void 0, headers = withoutHeaders(headers, ["content-type", "content-length"])), next.origin !== current.origin) {
-              if (body !== void 0)
-                throw new UnsafeRequest(
-                  `refusing to follow ${current.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`
-                );
-              headers = withoutHeaders(headers, ["authorization"]);
-            }
-            current = next;
+            ({ url: current, method, body, headers } = nextHop({ url: current, method, body, headers }, status, location));
             continue;
           }
           let text = "";
@@ -36742,34 +36779,39 @@ __export(logout_exports, {
 async function logout(server, options, io) {
   if (options.all && server) throw new UsageError("give a SERVER or --all, not both");
   let store = await openStore(io), keys = options.all ? await store.allKeys() : [normaliseServerUrl(server ?? DOCKER_HUB_KEY)];
-  if (options.all && keys.length === 0 && io.stdout.write(`No stored logins.
-`), options.all && keys.length > 0 && io.isTTY && !options.yes) {
-    let { terminalPrompter: terminalPrompter2 } = await Promise.resolve().then(() => (init_prompt(), prompt_exports));
-    if (!await terminalPrompter2(io).confirm(
-      `Remove all ${keys.length} stored login${keys.length === 1 ? "" : "s"} (${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", \u2026" : ""})?`
-    ))
-      throw io.stderr.write(`dcm: nothing was removed
+  options.all && keys.length === 0 && io.stdout.write(`No stored logins.
+`), options.all && keys.length > 0 && io.isTTY && !options.yes && await confirmAll(keys, io);
+  let { removed, failed } = await eraseEach(store, keys, options.all === !0, io);
+  await forgetLogins(io, removed);
+  for (let key of removed) forgetCertDir(key, io);
+  if (failed) throw new SilentExit("failure");
+}
+async function confirmAll(keys, io) {
+  let { terminalPrompter: terminalPrompter2 } = await Promise.resolve().then(() => (init_prompt(), prompt_exports)), shown = `${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", \u2026" : ""}`;
+  if (!await terminalPrompter2(io).confirm(`Remove all ${keys.length} stored login${keys.length === 1 ? "" : "s"} (${shown})?`))
+    throw io.stderr.write(`dcm: nothing was removed
 `), new SilentExit("failure");
-  }
-  let failed, removedKeys = [];
+}
+async function eraseEach(store, keys, all, io) {
+  let removed = [], failed = !1;
   for (let key of keys)
     try {
-      let removed = await store.erase(key);
-      if (removedKeys.push(key), io.stdout.write(removed ? `Removing login credentials for ${key}
+      let existed = await store.erase(key);
+      if (removed.push(key), io.stdout.write(existed ? `Removing login credentials for ${key}
 ` : `Not logged in to ${key}
 `), key === DOCKER_HUB_KEY) for (let extra of DOCKER_HUB_TOKEN_KEYS) await store.erase(extra);
     } catch (error) {
-      if (!(error instanceof ItemError) || !options.all) throw error;
+      if (!(error instanceof ItemError) || !all) throw error;
       io.stderr.write(`dcm: ${oneLine(error)}
-`), failed = error;
+`), failed = !0;
     }
-  await forgetLogins(io, removedKeys);
-  for (let key of removedKeys)
-    try {
-      rememberCertDir(key, void 0, io.env);
-    } catch {
-    }
-  if (failed) throw new SilentExit("failure");
+  return { removed, failed };
+}
+function forgetCertDir(key, io) {
+  try {
+    rememberCertDir(key, void 0, io.env);
+  } catch {
+  }
 }
 var init_logout = __esm({
   "src/cli/commands/logout.ts"() {
@@ -37058,19 +37100,13 @@ __export(check_exports, {
 });
 async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
   if (options.all && servers.length > 0) throw new UsageError("give SERVERs or --all, not both");
-  let timeoutMs = parseTimeout(options.timeout), windowMs = options.expiringWithin === void 0 ? void 0 : parseDuration(options.expiringWithin);
-  if (options.expiringWithin !== void 0 && windowMs === void 0)
-    throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(options.expiringWithin).slice(0, 40)}`);
-  let { rows, failures: all, config } = await dockerLogins(io), named = [...new Set(servers.map(normaliseServerUrl))], helpers = config.credHelpers, dockerUsesDcm = config.credsStore === "dcm" || typeof helpers == "object" && helpers !== null && Object.values(helpers).includes("dcm");
-  for (let failure of all)
-    io.stderr.write(
-      `dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${failure.source === "dcm" && !dockerUsesDcm ? " (Docker does not use dcm here: this does not count)" : ""}
-`
-    );
-  let failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== "dcm" || dockerUsesDcm), wanted = named.length > 0 ? named.flatMap((registry) => {
-    let found = rows.filter((row) => row.registry === registry);
-    return found.length > 0 ? found.map((row) => ({ registry, row })) : [{ registry }];
-  }) : rows.map((row) => ({ registry: row.registry, row }));
+  let windowMs = expiryWindow(options.expiringWithin), { rows, failures: all, config } = await dockerLogins(io), named = [...new Set(servers.map(normaliseServerUrl))], usesDcm = dockerUsesDcm(config);
+  for (let failure of all) {
+    let uncounted = failure.source === "dcm" && !usesDcm ? " (Docker does not use dcm here: this does not count)" : "";
+    io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${uncounted}
+`);
+  }
+  let failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== "dcm" || usesDcm), wanted = toCheck(named, rows);
   if (wanted.length === 0)
     throw options.json ? io.stdout.write(`${JSON.stringify({ ok: !1, results: [] })}
 `) : io.stderr.write(`dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)
@@ -37078,39 +37114,13 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
   let live = io.isTTY && !options.json;
   live && io.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? "y" : "ies"}\u2026
 `);
-  let results = await Promise.all(
+  let context = { io, options, config, now, windowMs, timeoutMs: parseTimeout(options.timeout) }, results = await Promise.all(
     wanted.map(async (one) => {
-      let result = await checkOne(one);
+      let result = await checkOne(one, context);
       return live && io.stderr.write(`  ${result.ok ? "\u2713" : "\u2717"} ${result.registry}: ${result.status} (${(result.durationMs / 1e3).toFixed(1)} s)
 `), result;
     })
-  );
-  async function checkOne({ registry, row }) {
-    let started = Date.now(), base = {
-      registry,
-      username: row?.username ?? null,
-      kind: row?.kind ?? null,
-      source: row?.source ?? null,
-      store: row?.store ?? null,
-      expiresAt: null
-    };
-    try {
-      let login3 = row ? await credentialsOf(io, row, config) : void 0;
-      if (!login3) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
-      base.expiresAt = expiryOf(registry, login3.secret);
-      let soon = windowMs === void 0 ? void 0 : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : void 0, now, windowMs);
-      if (soon) {
-        let refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`, message2 = `${describeExpiry(new Date(base.expiresAt), now)}${soon === "expiring" ? `, within --expiring-within ${options.expiringWithin}` : ""}; get a new one: ${refresh}`;
-        return { ...base, ok: !1, status: soon, message: message2, durationMs: Date.now() - started };
-      }
-      let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login3.username, secret: login3.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
-      return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
-    } catch (error) {
-      let status = error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
-      return { ...base, ok: !1, status, message: oneLine(error), durationMs: Date.now() - started };
-    }
-  }
-  let ok = results.every((r) => r.ok);
+  ), ok = results.every((r) => r.ok);
   options.json ? io.stdout.write(`${JSON.stringify({ ok, results })}
 `) : io.stdout.write(
     renderTable(
@@ -37121,6 +37131,51 @@ async function check2(servers, options, io, now = /* @__PURE__ */ new Date()) {
   let firstFailure = results.find((r) => !r.ok);
   if (!firstFailure && failures.length > 0) throw new SilentExit(failureCode(failures[0]));
   if (firstFailure) throw new SilentExit(exitClassOf(firstFailure.status));
+}
+function expiryWindow(raw) {
+  if (raw === void 0) return;
+  let ms = parseDuration(raw);
+  if (ms === void 0) throw new UsageError(`--expiring-within takes a duration such as 30m, 12h or 7d, not ${JSON.stringify(raw).slice(0, 40)}`);
+  return ms;
+}
+function dockerUsesDcm(config) {
+  let helpers = config.credHelpers;
+  return config.credsStore === "dcm" || typeof helpers == "object" && helpers !== null && Object.values(helpers).includes("dcm");
+}
+function toCheck(named, rows) {
+  return named.length === 0 ? rows.map((row) => ({ registry: row.registry, row })) : named.flatMap((registry) => {
+    let found = rows.filter((row) => row.registry === registry);
+    return found.length > 0 ? found.map((row) => ({ registry, row })) : [{ registry }];
+  });
+}
+async function checkOne({ registry, row }, context) {
+  let { io, options, config, now, windowMs, timeoutMs } = context, started = Date.now(), base = {
+    registry,
+    username: row?.username ?? null,
+    kind: row?.kind ?? null,
+    source: row?.source ?? null,
+    store: row?.store ?? null,
+    expiresAt: null
+  };
+  try {
+    let login3 = row ? await credentialsOf(io, row, config) : void 0;
+    if (!login3) return { ...base, ok: !1, status: "not-logged-in", message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
+    base.expiresAt = expiryOf(registry, login3.secret);
+    let soon = windowMs === void 0 ? void 0 : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : void 0, now, windowMs);
+    if (soon)
+      return { ...base, ok: !1, status: soon, message: expiringMessage(registry, base.expiresAt, soon, options, now), durationMs: Date.now() - started };
+    let result = await checkLogin({ ...await registryTarget(registry, options, io, timeoutMs), username: login3.username, secret: login3.secret }), message = result.auth === "none" ? "registry allows anonymous access: credentials not verified" : `${result.auth} auth accepted at ${result.endpoint}`;
+    return { ...base, ok: !0, status: "ok", message, durationMs: Date.now() - started };
+  } catch (error) {
+    return { ...base, ok: !1, status: failureStatus(error), message: oneLine(error), durationMs: Date.now() - started };
+  }
+}
+function expiringMessage(registry, expiresAt, soon, options, now) {
+  let refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`, within = soon === "expiring" ? `, within --expiring-within ${options.expiringWithin}` : "";
+  return `${describeExpiry(new Date(expiresAt), now)}${within}; get a new one: ${refresh}`;
+}
+function failureStatus(error) {
+  return error instanceof CredentialsRejected && error.expired || error instanceof CacheExpired ? "expired" : error instanceof DcmError ? error.code : "failure";
 }
 function exitClassOf(status) {
   return status === "not-logged-in" ? "notFound" : status === "expired" || status === "expiring" ? "credentials" : status === "ok" ? "ok" : status;
@@ -37346,16 +37401,9 @@ dcm_ratelimit_success ${value}
   write(`${text}${success(1)}`);
 }
 async function check3(options, io, format) {
-  let failUnder = options.failUnder === void 0 ? void 0 : parseCount(options.failUnder), timeoutMs = parseTimeout(options.timeout), key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY), profile = profileFor(key), repository = options.repository ?? profile.rateLimitRepository ?? "ratelimitpreview/test";
-  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository))
-    throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
+  let failUnder = options.failUnder === void 0 ? void 0 : parseCount(options.failUnder), timeoutMs = parseTimeout(options.timeout), key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY), repository = repositoryFor(key, options.repository);
   if (format === "github" && !io.env.GITHUB_OUTPUT) throw new UsageError("--format github writes to the file named by GITHUB_OUTPUT, which is not set");
-  if (!!options.username != !!options.passwordStdin)
-    throw new UsageError("-u/--username and --password-stdin go together: the password is read from stdin, never from the command line");
-  if (options.username && options.anonymous) throw new UsageError("--anonymous and --username contradict each other; give one");
-  let stored = options.username ? { username: options.username, secret: (await readBounded(io.stdin, MAX_INPUT_BYTES)).replace(/\r?\n$/, "") } : options.anonymous ? void 0 : await dockerLogin(io, key);
-  if (stored && stored.secret === "") throw new UsageError("--password-stdin read an empty password");
-  let target = await registryTarget(key, options, io, timeoutMs), report = await checkRateLimit({
+  let stored = await credentialsFor(key, options, io), target = await registryTarget(key, options, io, timeoutMs), report = await checkRateLimit({
     registry: target.host,
     repository,
     credentials: stored ? { username: stored.username, secret: stored.secret } : void 0,
@@ -37363,48 +37411,53 @@ async function check3(options, io, format) {
     insecure: target.insecure,
     timeoutMs,
     env: io.env
-  }), account = report.authenticated ? stored?.username ?? null : null, json = {
+  }), json = {
     registry: report.registry,
     repository: report.repository,
     authenticated: report.authenticated,
-    account,
+    account: report.authenticated ? stored?.username ?? null : null,
     limit: report.limit,
     remaining: report.remaining,
     windowSeconds: report.windowSeconds,
     source: report.source,
     unlimited: report.unlimited
   }, threshold = failUnder ?? (report.limit !== null ? Math.ceil(report.limit * WARN_SHARE) : void 0), low = !report.unlimited && report.remaining !== null && threshold !== void 0 && report.remaining < threshold;
-  switch (format) {
-    case "json":
-      io.stdout.write(`${JSON.stringify(json)}
-`);
-      break;
-    case "prometheus":
-      io.stdout.write(renderPrometheus(json));
-      break;
-    case "github":
-      try {
-        appendToRegularFile(io.env.GITHUB_OUTPUT, renderGithubOutput(json));
-      } catch (error) {
-        throw new UsageError(`GITHUB_OUTPUT: ${error.message}`);
-      }
-      if (io.env.GITHUB_STEP_SUMMARY)
-        try {
-          appendToRegularFile(io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
-        } catch (error) {
-          throw new UsageError(`GITHUB_STEP_SUMMARY: ${error.message}`);
-        }
-      io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === "true")), low && (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand("warning", { title: "Docker Hub pull limit" }, warningLine(json)));
-      break;
-    default:
-      io.stdout.write(renderText(json, report, low));
-  }
-  if (report.exhausted) {
+  if (writeReport(format, json, report, low, io), report.exhausted) {
     let line = `pull limit exhausted on ${report.registry}${report.message ? `: ${report.message}` : ""}`;
     throw format === "github" && (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand("error", { title: "Docker Hub pull limit" }, line)), new ThresholdError(line);
   }
   if (failUnder !== void 0 && !report.unlimited && (report.remaining ?? 0) < failUnder)
     throw new ThresholdError(`${report.remaining ?? 0} pulls left on ${report.registry}, fewer than --fail-under ${failUnder}`);
+}
+function repositoryFor(key, given) {
+  let repository = given ?? profileFor(key).rateLimitRepository ?? "ratelimitpreview/test";
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository))
+    throw new UsageError(`--repository ${JSON.stringify(repository).slice(0, 80)} is not a repository name (e.g. library/alpine)`);
+  return repository;
+}
+async function credentialsFor(key, options, io) {
+  if (!!options.username != !!options.passwordStdin)
+    throw new UsageError("-u/--username and --password-stdin go together: the password is read from stdin, never from the command line");
+  if (options.username && options.anonymous) throw new UsageError("--anonymous and --username contradict each other; give one");
+  if (options.anonymous) return;
+  if (!options.username) return dockerLogin(io, key);
+  let secret = (await readBounded(io.stdin, MAX_INPUT_BYTES)).replace(/\r?\n$/, "");
+  if (secret === "") throw new UsageError("--password-stdin read an empty password");
+  return { username: options.username, secret };
+}
+function writeReport(format, json, report, low, io) {
+  if (format === "json") return void io.stdout.write(`${JSON.stringify(json)}
+`);
+  if (format === "prometheus") return void io.stdout.write(renderPrometheus(json));
+  if (format !== "github") return void io.stdout.write(renderText(json, report, low));
+  appendOrRefuse("GITHUB_OUTPUT", io.env.GITHUB_OUTPUT, renderGithubOutput(json)), io.env.GITHUB_STEP_SUMMARY && appendOrRefuse("GITHUB_STEP_SUMMARY", io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low)), io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === "true")), low && (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand("warning", { title: "Docker Hub pull limit" }, warningLine(json)));
+}
+function appendOrRefuse(variable, path4, text) {
+  try {
+    appendToRegularFile(path4, text);
+  } catch (error) {
+    throw new UsageError(`${variable}: ${error.message}`);
+  }
 }
 function chooseFormat(options) {
   if (options.json && options.format && options.format !== "json") throw new UsageError("--json and --format disagree; give one");
@@ -37416,6 +37469,9 @@ function parseCount(raw) {
   if (!/^\d{1,9}$/.test(raw.trim())) throw new UsageError(`--fail-under takes a whole number of pulls, not ${JSON.stringify(raw).slice(0, 40)}`);
   return Number(raw.trim());
 }
+function countedFor(json) {
+  return json.source && isIpAddress(json.source) ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? "?! credentials were sent, but the registry counted the address" : ""})` : json.source ? `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ""}` : json.authenticated ? `the stored account${json.account ? ` ${json.account}` : ""}` : "this address (anonymous)";
+}
 function renderText(raw, report, low, onRunner = !1) {
   let json = {
     ...raw,
@@ -37423,8 +37479,8 @@ function renderText(raw, report, low, onRunner = !1) {
     repository: inline(raw.repository),
     source: raw.source && inline(raw.source),
     account: raw.account && inline(raw.account)
-  }, lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`], who = json.source ? isIpAddress(json.source) ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? "?! credentials were sent, but the registry counted the address" : ""})` : `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ""}` : json.authenticated ? `the stored account${json.account ? ` ${json.account}` : ""}` : "this address (anonymous)";
-  if (lines.push(`  counted for: ${who}`), json.unlimited)
+  }, lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`];
+  if (lines.push(`  counted for: ${countedFor(json)}`), json.unlimited)
     lines.push("  limit:       none reported: these pulls are not metered (a paid plan, or an exempt address or image)");
   else {
     let window = json.windowSeconds !== null ? ` per ${humanWindow(json.windowSeconds)}` : "";
@@ -37555,32 +37611,33 @@ async function migrate(options, io) {
   }
   let plan = planMigration(credentials, inKeychain);
   report.left.push(...plan.left);
-  let movable = [];
-  for (let credential of plan.move) {
-    if (options.verify)
-      try {
-        await checkLogin({ ...await registryTarget(credential.registry, {}, io, timeoutMs), username: credential.username, secret: credential.secret });
-      } catch (error) {
-        report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
-        for (let same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
-          report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
-        continue;
-      }
-    movable.push(credential);
-  }
-  if (options.dryRun)
-    report.credsStore = typeof file.data.credsStore == "string" ? file.data.credsStore : null;
-  else {
-    for (let credential of movable)
-      if (!await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))
-        throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
-    let movedRegistries = new Set(movable.map((c) => c.registry)), removals = /* @__PURE__ */ new Map();
-    for (let credential of [...movable, ...plan.alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
-    let next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
-    next.credsStore = "dcm", JSON.stringify(next) !== JSON.stringify(file.data) && (report.backup = backupOnce(path4) ?? null, writeDockerConfig({ ...file, data: next })), report.credsStore = "dcm";
-  }
-  if (report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === "identity-token" ? null : c.username, kind: c.kind })), options.json ? io.stdout.write(`${JSON.stringify(report)}
+  let movable = await verifiedMoves(plan, options.verify === !0, report, io, timeoutMs);
+  if (options.dryRun ? report.credsStore = typeof file.data.credsStore == "string" ? file.data.credsStore : null : (report.backup = await moveIntoStore(movable, plan.alsoRemove, store, file), report.credsStore = "dcm"), report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === "identity-token" ? null : c.username, kind: c.kind })), options.json ? io.stdout.write(`${JSON.stringify(report)}
 `) : io.stdout.write(render(report)), report.left.length > 0) throw new SilentExit("failure");
+}
+async function verifiedMoves(plan, verify, report, io, timeoutMs) {
+  if (!verify) return plan.move;
+  let movable = [];
+  for (let credential of plan.move)
+    try {
+      await checkLogin({ ...await registryTarget(credential.registry, {}, io, timeoutMs), username: credential.username, secret: credential.secret }), movable.push(credential);
+    } catch (error) {
+      report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
+      for (let same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
+        report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
+    }
+  return movable;
+}
+async function moveIntoStore(movable, alsoRemove, store, file) {
+  for (let credential of movable)
+    if (!await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))
+      throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
+  let movedRegistries = new Set(movable.map((c) => c.registry)), removals = /* @__PURE__ */ new Map();
+  for (let credential of [...movable, ...alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
+  let next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
+  if (next.credsStore = "dcm", JSON.stringify(next) === JSON.stringify(file.data)) return null;
+  let backup = backupOnce(file.path) ?? null;
+  return writeDockerConfig({ ...file, data: next }), backup;
 }
 function render(report) {
   let verb = report.dryRun ? "would move" : "moved", lines = [];
@@ -37607,39 +37664,39 @@ async function migrateStores(options, io) {
   to === "cache" && !options.dryRun && !options.yes && await confirmForgetting(from, io);
   let source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks), target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks), moved = [], left = [];
   for (let registry of await source.allKeys()) {
-    let login3;
-    try {
-      login3 = await source.get(registry);
-    } catch (error) {
-      if (!(error instanceof ItemError)) throw error;
-      left.push({ registry, reason: oneLine(error) });
-      continue;
-    }
-    if (!login3) continue;
-    let existing = await target.get(registry);
-    if (existing && (existing.username !== login3.username || existing.secret !== login3.secret)) {
-      left.push({ registry, reason: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` });
-      continue;
-    }
-    if (!options.dryRun) {
-      if (!await target.storeVerified(registry, login3))
-        throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
-      await source.erase(registry);
-    }
-    moved.push({ registry, username: login3.username === TOKEN_USERNAME ? null : login3.username });
+    let outcome = await moveBetweenStores(registry, { source, target, from, to, dryRun: options.dryRun === !0 });
+    outcome.moved && moved.push(outcome.moved), outcome.left && left.push({ registry, reason: outcome.left });
   }
   !options.dryRun && left.length === 0 && recordStore(to, io.env);
   let report = { from, to, dryRun: options.dryRun === !0, moved, left, store: options.dryRun || left.length > 0 ? from : to };
-  if (options.json) io.stdout.write(`${JSON.stringify(report)}
-`);
-  else {
-    let verb = options.dryRun ? "would move" : "moved", lines = moved.map((m) => `${verb} ${m.registry} (${m.username ?? "identity token"}) from the ${from} store to the ${to} store`);
-    for (let l of left) lines.push(`left ${l.registry} in the ${from} store: ${l.reason}`);
-    lines.length === 0 && lines.push(`The ${from} store holds no logins.`), !options.dryRun && left.length === 0 && lines.push(`dcm keeps credentials in the ${to} store from now on`), io.stdout.write(`${lines.join(`
-`)}
-`);
+  if (io.stdout.write(options.json ? `${JSON.stringify(report)}
+` : renderStoreMove(report)), left.length > 0) throw new SilentExit("failure");
+}
+async function moveBetweenStores(registry, { source, target, from, to, dryRun }) {
+  let login3;
+  try {
+    login3 = await source.get(registry);
+  } catch (error) {
+    if (!(error instanceof ItemError)) throw error;
+    return { left: oneLine(error) };
   }
-  if (left.length > 0) throw new SilentExit("failure");
+  if (!login3) return {};
+  let existing = await target.get(registry);
+  if (existing && !sameLogin(existing, login3))
+    return { left: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` };
+  if (!dryRun) {
+    if (!await target.storeVerified(registry, login3))
+      throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
+    await source.erase(registry);
+  }
+  return { moved: { registry, username: login3.username === TOKEN_USERNAME ? null : login3.username } };
+}
+function renderStoreMove(report) {
+  let verb = report.dryRun ? "would move" : "moved", lines = report.moved.map((m) => `${verb} ${m.registry} (${m.username ?? "identity token"}) from the ${report.from} store to the ${report.to} store`);
+  for (let l of report.left) lines.push(`left ${l.registry} in the ${report.from} store: ${l.reason}`);
+  return lines.length === 0 && lines.push(`The ${report.from} store holds no logins.`), !report.dryRun && report.left.length === 0 && lines.push(`dcm keeps credentials in the ${report.to} store from now on`), `${lines.join(`
+`)}
+`;
 }
 var init_migrate = __esm({
   "src/cli/commands/migrate.ts"() {
@@ -37664,30 +37721,8 @@ async function importFrom(options, io) {
   if (options.from.replace(/^docker-credential-/, "") === "dcm") throw new UsageError("--from dcm would import dcm into itself");
   let source = new HelperClient(options.from, io.env), program2 = source.program, wanted = (options.registry ?? []).map(normaliseServerUrl), store = await openStore(io), imported = [], skipped = [];
   for (let key of [...(await source.list()).keys()].sort()) {
-    let server = serverFromListKey(key), registry;
-    try {
-      registry = normaliseServerUrl(server);
-    } catch {
-      skipped.push({ key, reason: "not a registry address" });
-      continue;
-    }
-    if (wanted.length > 0 && !wanted.includes(registry)) continue;
-    let got = await source.get(server);
-    if ("failure" in got) {
-      skipped.push({ key, reason: got.failure });
-      continue;
-    }
-    let { username, secret } = got.credentials;
-    if (!await store.storeVerified(registry, { username, secret })) {
-      skipped.push({ key, reason: "the keychain did not give back what was written; the source was left alone" });
-      continue;
-    }
-    let removed = !1;
-    if (options.remove) {
-      let failure = await source.erase(server);
-      removed = failure === void 0, failure && skipped.push({ key, reason: `imported, but ${program2} erase failed: ${failure}` });
-    }
-    imported.push({ registry, username, from: key, removed });
+    let outcome = await importOne(key, { source, store, wanted, remove: options.remove === !0 });
+    outcome.imported && imported.push(outcome.imported), outcome.skipped && skipped.push({ key, reason: outcome.skipped });
   }
   if (options.json)
     io.stdout.write(`${JSON.stringify({ from: program2, imported, skipped })}
@@ -37702,6 +37737,26 @@ async function importFrom(options, io) {
 `);
   }
   if (skipped.length > 0) throw new SilentExit("failure");
+}
+async function importOne(key, { source, store, wanted, remove }) {
+  let server = serverFromListKey(key), registry;
+  try {
+    registry = normaliseServerUrl(server);
+  } catch {
+    return { skipped: "not a registry address" };
+  }
+  if (wanted.length > 0 && !wanted.includes(registry)) return {};
+  let got = await source.get(server);
+  if ("failure" in got) return { skipped: got.failure };
+  let { username, secret } = got.credentials;
+  if (!await store.storeVerified(registry, { username, secret }))
+    return { skipped: "the keychain did not give back what was written; the source was left alone" };
+  if (!remove) return { imported: { registry, username, from: key, removed: !1 } };
+  let failure = await source.erase(server);
+  return {
+    imported: { registry, username, from: key, removed: failure === void 0 },
+    ...failure ? { skipped: `imported, but ${source.program} erase failed: ${failure}` } : {}
+  };
 }
 var init_import = __esm({
   "src/cli/commands/import.ts"() {
@@ -38697,21 +38752,24 @@ __export(completion_exports, {
   isRegistryName: () => isRegistryName
 });
 function candidates(root, words, sources) {
-  let current = words.at(-1) ?? "", node = root, positional = 0, expectValue;
-  for (let word of words.slice(0, -1)) {
-    if (expectValue) {
+  let current = words.at(-1) ?? "", { node, positional, expectValue } = walk(root, words.slice(0, -1)), matching = (list) => [...new Set(list)].filter((item) => item.startsWith(current)).sort();
+  return expectValue ? matching(valueChoices(expectValue, sources)) : current.startsWith("-") ? matching(node.options) : node.subcommands.length > 0 && positional === 0 ? matching(node.subcommands.map((c) => c.name)) : node.argument === "registry" ? matching(sources.registries()) : node.argument === "mirror" ? matching(sources.mirrors()) : node.argument === "shell" && positional === 0 ? matching(SHELLS) : [];
+}
+function walk(root, words) {
+  let node = root, positional = 0, expectValue;
+  for (let word of words)
+    if (expectValue)
       expectValue = void 0;
-      continue;
-    }
-    if (word.startsWith("-")) {
+    else if (word.startsWith("-"))
       node.valueOptions.includes(word) && (expectValue = word);
-      continue;
+    else {
+      let sub = positional === 0 ? node.subcommands.find((c) => c.name === word) : void 0;
+      sub ? node = sub : positional++;
     }
-    let sub = positional === 0 ? node.subcommands.find((c) => c.name === word) : void 0;
-    sub ? node = sub : positional++;
-  }
-  let matching = (list) => [...new Set(list)].filter((item) => item.startsWith(current)).sort();
-  return expectValue ? expectValue === "--registry" ? matching(sources.registries()) : expectValue === "--store" || expectValue === "--from-store" || expectValue === "--to-store" ? matching(Object.keys(STORE_TITLES)) : expectValue === "--format" ? matching(FORMAT_CHOICES) : [] : current.startsWith("-") ? matching(node.options) : node.subcommands.length > 0 && positional === 0 ? matching(node.subcommands.map((c) => c.name)) : node.argument === "registry" ? matching(sources.registries()) : node.argument === "mirror" ? matching(sources.mirrors()) : node.argument === "shell" && positional === 0 ? matching(SHELLS) : [];
+  return { node, positional, expectValue };
+}
+function valueChoices(option, sources) {
+  return option === "--registry" ? sources.registries() : option === "--store" || option === "--from-store" || option === "--to-store" ? Object.keys(STORE_TITLES) : option === "--format" ? FORMAT_CHOICES : [];
 }
 function completionTree(command, path4 = "") {
   let options = command.options.flatMap((option) => [option.long, option.short].filter((flag) => !!flag)), valueOptions = command.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short].filter((flag) => !!flag)), subcommands = command.commands.filter((sub) => !sub._hidden).map((sub) => completionTree(sub, path4 ? `${path4} ${sub.name()}` : sub.name()));

@@ -37,51 +37,59 @@ export function findPlaintext(config: Record<string, unknown>): { credentials: P
   if (typeof auths !== 'object' || auths === null) return { credentials, unusable };
   for (const [entry, value] of Object.entries(auths as Record<string, unknown>)) {
     if (typeof value !== 'object' || value === null) continue;
-    const fields = value as Record<string, unknown>;
-    const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
-    if (!SECRET_FIELDS.some((f) => text(f) !== '')) continue;
-    let registry: string;
-    try {
-      registry = normaliseServerUrl(entry);
-    } catch {
-      unusable.push({ entry, reason: 'the registry address cannot be understood' });
-      continue;
-    }
-    const decoded = text('auth') !== '' ? decodeAuth(text('auth')) : undefined;
-    if (text('auth') !== '' && !decoded) {
-      unusable.push({ entry, reason: 'its "auth" is not base64 of user:password' });
-      continue;
-    }
-    const username = decoded?.username || text('username');
-    let credential: Omit<PlaintextCredential, 'fields'> | undefined;
-    if (text('identitytoken') !== '') {
-      // Docker uses the identity token when both are there: it is what moves.
-      credential = { entry, registry, username: TOKEN_USERNAME, secret: text('identitytoken'), kind: 'identity-token' };
-    } else if (decoded && decoded.password !== '') {
-      credential = { entry, registry, username, secret: decoded.password, kind: 'password' };
-    } else if (text('password') !== '' && username) {
-      credential = { entry, registry, username, secret: text('password'), kind: 'password' };
-    } else if (text('registrytoken') !== '') {
-      unusable.push({ entry, reason: 'a "registrytoken" (a bearer token used as is) has no place in the credential-helper protocol' });
-      continue;
-    } else if (username && !decoded?.password) {
-      // Only a username and nothing secret: nothing to move, nothing to leave.
-      continue;
-    } else {
-      unusable.push({ entry, reason: 'no password or identity token could be read from it' });
-      continue;
-    }
-    const covered = coveredFields(fields, credential, decoded);
-    credentials.push({ ...credential, fields: covered });
-    const uncovered = SECRET_FIELDS.filter((f) => f !== 'username' && text(f) !== '' && !covered.includes(f));
-    if (uncovered.length > 0) {
-      unusable.push({
-        entry,
-        reason: `its ${uncovered.map((f) => `"${f}"`).join(' and ')} stays in config.json: a registry has one login in a credential store, and the ${credential.kind === 'identity-token' ? 'identity token' : 'password'} is the one that moves; remove the rest by hand once you no longer need it`,
-      });
-    }
+    const found = readEntry(entry, value as Record<string, unknown>);
+    if (found.credential) credentials.push(found.credential);
+    if (found.unusable) unusable.push({ entry, reason: found.unusable });
   }
   return { credentials, unusable };
+}
+
+/**
+ * One `auths` entry: the login it holds (and the fields that login accounts for), why it cannot
+ * be used, or both (a login, and a second secret beside it that stays); nothing for an entry
+ * that holds no secret.
+ */
+function readEntry(entry: string, fields: Record<string, unknown>): { credential?: PlaintextCredential; unusable?: string } {
+  const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
+  if (!SECRET_FIELDS.some((f) => text(f) !== '')) return {};
+  let registry: string;
+  try {
+    registry = normaliseServerUrl(entry);
+  } catch {
+    return { unusable: 'the registry address cannot be understood' };
+  }
+  const decoded = text('auth') !== '' ? decodeAuth(text('auth')) : undefined;
+  if (text('auth') !== '' && !decoded) return { unusable: 'its "auth" is not base64 of user:password' };
+  const login = loginOf(text, decoded);
+  if (login === 'nothing') return {};
+  if (typeof login === 'string') return { unusable: login };
+  const credential = { entry, registry, ...login };
+  const covered = coveredFields(fields, credential, decoded);
+  const uncovered = SECRET_FIELDS.filter((f) => f !== 'username' && text(f) !== '' && !covered.includes(f));
+  return {
+    credential: { ...credential, fields: covered },
+    ...(uncovered.length > 0
+      ? {
+          unusable: `its ${uncovered.map((f) => `"${f}"`).join(' and ')} stays in config.json: a registry has one login in a credential store, and the ${credential.kind === 'identity-token' ? 'identity token' : 'password'} is the one that moves; remove the rest by hand once you no longer need it`,
+        }
+      : {}),
+  };
+}
+
+/** The login an entry's fields make, in Docker's order of preference; a reason when none; `nothing` for a username alone. */
+function loginOf(
+  text: (name: string) => string,
+  decoded: { username: string; password: string } | undefined,
+): Pick<PlaintextCredential, 'username' | 'secret' | 'kind'> | string | 'nothing' {
+  const username = decoded?.username || text('username');
+  // Docker uses the identity token when both are there: it is what moves.
+  if (text('identitytoken') !== '') return { username: TOKEN_USERNAME, secret: text('identitytoken'), kind: 'identity-token' };
+  if (decoded && decoded.password !== '') return { username, secret: decoded.password, kind: 'password' };
+  if (text('password') !== '' && username) return { username, secret: text('password'), kind: 'password' };
+  if (text('registrytoken') !== '') return 'a "registrytoken" (a bearer token used as is) has no place in the credential-helper protocol';
+  // Only a username and nothing secret: nothing to move, nothing to leave.
+  if (username && !decoded?.password) return 'nothing';
+  return 'no password or identity token could be read from it';
 }
 
 /** The entry's fields whose whole content the stored login holds (or that hold nothing secret). */
@@ -90,24 +98,33 @@ function coveredFields(
   login: Pick<PlaintextCredential, 'username' | 'secret' | 'kind'>,
   decoded: { username: string; password: string } | undefined,
 ): string[] {
-  const covered: string[] = [];
-  for (const name of SECRET_FIELDS) {
+  return SECRET_FIELDS.filter((name) => {
     const value = fields[name];
-    if (typeof value !== 'string' || value === '') continue;
-    const holds =
-      name === 'auth'
-        ? decoded !== undefined &&
-          (decoded.password === '' || (login.kind === 'password' && decoded.username === login.username && decoded.password === login.secret))
-        : name === 'identitytoken'
-          ? login.kind === 'identity-token' && value === login.secret
-          : name === 'password'
-            ? login.kind === 'password' && value === login.secret
-            : name === 'username'
-              ? login.kind === 'identity-token' || value === login.username
-              : false;
-    if (holds) covered.push(name);
+    return typeof value === 'string' && value !== '' && fieldHeld(name, value, login, decoded);
+  });
+}
+
+function fieldHeld(
+  name: (typeof SECRET_FIELDS)[number],
+  value: string,
+  login: Pick<PlaintextCredential, 'username' | 'secret' | 'kind'>,
+  decoded: { username: string; password: string } | undefined,
+): boolean {
+  switch (name) {
+    case 'auth':
+      return (
+        decoded !== undefined &&
+        (decoded.password === '' || (login.kind === 'password' && decoded.username === login.username && decoded.password === login.secret))
+      );
+    case 'identitytoken':
+      return login.kind === 'identity-token' && value === login.secret;
+    case 'password':
+      return login.kind === 'password' && value === login.secret;
+    case 'username':
+      return login.kind === 'identity-token' || value === login.username;
+    default:
+      return false;
   }
-  return covered;
 }
 
 /** A copy of the config with the named fields of these `auths` entries removed (Docker leaves `{}`). */

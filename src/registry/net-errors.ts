@@ -77,11 +77,20 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
     if (current instanceof DcmError) return current;
   }
   const { codes: c, messages, names, peers } = codes(error);
+  const seen: Seen = { has: (...wanted) => c.some((code) => wanted.includes(code)), codes: c, text: messages.join(' '), names };
   const viaProxy = failedAtProxy(context.proxy, peers);
-  const has = (...wanted: string[]) => c.some((code) => wanted.includes(code));
-  const text = messages.join(' ');
-  const host = context.host;
+  return tlsFailure(seen, context.host) ?? httpFailure(seen, context.host) ?? networkFailure(seen, context, viaProxy);
+}
 
+interface Seen {
+  has: (...wanted: string[]) => boolean;
+  codes: string[];
+  text: string;
+  names: string[];
+}
+
+/** A TLS failure, each kind with its own fix. */
+function tlsFailure({ has, codes: c, text }: Seen, host: string): TlsError | undefined {
   if (c.some((code) => UNKNOWN_AUTHORITY.has(code))) {
     return new TlsError(
       `TLS: the certificate of ${host} is signed by an unknown authority. Add its CA certificate to /etc/docker/certs.d/${host}/ca.crt, or pass --cert-dir DIR with the CA as DIR/ca.crt, or trust it machine-wide (update-ca-certificates, or SSL_CERT_FILE)`,
@@ -98,28 +107,35 @@ export function classifyNetError(error: unknown, context: NetContext): DcmError 
       'not-tls',
     );
   }
-  // The server answered, but not in HTTP a registry speaks: a registry-class failure, not the network's.
+  return undefined;
+}
+
+/** The server answered, but not in HTTP a registry speaks: a registry-class failure, not the network's. */
+function httpFailure({ has, codes: c }: Seen, host: string): RegistryError | undefined {
   if (has('UND_ERR_HEADERS_OVERFLOW')) return new RegistryError(`${host} answered with response headers too large to be a registry's`);
   if (has('UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE') || c.some((code) => code.startsWith('HPE_')))
     return new RegistryError(`${host} answered with a malformed HTTP response; it does not look like a registry`);
+  return undefined;
+}
+
+/** Everything else: the proxy, DNS, a refusal, a timeout, a reset, no route. */
+function networkFailure({ has, text, names }: Seen, context: NetContext, viaProxy: boolean): NetworkError {
+  const host = context.host;
   if (context.proxy && viaProxy && (/proxy/i.test(text) || names.some((n) => /proxy/i.test(n)))) {
     return new NetworkError(`proxy: ${context.proxy} could not connect to ${host} (${firstLine(text)}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`);
   }
-  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) {
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL'))
     return new NetworkError(`DNS: cannot resolve ${viaProxy ? `the proxy ${context.proxy} or ` : ''}${host}`);
-  }
   if (has('ECONNREFUSED')) {
     return new NetworkError(
       viaProxy ? `proxy: connection refused by the proxy ${context.proxy}` : `connection refused by ${host}: is the registry running, and is the port right?`,
     );
   }
-  if (
+  const timedOut =
     has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ABORT_ERR', 'ERR_ABORTED') ||
     names.includes('TimeoutError') ||
-    names.includes('AbortError')
-  ) {
-    return new NetworkError(`timeout: no answer from ${host} within ${Math.round(context.timeoutMs / 100) / 10} s`);
-  }
+    names.includes('AbortError');
+  if (timedOut) return new NetworkError(`timeout: no answer from ${host} within ${Math.round(context.timeoutMs / 100) / 10} s`);
   if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED')) return new NetworkError(`the connection to ${host} was closed unexpectedly`);
   if (has('EHOSTUNREACH', 'ENETUNREACH')) return new NetworkError(`no route to ${host}`);
   return new NetworkError(`cannot reach ${host}: ${firstLine(text) || 'unknown network error'}`);

@@ -124,21 +124,7 @@ export class RegistryHttp {
       if (status >= 300 && status < 400 && typeof location === 'string') {
         await response.body.dump().catch(() => undefined);
         if (hop >= MAX_REDIRECTS) throw new RegistryError(`too many redirects from ${url.host}`);
-        const next = redirectTarget(current, location);
-        if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
-          headers = withoutHeaders(headers, ['content-type', 'content-length']);
-        }
-        if (next.origin !== current.origin) {
-          if (body !== undefined) {
-            throw new UnsafeRequest(
-              `refusing to follow ${current.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`,
-            );
-          }
-          headers = withoutHeaders(headers, ['authorization']);
-        }
-        current = next;
+        ({ url: current, method, body, headers } = nextHop({ url: current, method, body, headers }, status, location));
         continue;
       }
       let text = '';
@@ -296,6 +282,37 @@ function quotes(text: string, secret: string): boolean {
   return false;
 }
 
+interface Hop {
+  url: URL;
+  method: NonNullable<SendOptions['method']>;
+  body: string | undefined;
+  headers: Record<string, string>;
+}
+
+/**
+ * The request a redirect leads to (see send): 303, and 301/302 after a POST, become a GET
+ * without a body; across origins the Authorization header is dropped, and a body that would be
+ * re-sent is refused. Pure but for that refusal.
+ */
+function nextHop(current: Hop, status: number, location: string): Hop {
+  const next = redirectTarget(current.url, location);
+  let { method, body, headers } = current;
+  if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+    method = 'GET';
+    body = undefined;
+    headers = withoutHeaders(headers, ['content-type', 'content-length']);
+  }
+  if (next.origin !== current.url.origin) {
+    if (body !== undefined) {
+      throw new UnsafeRequest(
+        `refusing to follow ${current.url.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`,
+      );
+    }
+    headers = withoutHeaders(headers, ['authorization']);
+  }
+  return { url: next, method, body, headers };
+}
+
 /**
  * A response body as text, cut (not refused) at MAX_BODY_BYTES: only its start is ever shown,
  * in an error line. helper/io.ts's readBounded, which refuses input past its limit, is the other.
@@ -331,29 +348,37 @@ function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' |
   let cert: string | undefined;
   let key: string | undefined;
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch (error) {
-      if (dir === options.certDir)
-        throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
-      continue;
-    }
-    for (const name of names) {
-      if (name.endsWith('.crt')) extraCas.push(readCertFile(join(dir, name)));
-      if (name.endsWith('.cert')) {
-        const keyName = name.replace(/\.cert$/, '.key');
-        if (!names.includes(keyName)) throw new UsageError(`${join(dir, name)} has no matching ${keyName} (client certificates need both)`);
-        cert = readCertFile(join(dir, name));
-        key = readCertFile(join(dir, keyName));
-      }
-    }
+    const found = readCertDir(dir, dir === options.certDir);
+    extraCas.push(...found.cas);
+    if (found.client) ({ cert, key } = found.client);
   }
   return {
     ca: [...trustedRoots(), ...extraCas],
     ...(cert && key ? { cert, key } : {}),
     rejectUnauthorized: !options.insecure,
   };
+}
+
+/**
+ * One certs.d-style directory: `*.crt` CAs and a `*.cert` + `*.key` client pair. A missing
+ * certs.d directory is nothing; a missing --cert-dir (`required`) is an error.
+ */
+function readCertDir(dir: string, required: boolean): { cas: string[]; client?: { cert: string; key: string } } {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (error) {
+    if (!required) return { cas: [] };
+    throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
+  }
+  const cas = names.filter((name) => name.endsWith('.crt')).map((name) => readCertFile(join(dir, name)));
+  let client: { cert: string; key: string } | undefined;
+  for (const name of names.filter((n) => n.endsWith('.cert'))) {
+    const keyName = name.replace(/\.cert$/, '.key');
+    if (!names.includes(keyName)) throw new UsageError(`${join(dir, name)} has no matching ${keyName} (client certificates need both)`);
+    client = { cert: readCertFile(join(dir, name)), key: readCertFile(join(dir, keyName)) };
+  }
+  return { cas, client };
 }
 
 let roots: string[] | undefined;

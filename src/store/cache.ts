@@ -173,6 +173,27 @@ export class CacheBackend implements SecretBackend {
   }
 
   /**
+   * What an exchange that failed means: true for "answer as an empty cache", false for "start
+   * an agent and try again"; anything else is thrown as the cache store being unavailable.
+   */
+  #noAgentAnswer(error: unknown, noAgent: 'start' | 'empty' | 'read'): boolean {
+    if (error instanceof StoreUnavailable) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const absent = code === 'ENOENT';
+    if (!absent && code !== 'ECONNREFUSED')
+      throw new StoreUnavailable(`the cache agent did not answer (${code ?? (error as Error).message})`, 'Run `dcm doctor`', 'cache');
+    if (noAgent === 'empty' || (noAgent === 'read' && absent)) return true;
+    if (noAgent === 'read') {
+      throw new StoreUnavailable(
+        `the cache agent at ${this.#options.socket} is gone (killed?), and the logins it held with it`,
+        'Log in again: the next `dcm login` or `docker login` starts a new agent',
+        'cache',
+      );
+    }
+    return false;
+  }
+
+  /**
    * One request. With no agent running: `start` starts one (a store), `empty` answers as an empty
    * cache (list, erase), `read` too unless a socket is left that no one answers (a killed agent).
    */
@@ -185,19 +206,7 @@ export class CacheBackend implements SecretBackend {
         if (!reply.ok) throw new StoreUnavailable(`the cache agent refused the request (${reply.error})`, 'Run `dcm doctor`', 'cache');
         return reply;
       } catch (error) {
-        if (error instanceof StoreUnavailable) throw error;
-        const code = (error as NodeJS.ErrnoException).code;
-        const absent = code === 'ENOENT';
-        const dead = code === 'ECONNREFUSED';
-        if (!absent && !dead) throw new StoreUnavailable(`the cache agent did not answer (${code ?? (error as Error).message})`, 'Run `dcm doctor`', 'cache');
-        if (noAgent === 'empty' || (noAgent === 'read' && absent)) return { ok: true };
-        if (noAgent === 'read') {
-          throw new StoreUnavailable(
-            `the cache agent at ${this.#options.socket} is gone (killed?), and the logins it held with it`,
-            'Log in again: the next `dcm login` or `docker login` starts a new agent',
-            'cache',
-          );
-        }
+        if (this.#noAgentAnswer(error, noAgent)) return { ok: true };
         if (!started) {
           this.#options.startAgent(this.#options.socket);
           started = true;

@@ -213,6 +213,14 @@ function parseCount(raw: string): number {
   return Number(raw.trim());
 }
 
+/** Who the registry counts the pulls for, as its `docker-ratelimit-source` says. */
+function countedFor(json: Pick<RateLimitJson, 'source' | 'authenticated' | 'account'>): string {
+  if (json.source && isIpAddress(json.source))
+    return `the IP address ${json.source} (anonymous pulls${json.authenticated ? '?! credentials were sent, but the registry counted the address' : ''})`;
+  if (json.source) return `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ''}`;
+  return json.authenticated ? `the stored account${json.account ? ` ${json.account}` : ''}` : 'this address (anonymous)';
+}
+
 function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted' | 'message'>, low: boolean, onRunner = false): string {
   // Each value from outside (the registry's headers, a stored username) stays on its own line.
   const json = {
@@ -223,14 +231,7 @@ function renderText(raw: RateLimitJson, report: Pick<RateLimitReport, 'exhausted
     account: raw.account && inline(raw.account),
   };
   const lines = [`Pull rate limit for ${json.registry} (checked with ${json.repository}, a HEAD request that does not count as a pull)`];
-  const who = json.source
-    ? isIpAddress(json.source)
-      ? `the IP address ${json.source} (anonymous pulls${json.authenticated ? '?! credentials were sent, but the registry counted the address' : ''})`
-      : `the account ${json.source}${json.account ? ` (signed in as ${json.account})` : ''}`
-    : json.authenticated
-      ? `the stored account${json.account ? ` ${json.account}` : ''}`
-      : 'this address (anonymous)';
-  lines.push(`  counted for: ${who}`);
+  lines.push(`  counted for: ${countedFor(json)}`);
   if (json.unlimited) {
     lines.push('  limit:       none reported: these pulls are not metered (a paid plan, or an exempt address or image)');
   } else {
