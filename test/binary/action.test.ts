@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
 import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
 import { startRegistry } from '../helpers/registry.ts';
+import { parseGithubOutput } from '../helpers/github-output.ts';
 import { run } from '../helpers/spawn.ts';
 
 const TOKEN = 'dckr_pat_action-Secret-7Hq2';
@@ -30,24 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await hub?.stop();
 });
-
-/** GITHUB_OUTPUT's documented syntax: `name=value` lines, or `name<<DELIMITER` … `DELIMITER`. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2]!, i + 1);
-      outputs[heredoc[1]!] = lines.slice(i + 1, end).join('\n');
-      i = end;
-    } else if (line.includes('=')) {
-      outputs[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
-    }
-  }
-  return outputs;
-}
 
 async function runAction(inputs: Record<string, string>, dockerConfig?: object, runner: { work?: string; extra?: NodeJS.ProcessEnv } = {}) {
   const work = runner.work ?? tempDir('runner');
@@ -80,7 +63,7 @@ async function runAction(inputs: Record<string, string>, dockerConfig?: object, 
   const output = readFileSync(files.output, 'utf8');
   const summary = readFileSync(files.summary, 'utf8');
   for (const text of [result.stdout, result.stderr, output, summary]) expect(text).not.toContain(TOKEN);
-  return { ...result, outputs: parseOutputs(output), summary };
+  return { ...result, outputs: parseGithubOutput(output), summary };
 }
 
 describe('the GitHub Action', () => {

@@ -9,6 +9,7 @@ import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
 import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
+import { parseGithubOutput } from '../helpers/github-output.ts';
 import { run } from '../helpers/spawn.ts';
 
 const bin = dcmBinDir();
@@ -16,23 +17,6 @@ const bin = dcmBinDir();
 const HOSTILE_USER = 'ci-bot\n::add-mask::hidden\n::set-output name=pwned::1\r\n::error::forged';
 
 /** GITHUB_OUTPUT's documented syntax: `name=value` lines, or `name<<DELIMITER` blocks. */
-function parseGithubOutput(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const body: string[] = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]!);
-      out[heredoc[1]!] = body.join('\n');
-    } else if (line.includes('=')) {
-      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
-    }
-  }
-  return out;
-}
-
 describe('dcm ratelimit', () => {
   let hub: HubStandIn;
   const ratelimit = (args: string[], env: NodeJS.ProcessEnv = process.env) => run(bin.dcm, ['ratelimit', '--registry', hub.host, ...args], { env });
