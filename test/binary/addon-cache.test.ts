@@ -3,6 +3,7 @@
  * it from there. Another local user must not get code of theirs loaded into dcm: not through a
  * cache directory they own or can write, and not by swapping the file between dcm's check and
  * its load. A planted shared object (compiled here with cc) records any load in a marker file.
+ * Covers: src/store/keyring/native-sea.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';

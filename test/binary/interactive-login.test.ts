@@ -1,6 +1,7 @@
 /**
  * The interactive login prompt, driven through a real terminal: the built binary runs in tmux,
  * the test types with send-keys and reads the screen with capture-pane.
+ * Covers: src/cli/prompt.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -5,6 +5,7 @@
  * test/integration against the sources; this proves that the binary carries every one of them:
  * each command's lazily loaded code is in the CLI bundle, each store's backend is in the binary,
  * and the cache agent starts from the binary itself.
+ * Covers: src/version.ts, src/main.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@
  *
  * What Wine does not stand in for: what real Windows's CredEnumerateW does with the addon's
  * `*.dcm` filter (dcm no longer asks it), Defender and SmartScreen, Docker Desktop calling the helper.
+ * Covers: src/store/keyring/native-sea.ts, src/store/keyring/backend.ts.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@
  * killed agent is a clear error on get and is started again by the next store; a planted file at
  * the socket path is refused; no file anywhere holds the secret; the agent exits when it holds
  * nothing.
+ * Covers: src/store/cache.ts, src/store/cache-agent.ts, src/platform/paths.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

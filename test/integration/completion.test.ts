@@ -3,6 +3,7 @@
  * bash, zsh (typed into an interactive zsh in tmux, Tab pressed) and fish, each asked to complete
  * a partial command line: a subcommand, an option, a stored registry name. Registry names come
  * without the keychain: completion works with no D-Bus session at all.
+ * Covers: src/store/names-file.ts, src/cli/commands/completion.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

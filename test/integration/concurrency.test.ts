@@ -1,6 +1,7 @@
 /**
  * `docker compose pull` starts one helper per image at once: 20 `get` and 20 `store`
  * processes together, for different registries, must all succeed and all be listed.
+ * Covers: src/store/socket-lock.ts, src/store/credential-store.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTestSession } from '../helpers/env.ts';

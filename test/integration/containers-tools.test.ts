@@ -4,6 +4,7 @@
  * registries.conf's credential-helpers (a drop-in of the user's), `dcm setup --undo` takes it
  * away, and `dcm doctor` checks it (issue 22, item 2). Each tool runs with its default auth
  * lookup: no --authfile, no --creds.
+ * Covers: src/cli/logins.ts, src/docker/containers-config.ts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

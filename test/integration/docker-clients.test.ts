@@ -2,6 +2,7 @@
  * End to end with clients that are not ours: the Docker CLI (28, no engine needed for login
  * and logout) and skopeo, against the real CNCF registry with htpasswd auth on loopback, with
  * dcm as the only place credentials live.
+ * Covers: src/cli/auths-sync.ts.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
  * Docker reads: config.json's plaintext `auths` (written by the real `docker login` with no
  * credsStore), Docker's Go `docker-credential-pass` named in `credHelpers` (a throwaway GPG key
  * and password store), and dcm's own store; a helper that is not installed is one warning line.
+ * Covers: src/cli/logins.ts, src/docker/helper-client.ts.
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,6 +4,7 @@
  * shapes that setup used to mangle, and migrate's two data-loss cases. Real processes, a real
  * keychain; each test failed before its fix. The hang guards (the `timeoutMs` of each run) are
  * not speed checks: a run that hangs is killed and fails its test.
+ * Covers: src/platform/atomic-file.ts, src/platform/files.ts, src/platform/paths.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';

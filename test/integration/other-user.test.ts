@@ -3,6 +3,7 @@
  * store by taking dcm's locks first (issue 19, item 9). dcm's locks live in the user's own
  * private directory now, so the squatter holds nothing dcm needs, and a lock directory that
  * belongs to someone else is refused at once, with the fix.
+ * Covers: src/store/socket-lock.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
  * The helper protocol against the real Secret Service (gnome-keyring on a private D-Bus
  * session), one process per call as Docker runs it.
+ * Covers: src/store/keyring/backend.ts, src/store/keyring/native.ts, src/store/keyring/addon.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTestSession } from '../helpers/env.ts';
