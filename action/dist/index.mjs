@@ -2456,6 +2456,23 @@ var init_challenge = __esm({
   }
 });
 
+// src/registry/redaction.ts
+function sanitizeRegistryText(text, secrets) {
+  let flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 2e3);
+  for (let secret of secrets) if (quotes(flat, secret)) return "(the registry's message is not shown: it quotes the credentials that were sent)";
+  return flat.length > 200 ? `${flat.slice(0, 199)}\u2026` : flat;
+}
+function quotes(text, secret) {
+  if (secret.length <= 12) return text.includes(secret);
+  for (let i = 0; i + 12 <= secret.length; i++) if (text.includes(secret.slice(i, i + 12))) return !0;
+  return !1;
+}
+var init_redaction = __esm({
+  "src/registry/redaction.ts"() {
+    "use strict";
+  }
+});
+
 // node_modules/undici/lib/core/symbols.js
 var require_symbols = __commonJS({
   "node_modules/undici/lib/core/symbols.js"(exports, module) {
@@ -24913,74 +24930,11 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
   }
 });
 
-// src/registry/transport.ts
-import { lookup as dnsLookup } from "node:dns";
+// src/registry/tls-trust.ts
 import { readdirSync as readdirSync3 } from "node:fs";
 import { platform as platform6 } from "node:os";
 import { join as join10 } from "node:path";
 import { getCACertificates } from "node:tls";
-function redirectTarget(current, location) {
-  let next;
-  try {
-    next = new URL(location, current);
-  } catch {
-    throw new RegistryError(`${current.host} answered with a redirect to an address that is not a URL`);
-  }
-  if (next.protocol !== "https:" && next.protocol !== "http:")
-    throw new UnsafeRequest(`refusing ${current.host}'s redirect to a ${next.protocol.replace(":", "")} address`);
-  if (next.username || next.password) throw new UnsafeRequest(`refusing ${current.host}'s redirect to an address that carries credentials`);
-  if (next.protocol === "http:" && next.origin !== current.origin && !isLoopback(next.host))
-    throw new UnsafeRequest(`refusing ${current.host}'s redirect to ${next.host} over plain HTTP; only this machine may be reached without TLS`);
-  return next;
-}
-function withoutHeaders(headers, names) {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
-}
-function proxyFromEnv(env, name) {
-  let variable = env[name] ? name : env[name.toLowerCase()] ? name.toLowerCase() : void 0, value = variable ? env[variable] : void 0;
-  if (!value) return;
-  let parsed;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = void 0;
-  }
-  if (!parsed || parsed.protocol !== "http:" && parsed.protocol !== "https:" || !parsed.hostname)
-    throw new UsageError(`${variable} is not a proxy URL such as http://proxy.example:3128; fix or unset it`);
-  return value;
-}
-function sanitizeRegistryText(text, secrets) {
-  let flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 2e3);
-  for (let secret of secrets) if (quotes(flat, secret)) return "(the registry's message is not shown: it quotes the credentials that were sent)";
-  return flat.length > 200 ? `${flat.slice(0, 199)}\u2026` : flat;
-}
-function quotes(text, secret) {
-  if (secret.length <= 12) return text.includes(secret);
-  for (let i = 0; i + 12 <= secret.length; i++) if (text.includes(secret.slice(i, i + 12))) return !0;
-  return !1;
-}
-function nextHop(current, status, location) {
-  let next = redirectTarget(current.url, location), { method, body, headers } = current;
-  if ((status === 303 && method !== "HEAD" || (status === 301 || status === 302) && method === "POST") && (method = "GET", body = void 0, headers = withoutHeaders(headers, ["content-type", "content-length"])), next.origin !== current.url.origin) {
-    if (body !== void 0)
-      throw new UnsafeRequest(
-        `refusing to follow ${current.url.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`
-      );
-    headers = withoutHeaders(headers, ["authorization"]);
-  }
-  return { url: next, method, body, headers };
-}
-async function readTruncated(body) {
-  let chunks = [], total = 0;
-  for await (let chunk of body) {
-    if (total += chunk.byteLength, total > MAX_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 function tlsOptions(options) {
   let dirs = [join10(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform6()))];
   options.certDir && dirs.push(options.certDir);
@@ -25021,15 +24975,79 @@ function readCertFile(path4) {
     throw new UsageError(error instanceof FileProblem ? `${error.message}; certs.d and --cert-dir hold certificate files only` : `${path4} cannot be read`);
   }
 }
-var import_undici, DOCKER_CERTS_D, MAX_BODY_BYTES, MAX_REDIRECTS, MAX_CERT_BYTES, RegistryHttp, roots, init_transport = __esm({
+var DOCKER_CERTS_D, MAX_CERT_BYTES, roots, init_tls_trust = __esm({
+  "src/registry/tls-trust.ts"() {
+    "use strict";
+    init_errors();
+    init_files();
+    init_endpoint();
+    DOCKER_CERTS_D = platform6() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_CERT_BYTES = 1024 * 1024;
+  }
+});
+
+// src/registry/transport.ts
+import { lookup as dnsLookup } from "node:dns";
+function redirectTarget(current, location) {
+  let next;
+  try {
+    next = new URL(location, current);
+  } catch {
+    throw new RegistryError(`${current.host} answered with a redirect to an address that is not a URL`);
+  }
+  if (next.protocol !== "https:" && next.protocol !== "http:")
+    throw new UnsafeRequest(`refusing ${current.host}'s redirect to a ${next.protocol.replace(":", "")} address`);
+  if (next.username || next.password) throw new UnsafeRequest(`refusing ${current.host}'s redirect to an address that carries credentials`);
+  if (next.protocol === "http:" && next.origin !== current.origin && !isLoopback(next.host))
+    throw new UnsafeRequest(`refusing ${current.host}'s redirect to ${next.host} over plain HTTP; only this machine may be reached without TLS`);
+  return next;
+}
+function withoutHeaders(headers, names) {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
+}
+function proxyFromEnv(env, name) {
+  let variable = env[name] ? name : env[name.toLowerCase()] ? name.toLowerCase() : void 0, value = variable ? env[variable] : void 0;
+  if (!value) return;
+  let parsed;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = void 0;
+  }
+  if (!parsed || parsed.protocol !== "http:" && parsed.protocol !== "https:" || !parsed.hostname)
+    throw new UsageError(`${variable} is not a proxy URL such as http://proxy.example:3128; fix or unset it`);
+  return value;
+}
+function nextHop(current, status, location) {
+  let next = redirectTarget(current.url, location), { method, body, headers } = current;
+  if ((status === 303 && method !== "HEAD" || (status === 301 || status === 302) && method === "POST") && (method = "GET", body = void 0, headers = withoutHeaders(headers, ["content-type", "content-length"])), next.origin !== current.url.origin) {
+    if (body !== void 0)
+      throw new UnsafeRequest(
+        `refusing to follow ${current.url.origin}'s ${status} redirect to ${next.origin}: it would re-send the request body, which carries credentials, to another origin`
+      );
+    headers = withoutHeaders(headers, ["authorization"]);
+  }
+  return { url: next, method, body, headers };
+}
+async function readTruncated(body) {
+  let chunks = [], total = 0;
+  for await (let chunk of body) {
+    if (total += chunk.byteLength, total > MAX_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+var import_undici, MAX_BODY_BYTES, MAX_REDIRECTS, RegistryHttp, init_transport = __esm({
   "src/registry/transport.ts"() {
     "use strict";
     import_undici = __toESM(require_undici(), 1);
     init_errors();
-    init_files();
     init_endpoint();
     init_net_errors();
-    DOCKER_CERTS_D = platform6() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_BODY_BYTES = 64 * 1024, MAX_REDIRECTS = 5, MAX_CERT_BYTES = 1024 * 1024, RegistryHttp = class {
+    init_tls_trust();
+    MAX_BODY_BYTES = 64 * 1024, MAX_REDIRECTS = 5, RegistryHttp = class {
       #options;
       #dispatcher;
       #proxy;
@@ -25274,6 +25292,7 @@ var CLIENT_ID, RegistrySession, init_session = __esm({
     init_errors();
     init_challenge();
     init_endpoint();
+    init_redaction();
     init_transport();
     CLIENT_ID = "dcm", RegistrySession = class _RegistrySession {
       host;

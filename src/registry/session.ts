@@ -12,7 +12,8 @@ import { TOKEN_USERNAME } from '../docker/server-address.ts';
 import { CredentialsRejected, NetworkError, RegistryError, ThresholdError, TlsError, UnsafeRequest } from '../errors.ts';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.ts';
 import { hostname, isLoopback } from './endpoint.ts';
-import { RegistryHttp, sanitizeRegistryText, type HttpOptions, type HttpResponse, type SendOptions } from './transport.ts';
+import { sanitizeRegistryText } from './redaction.ts';
+import { RegistryHttp, type HttpOptions, type HttpResponse, type SendOptions } from './transport.ts';
 
 export interface SessionOptions {
   /** `host[:port]` serving the v2 API (profiles.ts: `registry-1.docker.io` for Docker Hub). */

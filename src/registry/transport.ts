@@ -1,30 +1,24 @@
 /**
- * HTTP for registries (undici): TLS always verified, Docker's certs.d CAs, proxies from the
+ * HTTP for registries (undici): TLS always verified (tls-trust.ts), proxies from the
  * environment, a deadline on every request, bounded bodies, and redirects followed by hand so
  * that no credential crosses to another origin: not an Authorization header, and not a request
  * body (the OAuth2 refresh-token form carries the identity token itself).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { readdirSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
-import { platform } from 'node:os';
-import { join } from 'node:path';
-import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { RegistryError, UnsafeRequest, UsageError } from '../errors.ts';
-import { FileProblem, readRegularFile } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
-import { addressKind, certsDirName, hostname, isLoopback, mayReach, type AddressKind } from './endpoint.ts';
+import { addressKind, hostname, isLoopback, mayReach, type AddressKind } from './endpoint.ts';
 import { classifyNetError } from './net-errors.ts';
+import { tlsOptions } from './tls-trust.ts';
 
-/** Docker's per-registry CA directory (`/etc/docker/certs.d/<host[:port]>/*.crt`). */
-const DOCKER_CERTS_D = platform() === 'win32' ? 'C:\\ProgramData\\docker\\certs.d' : '/etc/docker/certs.d';
+// Where the pieces are: TLS trust (certs.d, --cert-dir, the system's roots) in tls-trust.ts, the
+// printing of what registries say in redaction.ts.
 
 /** Token and error bodies are small; ggcr and containers/image cap them at 64 KiB too. */
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_REDIRECTS = 5;
-/** A CA bundle or a client key is a few KB; certs.d files larger than this are not certificates. */
-const MAX_CERT_BYTES = 1024 * 1024;
 
 export interface HttpOptions {
   /** `host[:port]` of the registry: selects certs.d/<host>. */
@@ -259,29 +253,6 @@ function proxyFromEnv(env: Env, name: 'HTTP_PROXY' | 'HTTPS_PROXY'): string | un
   return value;
 }
 
-/**
- * Registry-supplied text (an error message) made safe to print: one line, no control
- * characters, at most 200 characters, and withheld entirely when it quotes any part of a
- * credential dcm sent in this conversation (a registry may echo the Authorization header).
- */
-export function sanitizeRegistryText(text: string, secrets: Iterable<string>): string {
-  const flat = text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 2000);
-  for (const secret of secrets) if (quotes(flat, secret)) return "(the registry's message is not shown: it quotes the credentials that were sent)";
-  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
-}
-
-/** True when `text` holds `secret`, or any 12-character run of a longer one (a truncated echo). */
-function quotes(text: string, secret: string): boolean {
-  const run = 12;
-  if (secret.length <= run) return text.includes(secret);
-  for (let i = 0; i + run <= secret.length; i++) if (text.includes(secret.slice(i, i + run))) return true;
-  return false;
-}
-
 interface Hop {
   url: URL;
   method: NonNullable<SendOptions['method']>;
@@ -329,76 +300,4 @@ async function readTruncated(body: Dispatcher.ResponseData['body']): Promise<str
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * TLS settings for one registry: Node's and the system's roots plus Docker's certs.d/<host>/*.crt
- * and --cert-dir/*.crt as extra CAs (Node's `ca` replaces the defaults, so they are concatenated),
- * and a client certificate from a *.cert/*.key pair.
- */
-function tlsOptions(options: Pick<HttpOptions, 'host' | 'certDir' | 'insecure' | 'certsD'>): {
-  ca: string[];
-  cert?: string;
-  key?: string;
-  rejectUnauthorized: boolean;
-} {
-  const dirs = [join(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform()))];
-  if (options.certDir) dirs.push(options.certDir);
-  const extraCas: string[] = [];
-  let cert: string | undefined;
-  let key: string | undefined;
-  for (const dir of dirs) {
-    const found = readCertDir(dir, dir === options.certDir);
-    extraCas.push(...found.cas);
-    if (found.client) ({ cert, key } = found.client);
-  }
-  return {
-    ca: [...trustedRoots(), ...extraCas],
-    ...(cert && key ? { cert, key } : {}),
-    rejectUnauthorized: !options.insecure,
-  };
-}
-
-/**
- * One certs.d-style directory: `*.crt` CAs and a `*.cert` + `*.key` client pair. A missing
- * certs.d directory is nothing; a missing --cert-dir (`required`) is an error.
- */
-function readCertDir(dir: string, required: boolean): { cas: string[]; client?: { cert: string; key: string } } {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch (error) {
-    if (!required) return { cas: [] };
-    throw new UsageError(`--cert-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot be read'}`);
-  }
-  const cas = names.filter((name) => name.endsWith('.crt')).map((name) => readCertFile(join(dir, name)));
-  let client: { cert: string; key: string } | undefined;
-  for (const name of names.filter((n) => n.endsWith('.cert'))) {
-    const keyName = name.replace(/\.cert$/, '.key');
-    if (!names.includes(keyName)) throw new UsageError(`${join(dir, name)} has no matching ${keyName} (client certificates need both)`);
-    client = { cert: readCertFile(join(dir, name)), key: readCertFile(join(dir, keyName)) };
-  }
-  return { cas, client };
-}
-
-let roots: string[] | undefined;
-
-/**
- * What the machine trusts, as docker and skopeo do: Node's bundled roots, and the operating
- * system's store (a company CA added with update-ca-certificates, the macOS Keychain, the
- * Windows store). On Linux, OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR replace its default file and
- * directory, as they do for Go tools. Read once per process (about 35 ms for 500 certificates).
- */
-function trustedRoots(): string[] {
-  roots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
-  return roots;
-}
-
-/** A certificate or key file: a regular file of at most 1 MiB (a FIFO would hang the login). */
-function readCertFile(path: string): string {
-  try {
-    return readRegularFile(path, { maxBytes: MAX_CERT_BYTES }).toString('utf8');
-  } catch (error) {
-    throw new UsageError(error instanceof FileProblem ? `${error.message}; certs.d and --cert-dir hold certificate files only` : `${path} cannot be read`);
-  }
 }

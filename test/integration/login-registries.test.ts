@@ -2,6 +2,7 @@
  * `dcm login` and `dcm check` against the real CNCF registry in three set-ups on loopback:
  * htpasswd over HTTP, htpasswd over TLS with a test CA, and token auth with a token service
  * that signs ES256 JWTs. skopeo then pushes with what dcm stored.
+ * Covers: src/registry/tls-trust.ts, src/registry/transport.ts.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

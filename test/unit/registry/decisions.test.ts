@@ -4,7 +4,7 @@ import { certsDirName, hostname, isLoopback } from '../../../src/registry/endpoi
 import { apiHost, profileFor } from '../../../src/registry/profiles.ts';
 import { classifyNetError } from '../../../src/registry/net-errors.ts';
 import { TlsError } from '../../../src/errors.ts';
-import { sanitizeRegistryText } from '../../../src/registry/transport.ts';
+import { sanitizeRegistryText } from '../../../src/registry/redaction.ts';
 
 describe('registry profiles', () => {
   it.each([
