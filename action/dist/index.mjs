@@ -2473,6 +2473,39 @@ var init_redaction = __esm({
   }
 });
 
+// src/registry/status-errors.ts
+function statusError(response, host, stage, rejectionStatuses = [], registryHost = host) {
+  let status = response.status, detail = registryMessage(response);
+  return (status === 401 || status === 403 || rejectionStatuses.includes(status)) && stage !== "ping" ? rejected(response, registryHost, stage === "token" ? "the token service refused the credentials" : "unauthorized") : status === 429 ? new ThresholdError(`${host} is rate limiting requests (HTTP 429); retry later`) : status >= 500 ? new RegistryError(`${host} is failing (HTTP ${status}${detail ? `: ${detail}` : ""}); the registry may be down, retry later`) : stage === "token" ? new RegistryError(`the token service at ${host} answered HTTP ${status}`) : new RegistryError(
+    `${host} is not a registry: GET ${response.url.pathname} answered HTTP ${status}${stage === "ping" ? " (a registry answers 200 or 401)" : ""}`
+  );
+}
+function rejected(response, host, fallback) {
+  let detail = registryMessage(response) ?? fallback, expired = /\bexpired?\b/i.test(detail);
+  return new CredentialsRejected(`${host}: ${detail} (${expired ? "the login has expired" : "wrong username or password"})`, { expired });
+}
+function registryMessage(response) {
+  let parsed;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    let type = String(response.headers["content-type"] ?? "");
+    if (!/^text\/plain\b/i.test(type) && type !== "") return;
+    let safe2 = sanitizeRegistryText(response.body, response.secrets);
+    return safe2 === "" ? void 0 : safe2;
+  }
+  if (typeof parsed != "object" || parsed === null) return;
+  let { errors, details, error } = parsed, first = Array.isArray(errors) ? errors[0] : void 0, text = first && typeof first == "object" ? [typeof first.code == "string" ? first.code.toLowerCase() : "", typeof first.message == "string" ? first.message : ""].filter(Boolean).join(": ") : typeof details == "string" ? details : typeof error == "string" ? error : "", safe = sanitizeRegistryText(text, response.secrets);
+  return safe === "" ? void 0 : safe;
+}
+var init_status_errors = __esm({
+  "src/registry/status-errors.ts"() {
+    "use strict";
+    init_errors();
+    init_redaction();
+  }
+});
+
 // node_modules/undici/lib/core/symbols.js
 var require_symbols = __commonJS({
   "node_modules/undici/lib/core/symbols.js"(exports, module) {
@@ -25253,30 +25286,6 @@ function parseTokenReply(reply, host) {
   if (!token) throw new RegistryError(`the token service at ${host} returned no token`);
   return { token, ...typeof parsed.refresh_token == "string" && parsed.refresh_token ? { refreshToken: parsed.refresh_token } : {} };
 }
-function statusError(response, host, stage, rejectionStatuses = [], registryHost = host) {
-  let status = response.status, detail = registryMessage(response);
-  return (status === 401 || status === 403 || rejectionStatuses.includes(status)) && stage !== "ping" ? rejected(response, registryHost, stage === "token" ? "the token service refused the credentials" : "unauthorized") : status === 429 ? new ThresholdError(`${host} is rate limiting requests (HTTP 429); retry later`) : status >= 500 ? new RegistryError(`${host} is failing (HTTP ${status}${detail ? `: ${detail}` : ""}); the registry may be down, retry later`) : stage === "token" ? new RegistryError(`the token service at ${host} answered HTTP ${status}`) : new RegistryError(
-    `${host} is not a registry: GET ${response.url.pathname} answered HTTP ${status}${stage === "ping" ? " (a registry answers 200 or 401)" : ""}`
-  );
-}
-function rejected(response, host, fallback) {
-  let detail = registryMessage(response) ?? fallback, expired = /\bexpired?\b/i.test(detail);
-  return new CredentialsRejected(`${host}: ${detail} (${expired ? "the login has expired" : "wrong username or password"})`, { expired });
-}
-function registryMessage(response) {
-  let parsed;
-  try {
-    parsed = JSON.parse(response.body);
-  } catch {
-    let type = String(response.headers["content-type"] ?? "");
-    if (!/^text\/plain\b/i.test(type) && type !== "") return;
-    let safe2 = sanitizeRegistryText(response.body, response.secrets);
-    return safe2 === "" ? void 0 : safe2;
-  }
-  if (typeof parsed != "object" || parsed === null) return;
-  let { errors, details, error } = parsed, first = Array.isArray(errors) ? errors[0] : void 0, text = first && typeof first == "object" ? [typeof first.code == "string" ? first.code.toLowerCase() : "", typeof first.message == "string" ? first.message : ""].filter(Boolean).join(": ") : typeof details == "string" ? details : typeof error == "string" ? error : "", safe = sanitizeRegistryText(text, response.secrets);
-  return safe === "" ? void 0 : safe;
-}
 function basic(username, password) {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }
@@ -25292,7 +25301,7 @@ var CLIENT_ID, RegistrySession, init_session = __esm({
     init_errors();
     init_challenge();
     init_endpoint();
-    init_redaction();
+    init_status_errors();
     init_transport();
     CLIENT_ID = "dcm", RegistrySession = class _RegistrySession {
       host;
@@ -37330,6 +37339,7 @@ var init_ratelimit_check = __esm({
     init_manifest();
     init_ratelimit();
     init_session();
+    init_status_errors();
   }
 });
 
@@ -38517,6 +38527,7 @@ var init_mirror_check = __esm({
     init_errors();
     init_manifest();
     init_session();
+    init_status_errors();
   }
 });
 

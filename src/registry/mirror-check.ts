@@ -7,7 +7,8 @@
  */
 import { CredentialsRejected, DcmError, oneLine } from '../errors.ts';
 import { digestOf, headManifest } from './manifest.ts';
-import { RegistrySession, statusError, type SessionOptions } from './session.ts';
+import { RegistrySession, type SessionOptions } from './session.ts';
+import { statusError } from './status-errors.ts';
 
 export type MirrorStatus = 'ok' | 'stale' | 'credentials' | 'network' | 'tls' | 'registry' | 'not-found' | 'threshold' | 'usage';
 

@@ -6,7 +6,8 @@
 import { CredentialsRejected } from '../errors.ts';
 import { headManifest } from './manifest.ts';
 import { readRateLimit, type RateLimit } from './ratelimit.ts';
-import { registryMessage, statusError, withSession, type SessionOptions } from './session.ts';
+import { withSession, type SessionOptions } from './session.ts';
+import { registryMessage, statusError } from './status-errors.ts';
 
 export interface RateLimitQuery extends Omit<SessionOptions, 'host'> {
   /** `host[:port]` serving the v2 API (`registry-1.docker.io` for Docker Hub). */
