@@ -2150,7 +2150,7 @@ var STORES, KEYCHAIN_SERVICE, DEFAULT_KEYCHAIN_TIMEOUT_MS, DEFAULT_PASS_TIMEOUT_
   }
 });
 
-// src/cli/shared.ts
+// src/cli/registry-target.ts
 import { existsSync as existsSync3 } from "node:fs";
 import { dirname as dirname6, resolve } from "node:path";
 function withRegistryOptions(command, options = {}) {
@@ -2209,24 +2209,10 @@ function rememberCertDir(registry, dir, env) {
   ensureDirectory(dirname6(path4)), writeFileAtomically(path4, `${JSON.stringify(next, null, 2)}
 `, { followSymlink: !1 });
 }
-function toEntries(list) {
-  return [...list].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(
-    ([registry, username]) => username === TOKEN_USERNAME ? { registry, username: null, kind: "identity-token" } : { registry, username, kind: "password" }
-  );
-}
-function openStore(io) {
-  return openCredentialStore(io.env, io.storeHooks);
-}
-function recordStore(store, env) {
-  let { path: path4, settings } = readSettings(env);
-  return writeFileAtomically(path4, `${JSON.stringify({ ...settings, store }, null, 2)}
-`, { followSymlink: !1 }), path4;
-}
-var DAEMON_INSECURE_DEFAULTS, DEFAULT_TIMEOUT_SECONDS, init_shared = __esm({
-  "src/cli/shared.ts"() {
+var DAEMON_INSECURE_DEFAULTS, DEFAULT_TIMEOUT_SECONDS, init_registry_target = __esm({
+  "src/cli/registry-target.ts"() {
     "use strict";
     init_daemon_config();
-    init_server_address();
     init_errors();
     init_atomic_file();
     init_files();
@@ -36748,6 +36734,29 @@ var init_prompt = __esm({
   }
 });
 
+// src/cli/store-access.ts
+function toEntries(list) {
+  return [...list].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(
+    ([registry, username]) => username === TOKEN_USERNAME ? { registry, username: null, kind: "identity-token" } : { registry, username, kind: "password" }
+  );
+}
+function openStore(io) {
+  return openCredentialStore(io.env, io.storeHooks);
+}
+function recordStore(store, env) {
+  let { path: path4, settings } = readSettings(env);
+  return writeFileAtomically(path4, `${JSON.stringify({ ...settings, store }, null, 2)}
+`, { followSymlink: !1 }), path4;
+}
+var init_store_access = __esm({
+  "src/cli/store-access.ts"() {
+    "use strict";
+    init_server_address();
+    init_atomic_file();
+    init_select();
+  }
+});
+
 // src/cli/commands/login.ts
 var login_exports = {};
 __export(login_exports, {
@@ -36795,7 +36804,8 @@ var init_login2 = __esm({
     init_login();
     init_auths_sync();
     init_prompt();
-    init_shared();
+    init_registry_target();
+    init_store_access();
   }
 });
 
@@ -36847,7 +36857,8 @@ var init_logout = __esm({
     init_server_address();
     init_errors();
     init_auths_sync();
-    init_shared();
+    init_registry_target();
+    init_store_access();
   }
 });
 
@@ -37068,7 +37079,7 @@ var init_logins = __esm({
     init_expiry();
     init_profiles();
     init_containers_config();
-    init_shared();
+    init_store_access();
   }
 });
 
@@ -37218,7 +37229,8 @@ var init_check = __esm({
     init_render();
     init_profiles();
     init_logins();
-    init_shared();
+    init_registry_target();
+    init_store_access();
   }
 });
 
@@ -37585,97 +37597,19 @@ var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
     init_helper_protocol();
     init_logins();
     init_github();
-    init_shared();
+    init_registry_target();
     init_terminal();
     FORMATS = ["text", "json", "prometheus", "github"], WARN_SHARE = 0.2;
   }
 });
 
-// src/cli/commands/migrate.ts
-var migrate_exports = {};
-__export(migrate_exports, {
-  migrate: () => migrate,
-  planMigration: () => planMigration
+// src/cli/commands/migrate-stores.ts
+var migrate_stores_exports = {};
+__export(migrate_stores_exports, {
+  migrateStores: () => migrateStores
 });
-function planMigration(credentials, inKeychain) {
-  let plan = { move: [], alsoRemove: [], left: [] }, byRegistry = /* @__PURE__ */ new Map();
-  for (let credential of credentials) byRegistry.set(credential.registry, [...byRegistry.get(credential.registry) ?? [], credential]);
-  for (let [registry, group] of byRegistry) {
-    let ordered = [...group].sort(
-      (a, b) => +(b.entry === registry) - +(a.entry === registry) || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0)
-    ), chosen = ordered[0], existing = inKeychain.get(registry);
-    if (existing && !sameLogin(existing, chosen)) {
-      for (let credential of ordered)
-        plan.left.push({
-          registry: credential.entry,
-          reason: `the keychain already holds a different login for ${registry}; keep one: \`dcm logout ${registry}\` then migrate again, or delete the entry from config.json`
-        });
-      continue;
-    }
-    plan.move.push(chosen);
-    for (let other of ordered.slice(1))
-      sameLogin(other, chosen) ? plan.alsoRemove.push(other) : plan.left.push({
-        registry: other.entry,
-        reason: `${chosen.entry} is another spelling of ${registry} with a different login, and the keychain keeps one login per registry; ${chosen.entry} moves, this one stays: delete the one you do not need`
-      });
-  }
-  return plan;
-}
 function sameLogin(a, b) {
   return a.username === b.username && a.secret === b.secret;
-}
-async function migrate(options, io) {
-  if (options.fromStore !== void 0 || options.toStore !== void 0) return migrateStores(options, io);
-  let path4 = dockerConfigPath(io.env), file = readDockerConfig(path4), { credentials, unusable } = findPlaintext(file.data), store = await openStore(io), report = {
-    configPath: path4,
-    dryRun: options.dryRun === !0,
-    moved: [],
-    left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })),
-    credsStore: null,
-    backup: null
-  }, timeoutMs = parseTimeout(options.timeout), inKeychain = /* @__PURE__ */ new Map();
-  for (let registry of new Set(credentials.map((c) => c.registry))) {
-    let existing = await store.get(registry);
-    existing && inKeychain.set(registry, existing);
-  }
-  let plan = planMigration(credentials, inKeychain);
-  report.left.push(...plan.left);
-  let movable = await verifiedMoves(plan, options.verify === !0, report, io, timeoutMs);
-  if (options.dryRun ? report.credsStore = typeof file.data.credsStore == "string" ? file.data.credsStore : null : (report.backup = await moveIntoStore(movable, plan.alsoRemove, store, file), report.credsStore = "dcm"), report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === "identity-token" ? null : c.username, kind: c.kind })), options.json ? io.stdout.write(`${JSON.stringify(report)}
-`) : io.stdout.write(render(report)), report.left.length > 0) throw new SilentExit("failure");
-}
-async function verifiedMoves(plan, verify, report, io, timeoutMs) {
-  if (!verify) return plan.move;
-  let movable = [];
-  for (let credential of plan.move)
-    try {
-      await checkLogin({ ...await registryTarget(credential.registry, {}, io, timeoutMs), username: credential.username, secret: credential.secret }), movable.push(credential);
-    } catch (error) {
-      report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
-      for (let same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
-        report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
-    }
-  return movable;
-}
-async function moveIntoStore(movable, alsoRemove, store, file) {
-  for (let credential of movable)
-    if (!await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))
-      throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
-  let movedRegistries = new Set(movable.map((c) => c.registry)), removals = /* @__PURE__ */ new Map();
-  for (let credential of [...movable, ...alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
-  let next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
-  if (next.credsStore = "dcm", JSON.stringify(next) === JSON.stringify(file.data)) return null;
-  let backup = backupOnce(file.path) ?? null;
-  return writeDockerConfig({ ...file, data: next }), backup;
-}
-function render(report) {
-  let verb = report.dryRun ? "would move" : "moved", lines = [];
-  report.moved.length === 0 && report.left.length === 0 && lines.push(`No plaintext credentials in ${report.configPath}.`);
-  for (let m of report.moved) lines.push(`${verb} ${m.registry} (${m.username ?? "identity token"}) to the keychain`);
-  for (let l of report.left) lines.push(`left ${l.registry} in config.json: ${l.reason}`);
-  return report.dryRun ? lines.push("dry run: nothing was changed") : lines.push(`credsStore is dcm in ${report.configPath}${report.backup ? ` (backup of the original: ${report.backup})` : ""}`), `${lines.join(`
-`)}
-`;
 }
 async function confirmForgetting(from, io) {
   let { cacheTtlMs: cacheTtlMs2 } = await Promise.resolve().then(() => (init_cache(), cache_exports)), hours = cacheTtlMs2(io.env) / 36e5, ttl = hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(hours * 60)} min`, warning = `the cache store forgets every login ${ttl} after it is stored (DCM_CACHE_TTL), and the ${from} store keeps them until they are removed: once moved, they are gone after ${ttl}`;
@@ -37727,17 +37661,111 @@ function renderStoreMove(report) {
 `)}
 `;
 }
-var init_migrate = __esm({
-  "src/cli/commands/migrate.ts"() {
+var init_migrate_stores = __esm({
+  "src/cli/commands/migrate-stores.ts"() {
     "use strict";
     init_errors();
     init_server_address();
     init_select();
+    init_prompt();
+    init_store_access();
+  }
+});
+
+// src/cli/commands/migrate.ts
+var migrate_exports = {};
+__export(migrate_exports, {
+  migrate: () => migrate,
+  planMigration: () => planMigration
+});
+function planMigration(credentials, inKeychain) {
+  let plan = { move: [], alsoRemove: [], left: [] }, byRegistry = /* @__PURE__ */ new Map();
+  for (let credential of credentials) byRegistry.set(credential.registry, [...byRegistry.get(credential.registry) ?? [], credential]);
+  for (let [registry, group] of byRegistry) {
+    let ordered = [...group].sort(
+      (a, b) => +(b.entry === registry) - +(a.entry === registry) || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0)
+    ), chosen = ordered[0], existing = inKeychain.get(registry);
+    if (existing && !sameLogin2(existing, chosen)) {
+      for (let credential of ordered)
+        plan.left.push({
+          registry: credential.entry,
+          reason: `the keychain already holds a different login for ${registry}; keep one: \`dcm logout ${registry}\` then migrate again, or delete the entry from config.json`
+        });
+      continue;
+    }
+    plan.move.push(chosen);
+    for (let other of ordered.slice(1))
+      sameLogin2(other, chosen) ? plan.alsoRemove.push(other) : plan.left.push({
+        registry: other.entry,
+        reason: `${chosen.entry} is another spelling of ${registry} with a different login, and the keychain keeps one login per registry; ${chosen.entry} moves, this one stays: delete the one you do not need`
+      });
+  }
+  return plan;
+}
+function sameLogin2(a, b) {
+  return a.username === b.username && a.secret === b.secret;
+}
+async function migrate(options, io) {
+  let path4 = dockerConfigPath(io.env), file = readDockerConfig(path4), { credentials, unusable } = findPlaintext(file.data), store = await openStore(io), report = {
+    configPath: path4,
+    dryRun: options.dryRun === !0,
+    moved: [],
+    left: unusable.map((u) => ({ registry: u.entry, reason: u.reason })),
+    credsStore: null,
+    backup: null
+  }, timeoutMs = parseTimeout(options.timeout), inKeychain = /* @__PURE__ */ new Map();
+  for (let registry of new Set(credentials.map((c) => c.registry))) {
+    let existing = await store.get(registry);
+    existing && inKeychain.set(registry, existing);
+  }
+  let plan = planMigration(credentials, inKeychain);
+  report.left.push(...plan.left);
+  let movable = await verifiedMoves(plan, options.verify === !0, report, io, timeoutMs);
+  if (options.dryRun ? report.credsStore = typeof file.data.credsStore == "string" ? file.data.credsStore : null : (report.backup = await moveIntoStore(movable, plan.alsoRemove, store, file), report.credsStore = "dcm"), report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === "identity-token" ? null : c.username, kind: c.kind })), options.json ? io.stdout.write(`${JSON.stringify(report)}
+`) : io.stdout.write(render(report)), report.left.length > 0) throw new SilentExit("failure");
+}
+async function verifiedMoves(plan, verify, report, io, timeoutMs) {
+  if (!verify) return plan.move;
+  let movable = [];
+  for (let credential of plan.move)
+    try {
+      await checkLogin({ ...await registryTarget(credential.registry, {}, io, timeoutMs), username: credential.username, secret: credential.secret }), movable.push(credential);
+    } catch (error) {
+      report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });
+      for (let same of plan.alsoRemove.filter((c) => c.registry === credential.registry))
+        report.left.push({ registry: same.entry, reason: `--verify failed for the same login under ${credential.entry}` });
+    }
+  return movable;
+}
+async function moveIntoStore(movable, alsoRemove, store, file) {
+  for (let credential of movable)
+    if (!await store.storeVerified(credential.registry, { username: credential.username, secret: credential.secret }))
+      throw new MigrationFailed(`the keychain did not give back what was written for ${credential.registry}; config.json was not changed`);
+  let movedRegistries = new Set(movable.map((c) => c.registry)), removals = /* @__PURE__ */ new Map();
+  for (let credential of [...movable, ...alsoRemove.filter((c) => movedRegistries.has(c.registry))]) removals.set(credential.entry, credential.fields);
+  let next = removals.size > 0 ? withoutFields(file.data, removals) : { ...file.data };
+  if (next.credsStore = "dcm", JSON.stringify(next) === JSON.stringify(file.data)) return null;
+  let backup = backupOnce(file.path) ?? null;
+  return writeDockerConfig({ ...file, data: next }), backup;
+}
+function render(report) {
+  let verb = report.dryRun ? "would move" : "moved", lines = [];
+  report.moved.length === 0 && report.left.length === 0 && lines.push(`No plaintext credentials in ${report.configPath}.`);
+  for (let m of report.moved) lines.push(`${verb} ${m.registry} (${m.username ?? "identity token"}) to the keychain`);
+  for (let l of report.left) lines.push(`left ${l.registry} in config.json: ${l.reason}`);
+  return report.dryRun ? lines.push("dry run: nothing was changed") : lines.push(`credsStore is dcm in ${report.configPath}${report.backup ? ` (backup of the original: ${report.backup})` : ""}`), `${lines.join(`
+`)}
+`;
+}
+var init_migrate = __esm({
+  "src/cli/commands/migrate.ts"() {
+    "use strict";
+    init_errors();
     init_auths();
     init_config_file();
     init_login();
-    init_prompt();
-    init_shared();
+    init_registry_target();
+    init_store_access();
   }
 });
 
@@ -37793,7 +37821,7 @@ var init_import = __esm({
     init_helper_client();
     init_server_address();
     init_errors();
-    init_shared();
+    init_store_access();
   }
 });
 
@@ -38767,7 +38795,7 @@ var init_mirror = __esm({
     init_file_lock();
     init_mirrors2();
     init_render();
-    init_shared();
+    init_registry_target();
   }
 });
 
@@ -39102,7 +39130,8 @@ var init_doctor = __esm({
     init_config_file();
     init_select();
     init_mirrors2();
-    init_shared();
+    init_registry_target();
+    init_store_access();
     init_version();
     init_containers_config();
     init_files();
@@ -39230,7 +39259,7 @@ var HELPER, KNOWN_STORES, init_setup = __esm({
     init_config_file();
     init_errors();
     init_select();
-    init_shared();
+    init_store_access();
     init_containers_config();
     init_atomic_file();
     init_files();
@@ -41903,7 +41932,7 @@ function exitCodesHelp(names, labels = {}) {
 var ALL_EXIT_CODES = Object.keys(EXIT_CODE_TABLE).filter((name) => name !== "notFound");
 
 // src/cli/program.ts
-init_shared();
+init_registry_target();
 init_terminal();
 var HELPER_HELP = `
 Examples:
@@ -42057,7 +42086,9 @@ Examples:
   $ dcm migrate --from-store os --to-store cache --yes   # a CI job: logins for the job only
 
 ${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy"], { failure: "something was left in config.json" })}`
-  ).action(async (options) => (await Promise.resolve().then(() => (init_migrate(), migrate_exports))).migrate(options, io)), program2.command("import").description("copy credentials out of another credential helper").requiredOption("--from <helper>", "the other helper: secretservice, pass, osxkeychain, wincred, desktop, ...").option("--registry <host...>", "only these registries").option("--remove", "erase each from the source once dcm gives it back").option("--json", 'print {"from","imported":[...],"skipped":[...]}').addHelpText(
+  ).action(
+    async (options) => options.fromStore !== void 0 || options.toStore !== void 0 ? (await Promise.resolve().then(() => (init_migrate_stores(), migrate_stores_exports))).migrateStores(options, io) : (await Promise.resolve().then(() => (init_migrate(), migrate_exports))).migrate(options, io)
+  ), program2.command("import").description("copy credentials out of another credential helper").requiredOption("--from <helper>", "the other helper: secretservice, pass, osxkeychain, wincred, desktop, ...").option("--registry <host...>", "only these registries").option("--remove", "erase each from the source once dcm gives it back").option("--json", 'print {"from","imported":[...],"skipped":[...]}').addHelpText(
     "after",
     `
 Speaks the helper protocol to docker-credential-HELPER (list, then get for each), so any helper

@@ -14,7 +14,7 @@ import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import { containersAuthFile } from '../docker/containers-config.ts';
 import type { CliIo } from './io.ts';
-import { openStore, toEntries, type LoginEntry } from './shared.ts';
+import { openStore, toEntries, type LoginEntry } from './store-access.ts';
 
 /** Where a login lives: dcm's own store, another helper, or config.json itself (plaintext). */
 export type LoginSource = 'dcm' | `helper:${string}` | 'config.json' | 'containers-auth.json';

@@ -22,7 +22,7 @@ import { runProcess } from '../platform/process.ts';
 import { checkMirror, upstreamDigest, type MirrorCheckResult } from '../registry/mirror-check.ts';
 import type { CliIo } from './io.ts';
 import { dockerLogin } from './logins.ts';
-import type { RegistryTarget } from './shared.ts';
+import type { RegistryTarget } from './registry-target.ts';
 
 export interface MirrorSetup {
   daemonConfig: string;

@@ -7,7 +7,7 @@ import { DcmError, EXIT_CODES, SilentExit, exitCodeFor, oneLine } from '../error
 import { VERSION, versionLine } from '../version.ts';
 import { ALL_EXIT_CODES, exitCodesHelp } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
-import { withRegistryOptions } from './shared.ts';
+import { withRegistryOptions } from './registry-target.ts';
 import { safeWriter } from './terminal.ts';
 
 const HELPER_HELP = `
@@ -232,7 +232,12 @@ Examples:
 
 ${exitCodesHelp(['ok', 'failure', 'usage', 'keychain', 'busy'], { failure: 'something was left in config.json' })}`,
     )
-    .action(async (options) => (await import('./commands/migrate.ts')).migrate(options, io));
+    // Two commands under one name: the store-to-store move when --from-store or --to-store is given.
+    .action(async (options) =>
+      options.fromStore !== undefined || options.toStore !== undefined
+        ? (await import('./commands/migrate-stores.ts')).migrateStores(options, io)
+        : (await import('./commands/migrate.ts')).migrate(options, io),
+    );
 
   program
     .command('import')

@@ -1,7 +1,7 @@
 /**
  * `dcm check` over several registries at once with mixed outcomes, and `dcm login` through an
  * HTTPS proxy (a CONNECT tunnel on loopback) to a TLS registry.
- * Covers: src/registry/transport.ts.
+ * Covers: src/registry/transport.ts, src/cli/registry-target.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

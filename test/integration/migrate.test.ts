@@ -3,6 +3,7 @@
  * Desktop's; Linux with several auths; credHelpers for ECR and GCR; proxies, plugins and unknown
  * keys; tabs and spaces), then Docker's own CLI logs in with what was migrated. And migrate
  * killed at many points: config.json always parses, and no credential is ever lost.
+ * Covers: src/cli/commands/migrate.ts, src/cli/commands/migrate-stores.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

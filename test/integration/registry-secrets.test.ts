@@ -4,6 +4,7 @@
  * and then used by the Docker CLI (`docker manifest inspect`) and skopeo through dcm, against
  * registries that compare every byte of the Basic credentials. And daemon.json's
  * `insecure-registries`, honoured as Docker honours it.
+ * Covers: src/cli/registry-target.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';

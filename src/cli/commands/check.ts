@@ -10,7 +10,8 @@ import type { CliIo } from '../io.ts';
 import { renderTable } from '../render.ts';
 import { profileFor } from '../../registry/profiles.ts';
 import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../logins.ts';
-import { parseTimeout, registryTarget, type LoginEntry, type RegistryOptions } from '../shared.ts';
+import { parseTimeout, registryTarget, type RegistryOptions } from '../registry-target.ts';
+import { type LoginEntry } from '../store-access.ts';
 
 export interface CheckOptions extends RegistryOptions {
   all?: boolean;

@@ -12,7 +12,8 @@ import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFil
 import type { CredentialStore } from '../../store/credential-store.ts';
 import { STORES, chosenStore } from '../../store/select.ts';
 import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, surpriseLogins } from '../mirrors.ts';
-import { openStore, parseTimeout } from '../shared.ts';
+import { parseTimeout } from '../registry-target.ts';
+import { openStore } from '../store-access.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
 import { containersDropInPath, isDcmDropIn, namesDcmHelper } from '../../docker/containers-config.ts';

@@ -8,7 +8,7 @@ import { TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.
 import { SilentExit, UsageError } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
-import { openStore } from '../shared.ts';
+import { openStore } from '../store-access.ts';
 
 export interface ImportOptions {
   from: string;

@@ -10,7 +10,8 @@ import { checkLogin } from '../../registry/login.ts';
 import { recordLogin } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
 import { terminalPrompter, type Prompter } from '../prompt.ts';
-import { openStore, parseTimeout, registryTarget, rememberCertDir, type RegistryOptions } from '../shared.ts';
+import { parseTimeout, registryTarget, rememberCertDir, type RegistryOptions } from '../registry-target.ts';
+import { openStore } from '../store-access.ts';
 
 export interface LoginOptions extends RegistryOptions {
   username?: string;

@@ -4,7 +4,8 @@ import { ItemError, SilentExit, UsageError, oneLine } from '../../errors.ts';
 import { forgetLogins } from '../auths-sync.ts';
 import type { CliIo } from '../io.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
-import { openStore, rememberCertDir } from '../shared.ts';
+import { rememberCertDir } from '../registry-target.ts';
+import { openStore } from '../store-access.ts';
 
 export interface LogoutOptions {
   all?: boolean;

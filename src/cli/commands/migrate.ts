@@ -6,16 +6,14 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine, type StoreName } from '../../errors.ts';
-import { TOKEN_USERNAME } from '../../docker/server-address.ts';
-import { openCredentialStore, storeName } from '../../store/select.ts';
+import { MigrationFailed, SilentExit, oneLine } from '../../errors.ts';
 import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
 import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
 import type { CredentialStore } from '../../store/credential-store.ts';
 import { checkLogin } from '../../registry/login.ts';
 import type { CliIo } from '../io.ts';
-import { terminalPrompter } from '../prompt.ts';
-import { openStore, parseTimeout, recordStore, registryTarget } from '../shared.ts';
+import { parseTimeout, registryTarget } from '../registry-target.ts';
+import { openStore } from '../store-access.ts';
 
 export interface MigrateOptions {
   dryRun?: boolean;
@@ -92,8 +90,8 @@ function sameLogin(a: { username: string; secret: string }, b: { username: strin
   return a.username === b.username && a.secret === b.secret;
 }
 
+/** `dcm migrate`: config.json's plaintext logins into dcm's store (--from-store is migrate-stores.ts). */
 export async function migrate(options: MigrateOptions, io: CliIo): Promise<void> {
-  if (options.fromStore !== undefined || options.toStore !== undefined) return migrateStores(options, io);
   const path = dockerConfigPath(io.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
@@ -191,88 +189,5 @@ function render(report: MigrateReport): string {
   for (const l of report.left) lines.push(`left ${l.registry} in config.json: ${l.reason}`);
   if (!report.dryRun) lines.push(`credsStore is dcm in ${report.configPath}${report.backup ? ` (backup of the original: ${report.backup})` : ''}`);
   else lines.push('dry run: nothing was changed');
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Logins kept until removed, moved into a store that forgets them after their time to live: said
- * first, and asked at a terminal; anywhere else only `--yes` goes on (a script must mean it).
- */
-async function confirmForgetting(from: StoreName, io: CliIo): Promise<void> {
-  const { cacheTtlMs } = await import('../../store/cache.ts');
-  const hours = cacheTtlMs(io.env) / 3_600_000;
-  const ttl = hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(hours * 60)} min`;
-  const warning = `the cache store forgets every login ${ttl} after it is stored (DCM_CACHE_TTL), and the ${from} store keeps them until they are removed: once moved, they are gone after ${ttl}`;
-  if (!io.isTTY) throw new UsageError(`${warning}; run again with --yes to move them anyway (nothing was moved)`);
-  io.stderr.write(`dcm: ${warning}\n`);
-  if (!(await terminalPrompter(io).confirm('Move them to the cache store anyway?'))) {
-    io.stderr.write('dcm: nothing was moved\n');
-    throw new SilentExit('failure');
-  }
-}
-
-/**
- * `--from-store A --to-store B`: every login dcm keeps in A, written to B and read back, and only
- * then erased from A. Killed at any instant, a login is in A, in B, or in both; an item of
- * another program in A is left there and reported. Then B is recorded as dcm's store.
- */
-async function migrateStores(options: MigrateOptions, io: CliIo): Promise<void> {
-  if (options.fromStore === undefined || options.toStore === undefined) throw new UsageError('--from-store and --to-store go together');
-  if (options.verify) throw new UsageError('--verify checks config.json credentials; it does not go with --from-store');
-  const from = storeName(options.fromStore, '--from-store');
-  const to = storeName(options.toStore, '--to-store');
-  if (from === to) throw new UsageError(`--from-store and --to-store are both ${from}`);
-  if (to === 'cache' && !options.dryRun && !options.yes) await confirmForgetting(from, io);
-  const source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks);
-  const target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks);
-  const moved: Array<{ registry: string; username: string | null }> = [];
-  const left: Array<{ registry: string; reason: string }> = [];
-  for (const registry of await source.allKeys()) {
-    const outcome = await moveBetweenStores(registry, { source, target, from, to, dryRun: options.dryRun === true });
-    if (outcome.moved) moved.push(outcome.moved);
-    if (outcome.left) left.push({ registry, reason: outcome.left });
-  }
-  if (!options.dryRun && left.length === 0) recordStore(to, io.env);
-  const report = { from, to, dryRun: options.dryRun === true, moved, left, store: options.dryRun || left.length > 0 ? from : to };
-  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderStoreMove(report));
-  if (left.length > 0) throw new SilentExit('failure');
-}
-
-/** One login from one store to the other: written and read back before it is erased from the first. */
-async function moveBetweenStores(
-  registry: string,
-  { source, target, from, to, dryRun }: { source: CredentialStore; target: CredentialStore; from: StoreName; to: StoreName; dryRun: boolean },
-): Promise<{ moved?: { registry: string; username: string | null }; left?: string }> {
-  let login: Awaited<ReturnType<typeof source.get>>;
-  try {
-    login = await source.get(registry);
-  } catch (error) {
-    if (!(error instanceof ItemError)) throw error;
-    return { left: oneLine(error) };
-  }
-  if (!login) return {};
-  const existing = await target.get(registry);
-  if (existing && !sameLogin(existing, login))
-    return { left: `the ${to} store already holds a different login for ${registry}; remove one of them, then migrate again` };
-  if (!dryRun) {
-    if (!(await target.storeVerified(registry, login)))
-      throw new MigrationFailed(`the ${to} store did not give back what was written for ${registry}; it stays in the ${from} store`);
-    await source.erase(registry);
-  }
-  return { moved: { registry, username: login.username === TOKEN_USERNAME ? null : login.username } };
-}
-
-function renderStoreMove(report: {
-  from: StoreName;
-  to: StoreName;
-  dryRun: boolean;
-  moved: Array<{ registry: string; username: string | null }>;
-  left: Array<{ registry: string; reason: string }>;
-}): string {
-  const verb = report.dryRun ? 'would move' : 'moved';
-  const lines = report.moved.map((m) => `${verb} ${m.registry} (${m.username ?? 'identity token'}) from the ${report.from} store to the ${report.to} store`);
-  for (const l of report.left) lines.push(`left ${l.registry} in the ${report.from} store: ${l.reason}`);
-  if (lines.length === 0) lines.push(`The ${report.from} store holds no logins.`);
-  if (!report.dryRun && report.left.length === 0) lines.push(`dcm keeps credentials in the ${report.to} store from now on`);
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ import type { MirrorCheckResult } from '../../registry/mirror-check.ts';
 import type { CliIo } from '../io.ts';
 import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine, surpriseLogins } from '../mirrors.ts';
 import { renderTable } from '../render.ts';
-import { parseTimeout, type RegistryOptions } from '../shared.ts';
+import { parseTimeout, type RegistryOptions } from '../registry-target.ts';
 
 export interface MirrorOptions extends RegistryOptions {
   json?: boolean;

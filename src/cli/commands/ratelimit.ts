@@ -14,7 +14,7 @@ import { readBounded } from '../../helper/io.ts';
 import { MAX_INPUT_BYTES } from '../../docker/helper-protocol.ts';
 import { dockerLogin } from '../logins.ts';
 import { outputFileLines, workflowCommand } from '../github.ts';
-import { parseTimeout, registryTarget, type RegistryOptions } from '../shared.ts';
+import { parseTimeout, registryTarget, type RegistryOptions } from '../registry-target.ts';
 import { inline } from '../terminal.ts';
 
 export interface RateLimitOptions extends RegistryOptions {

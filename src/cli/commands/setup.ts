@@ -4,7 +4,7 @@
 import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
 import { chosenStore, openCredentialStore, storeName } from '../../store/select.ts';
-import { recordStore } from '../shared.ts';
+import { recordStore } from '../store-access.ts';
 import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn } from '../../docker/containers-config.ts';
 import { writeFileAtomically } from '../../platform/atomic-file.ts';
 import { describeErrno, ensureDirectory, FileProblem, readRegularFile, removeQuietly } from '../../platform/files.ts';

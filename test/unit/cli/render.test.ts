@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../../../src/cli/render.ts';
-import { toEntries } from '../../../src/cli/shared.ts';
+import { toEntries } from '../../../src/cli/store-access.ts';
 
 describe('rendering', () => {
   it('a table of 150,000 rows does not overflow the stack', () => {

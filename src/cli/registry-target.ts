@@ -1,19 +1,18 @@
 /**
- * What more than one command uses: the registry options (declared once), the timeout, the rows
- * of `ls` and `check`, and the store a command opens. Commands import this, never each other.
+ * How a command reaches a registry: the registry options (declared once for every command that
+ * talks to registries), the timeout, and the target they make (TLS trust, insecure registries as
+ * Docker counts them, the --cert-dir a login remembered).
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { daemonConfigPath, insecureRegistries, matchesInsecure, readDaemonConfig } from '../docker/daemon-config.ts';
-import { TOKEN_USERNAME } from '../docker/server-address.ts';
-import { UsageError, oneLine, type StoreName } from '../errors.ts';
+import { UsageError, oneLine } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
 import { ensureDirectory } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { apiHost } from '../registry/profiles.ts';
-import type { CredentialStore } from '../store/credential-store.ts';
-import { openCredentialStore, readSettings } from '../store/select.ts';
+import { readSettings } from '../store/select.ts';
 import type { CliIo } from './io.ts';
 
 /** What the Docker daemon counts as insecure on top of daemon.json's insecure-registries (moby's defaults). */
@@ -129,35 +128,4 @@ export function rememberCertDir(registry: string, dir: string | undefined, env: 
   const next = Object.keys(current).length > 0 ? { ...rest, certDirs: current } : rest;
   ensureDirectory(dirname(path));
   writeFileAtomically(path, `${JSON.stringify(next, null, 2)}\n`, { followSymlink: false });
-}
-
-/** One stored login as `dcm ls --json` prints it. */
-export interface LoginEntry {
-  registry: string;
-  /** null for an identity token, whose username Docker does not keep. */
-  username: string | null;
-  kind: 'password' | 'identity-token';
-}
-
-export function toEntries(list: Map<string, string>): LoginEntry[] {
-  return [...list]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([registry, username]) =>
-      username === TOKEN_USERNAME ? { registry, username: null, kind: 'identity-token' } : { registry, username, kind: 'password' },
-    );
-}
-
-/** The credential store, as the entry point wants it opened (its hooks). */
-export function openStore(io: CliIo): Promise<CredentialStore> {
-  return openCredentialStore(io.env, io.storeHooks);
-}
-
-/**
- * Records `store` as dcm's store in its configuration file (other keys there are kept); returns
- * the file's path. Atomic, mode 0600, never through a symlink.
- */
-export function recordStore(store: StoreName, env: Env): string {
-  const { path, settings } = readSettings(env);
-  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
-  return path;
 }

@@ -1,0 +1,42 @@
+/**
+ * The store a command opens (as the entry point wants it opened), the store it records as
+ * dcm's, and the rows of `ls` and `check`.
+ */
+import { TOKEN_USERNAME } from '../docker/server-address.ts';
+import type { StoreName } from '../errors.ts';
+import { writeFileAtomically } from '../platform/atomic-file.ts';
+import type { Env } from '../platform/paths.ts';
+import type { CredentialStore } from '../store/credential-store.ts';
+import { openCredentialStore, readSettings } from '../store/select.ts';
+import type { CliIo } from './io.ts';
+
+/** One stored login as `dcm ls --json` prints it. */
+export interface LoginEntry {
+  registry: string;
+  /** null for an identity token, whose username Docker does not keep. */
+  username: string | null;
+  kind: 'password' | 'identity-token';
+}
+
+export function toEntries(list: Map<string, string>): LoginEntry[] {
+  return [...list]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([registry, username]) =>
+      username === TOKEN_USERNAME ? { registry, username: null, kind: 'identity-token' } : { registry, username, kind: 'password' },
+    );
+}
+
+/** The credential store, as the entry point wants it opened (its hooks). */
+export function openStore(io: CliIo): Promise<CredentialStore> {
+  return openCredentialStore(io.env, io.storeHooks);
+}
+
+/**
+ * Records `store` as dcm's store in its configuration file (other keys there are kept); returns
+ * the file's path. Atomic, mode 0600, never through a symlink.
+ */
+export function recordStore(store: StoreName, env: Env): string {
+  const { path, settings } = readSettings(env);
+  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  return path;
+}
