@@ -37230,7 +37230,6 @@ var init_check = __esm({
     init_profiles();
     init_logins();
     init_registry_target();
-    init_store_access();
   }
 });
 

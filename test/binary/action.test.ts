@@ -168,7 +168,7 @@ describe('the GitHub Action', () => {
 
       const state = readFileSync(join(work, 'state'), 'utf8');
       expect(state).toContain(`dcm-login=${registry.host}`);
-      const post = await runAction({}, undefined, { work, extra: { STATE_isPost: 'true', [`STATE_dcm-login`]: registry.host } });
+      const post = await runAction({}, undefined, { work, extra: { STATE_isPost: 'true', 'STATE_dcm-login': registry.host } });
       expect(post).toExit(0);
       expect((await run('docker-credential-dcm', ['get'], { stdin: registry.host, env: jobEnv })).stdout).toBe('credentials not found in native keychain\n');
       expect(JSON.parse(readFileSync(join(work, 'docker', 'config.json'), 'utf8')).credHelpers ?? {}).not.toHaveProperty(registry.host);

@@ -11,7 +11,7 @@ import { renderTable } from '../render.ts';
 import { profileFor } from '../../registry/profiles.ts';
 import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../logins.ts';
 import { parseTimeout, registryTarget, type RegistryOptions } from '../registry-target.ts';
-import { type LoginEntry } from '../store-access.ts';
+import type { LoginEntry } from '../store-access.ts';
 
 export interface CheckOptions extends RegistryOptions {
   all?: boolean;
