@@ -1452,6 +1452,26 @@ var MAX_FILE_NAME_BYTES, MAX_FILE_BYTES, GPG_OPTIONS, PassBackend, UTF8, init_pa
   }
 });
 
+// src/platform/durations.ts
+function humanWindow(seconds) {
+  let units = [
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"]
+  ];
+  for (let [size, name] of units)
+    if (seconds >= size && seconds % size === 0) {
+      let n = seconds / size;
+      return `${n} ${name}${n === 1 ? "" : "s"}`;
+    }
+  return `${seconds} seconds`;
+}
+var init_durations = __esm({
+  "src/platform/durations.ts"() {
+    "use strict";
+  }
+});
+
 // src/store/cache.ts
 var cache_exports = {};
 __export(cache_exports, {
@@ -1521,15 +1541,12 @@ function cacheTtlMs(env) {
     );
   return ms;
 }
-function spanText(ms) {
-  let minutes = Math.round(ms / 6e4);
-  return minutes % 1440 === 0 ? `${minutes / 1440} day${minutes === 1440 ? "" : "s"}` : minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? "" : "s"}` : `${minutes} minute${minutes === 1 ? "" : "s"}`;
-}
 var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     init_errors();
     init_atomic_file();
+    init_durations();
     init_files();
     init_paths();
     DEFAULT_CACHE_TTL_MS = 8 * 3600 * 1e3, MAX_CACHE_TTL_MS = 30 * 864e5;
@@ -1540,7 +1557,7 @@ var DEFAULT_CACHE_TTL_MS, MAX_CACHE_TTL_MS, CacheBackend, init_cache = __esm({
       expires = !0;
       #options;
       constructor(options) {
-        this.#options = options, this.description = `cache agent (${options.socket}, logins kept ${spanText(options.ttlMs)})`;
+        this.#options = options, this.description = `cache agent (${options.socket}, logins kept ${humanWindow(Math.round(options.ttlMs / 1e3))})`;
       }
       async get(key) {
         let value = (await this.#ask({ op: "get", key }, this.#options.quietKeys.has(key) ? "empty" : "read")).value;
@@ -36930,6 +36947,13 @@ import { join as join11 } from "node:path";
 function containersDropInPath(env) {
   return join11(xdgDir(env, "XDG_CONFIG_HOME") || join11(env.HOME || homedir4(), ".config"), "containers", "registries.conf.d", "50-dcm.conf");
 }
+function readContainersDropIn(path4) {
+  try {
+    return readRegularFile(path4, { maxBytes: 64 * 1024, noFollow: !0 }).toString("utf8");
+  } catch (error) {
+    return error instanceof FileProblem && error.kind === "missing" ? "missing" : "unreadable";
+  }
+}
 function isDcmDropIn(text) {
   return text.startsWith(MARKER2);
 }
@@ -36945,6 +36969,7 @@ function containersAuthFile(env) {
 var MARKER2, CONTAINERS_DROP_IN, init_containers_config = __esm({
   "src/docker/containers-config.ts"() {
     "use strict";
+    init_files();
     init_paths();
     MARKER2 = "# Written by `dcm setup`", CONTAINERS_DROP_IN = `${MARKER2}: podman, skopeo and buildah ask dcm for registry credentials
 # (they ignore config.json's credsStore), then their own auth files. \`dcm setup --undo\` removes this file.
@@ -37283,19 +37308,6 @@ function readRateLimit(headers) {
     unlimited: limit.count === null && remaining.count === null
   };
 }
-function humanWindow(seconds) {
-  let units = [
-    [86400, "day"],
-    [3600, "hour"],
-    [60, "minute"]
-  ];
-  for (let [size, name] of units)
-    if (seconds >= size && seconds % size === 0) {
-      let n = seconds / size;
-      return `${n} ${name}${n === 1 ? "" : "s"}`;
-    }
-  return `${seconds} seconds`;
-}
 function isIpAddress(source) {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(source) || /^[0-9a-f:]+$/i.test(source) && source.includes(":");
 }
@@ -37589,6 +37601,7 @@ var FORMATS, WARN_SHARE, init_ratelimit2 = __esm({
     init_atomic_file();
     init_files();
     init_ratelimit_check();
+    init_durations();
     init_ratelimit();
     init_server_address();
     init_profiles();
@@ -39015,12 +39028,7 @@ function helperOnPath(env) {
   } : { id: "helper", status: "ok", detail: `${found} (v${version})` };
 }
 function containersCheck(io) {
-  let path4 = containersDropInPath(io.env), text;
-  try {
-    text = readRegularFile(path4, { maxBytes: 64 * 1024, noFollow: !0 }).toString("utf8");
-  } catch {
-    text = void 0;
-  }
+  let path4 = containersDropInPath(io.env), found = readContainersDropIn(path4), text = found === "missing" || found === "unreadable" ? void 0 : found;
   return text !== void 0 && namesDcmHelper(text) ? { id: "containers", status: "ok", detail: `podman, skopeo and buildah ask dcm (${path4})` } : {
     id: "containers",
     status: "warn",
@@ -39133,7 +39141,6 @@ var init_doctor = __esm({
     init_store_access();
     init_version();
     init_containers_config();
-    init_files();
   }
 });
 
@@ -39229,13 +39236,9 @@ function describe(result, options) {
 `;
 }
 function syncContainersDropIn(io, undo) {
-  let path4 = containersDropInPath(io.env), current;
-  try {
-    current = readRegularFile(path4, { maxBytes: 64 * 1024, noFollow: !0 }).toString("utf8");
-  } catch (error) {
-    if (!(error instanceof FileProblem && error.kind === "missing")) return { path: path4, action: "foreign" };
-  }
-  if (current !== void 0 && !isDcmDropIn(current)) return { path: path4, action: "foreign" };
+  let path4 = containersDropInPath(io.env), found = readContainersDropIn(path4);
+  if (found === "unreadable" || found !== "missing" && !isDcmDropIn(found)) return { path: path4, action: "foreign" };
+  let current = found === "missing" ? void 0 : found;
   if (undo)
     return current === void 0 ? null : (removeQuietly(path4), { path: path4, action: "removed" });
   if (current === CONTAINERS_DROP_IN) return { path: path4, action: "kept" };

@@ -56,38 +56,21 @@ export function zip(entries: Entry[]): Buffer {
   const local: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
-  // DOS date and time of EPOCH: 2000-01-01 00:00:00.
-  const dosTime = 0;
-  const dosDate = ((2000 - 1980) << 9) | (1 << 5) | 1;
   for (const entry of entries) {
     if (!Buffer.isBuffer(entry.data)) throw new Error(`${entry.name}: a zip for Windows carries no links`);
     const name = Buffer.from(entry.name, 'utf8');
     const compressed = deflateRawSync(entry.data, { level: 6 });
     const crc = crc32(entry.data);
+    // The fields from "version needed" to the name's length are the same in both headers.
+    const common = { crc, compressed: compressed.byteLength, size: entry.data.byteLength, name: name.byteLength };
     const head = Buffer.alloc(30);
     head.writeUInt32LE(0x04034b50, 0);
-    head.writeUInt16LE(20, 4);
-    head.writeUInt16LE(0x0800, 6); // UTF-8 names
-    head.writeUInt16LE(8, 8); // deflate
-    head.writeUInt16LE(dosTime, 10);
-    head.writeUInt16LE(dosDate, 12);
-    head.writeUInt32LE(crc, 14);
-    head.writeUInt32LE(compressed.byteLength, 18);
-    head.writeUInt32LE(entry.data.byteLength, 22);
-    head.writeUInt16LE(name.byteLength, 26);
+    writeCommonFields(head, 4, common);
     local.push(head, name, compressed);
     const record = Buffer.alloc(46);
     record.writeUInt32LE(0x02014b50, 0);
     record.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode below is read
-    record.writeUInt16LE(20, 6);
-    record.writeUInt16LE(0x0800, 8);
-    record.writeUInt16LE(8, 10);
-    record.writeUInt16LE(dosTime, 12);
-    record.writeUInt16LE(dosDate, 14);
-    record.writeUInt32LE(crc, 16);
-    record.writeUInt32LE(compressed.byteLength, 20);
-    record.writeUInt32LE(entry.data.byteLength, 24);
-    record.writeUInt16LE(name.byteLength, 28);
+    writeCommonFields(record, 6, common);
     record.writeUInt32LE(((0o100000 | entry.mode) << 16) >>> 0, 38);
     record.writeUInt32LE(offset, 42);
     central.push(record, name);
@@ -101,4 +84,24 @@ export function zip(entries: Entry[]): Buffer {
   end.writeUInt32LE(directory.byteLength, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...local, directory, end]);
+}
+
+/** DOS date and time of EPOCH: 2000-01-01 00:00:00. */
+const DOS_TIME = 0;
+const DOS_DATE = ((2000 - 1980) << 9) | (1 << 5) | 1;
+
+/**
+ * Version needed (2.0), flags (UTF-8 names), method (deflate), time, date, CRC-32, the two sizes
+ * and the name's length: 26 bytes at `at`, the same in a local header and a central record.
+ */
+function writeCommonFields(buffer: Buffer, at: number, entry: { crc: number; compressed: number; size: number; name: number }): void {
+  buffer.writeUInt16LE(20, at);
+  buffer.writeUInt16LE(0x0800, at + 2);
+  buffer.writeUInt16LE(8, at + 4);
+  buffer.writeUInt16LE(DOS_TIME, at + 6);
+  buffer.writeUInt16LE(DOS_DATE, at + 8);
+  buffer.writeUInt32LE(entry.crc, at + 10);
+  buffer.writeUInt32LE(entry.compressed, at + 14);
+  buffer.writeUInt32LE(entry.size, at + 18);
+  buffer.writeUInt16LE(entry.name, at + 22);
 }

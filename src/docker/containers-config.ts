@@ -11,6 +11,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { FileProblem, readRegularFile } from '../platform/files.ts';
 import { xdgDir, type Env } from '../platform/paths.ts';
 
 /** The first line of the drop-in dcm writes: how `--undo` and doctor know the file is dcm's. */
@@ -24,6 +25,18 @@ credential-helpers = ["dcm", "containers-auth.json"]
 /** `$XDG_CONFIG_HOME/containers/registries.conf.d/50-dcm.conf` (else under ~/.config). */
 export function containersDropInPath(env: Env): string {
   return join(xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config'), 'containers', 'registries.conf.d', '50-dcm.conf');
+}
+
+/**
+ * What is at the drop-in's path: its text, `missing`, or `unreadable` (a FIFO, a link, too big:
+ * not a file dcm wrote, so never one to replace or remove).
+ */
+export function readContainersDropIn(path: string): string | 'missing' | 'unreadable' {
+  try {
+    return readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true }).toString('utf8');
+  } catch (error) {
+    return error instanceof FileProblem && error.kind === 'missing' ? 'missing' : 'unreadable';
+  }
 }
 
 /** Whether a file at the drop-in's path is the one dcm writes (any other is the user's: left alone). */

@@ -61,22 +61,6 @@ export function readRateLimit(headers: Headers): RateLimit {
   };
 }
 
-/** 21600 → "6 hours", 3600 → "1 hour", 90 → "90 seconds". */
-export function humanWindow(seconds: number): string {
-  const units: Array<[number, string]> = [
-    [86_400, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, name] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const n = seconds / size;
-      return `${n} ${name}${n === 1 ? '' : 's'}`;
-    }
-  }
-  return `${seconds} seconds`;
-}
-
 /** An IPv4 or IPv6 address: the source of anonymous pulls (an account id otherwise). */
 export function isIpAddress(source: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(source) || (/^[0-9a-f:]+$/i.test(source) && source.includes(':'));

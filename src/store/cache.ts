@@ -29,6 +29,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CacheExpired, StoreUnavailable } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
+import { humanWindow } from '../platform/durations.ts';
 import { privateDirectoryProblem, readRegularFile } from '../platform/files.ts';
 import { xdgDir, type Env } from '../platform/paths.ts';
 import type { SecretBackend } from './types.ts';
@@ -112,7 +113,7 @@ export class CacheBackend implements SecretBackend {
 
   constructor(options: CacheBackendOptions) {
     this.#options = options;
-    this.description = `cache agent (${options.socket}, logins kept ${spanText(options.ttlMs)})`;
+    this.description = `cache agent (${options.socket}, logins kept ${humanWindow(Math.round(options.ttlMs / 1000))})`;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -264,12 +265,4 @@ export function cacheTtlMs(env: Env): number {
     );
   }
   return ms;
-}
-
-/** 28,800,000 → "8 hours", 5,400,000 → "90 minutes": how long the agent keeps a login. */
-function spanText(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
-  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

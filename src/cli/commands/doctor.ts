@@ -16,8 +16,7 @@ import { parseTimeout } from '../registry-target.ts';
 import { openStore } from '../store-access.ts';
 import { VERSION } from '../../version.ts';
 import type { CliIo } from '../io.ts';
-import { containersDropInPath, isDcmDropIn, namesDcmHelper } from '../../docker/containers-config.ts';
-import { readRegularFile } from '../../platform/files.ts';
+import { containersDropInPath, isDcmDropIn, namesDcmHelper, readContainersDropIn } from '../../docker/containers-config.ts';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -146,12 +145,8 @@ function helperOnPath(env: CliIo['env']): Check {
  */
 function containersCheck(io: CliIo): Check {
   const path = containersDropInPath(io.env);
-  let text: string | undefined;
-  try {
-    text = readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true }).toString('utf8');
-  } catch {
-    text = undefined;
-  }
+  const found = readContainersDropIn(path);
+  const text = found === 'missing' || found === 'unreadable' ? undefined : found;
   if (text !== undefined && namesDcmHelper(text)) return { id: 'containers', status: 'ok', detail: `podman, skopeo and buildah ask dcm (${path})` };
   return {
     id: 'containers',

@@ -5,9 +5,9 @@ import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConf
 import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
 import { chosenStore, openCredentialStore, storeName } from '../../store/select.ts';
 import { recordStore } from '../store-access.ts';
-import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn } from '../../docker/containers-config.ts';
+import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn, readContainersDropIn } from '../../docker/containers-config.ts';
 import { writeFileAtomically } from '../../platform/atomic-file.ts';
-import { describeErrno, ensureDirectory, FileProblem, readRegularFile, removeQuietly } from '../../platform/files.ts';
+import { describeErrno, ensureDirectory, removeQuietly } from '../../platform/files.ts';
 import { dirname } from 'node:path';
 import { normaliseServerUrl } from '../../docker/server-address.ts';
 import type { CliIo } from '../io.ts';
@@ -193,13 +193,9 @@ function describe(result: SetupResult, options: SetupOptions): string {
 /** Writes (or, undoing, removes) dcm's registries.conf drop-in; a file that is not dcm's is left alone. */
 function syncContainersDropIn(io: CliIo, undo: boolean): SetupResult['containers'] {
   const path = containersDropInPath(io.env);
-  let current: string | undefined;
-  try {
-    current = readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true }).toString('utf8');
-  } catch (error) {
-    if (!(error instanceof FileProblem && error.kind === 'missing')) return { path, action: 'foreign' };
-  }
-  if (current !== undefined && !isDcmDropIn(current)) return { path, action: 'foreign' };
+  const found = readContainersDropIn(path);
+  if (found === 'unreadable' || (found !== 'missing' && !isDcmDropIn(found))) return { path, action: 'foreign' };
+  const current = found === 'missing' ? undefined : found;
   if (undo) {
     if (current === undefined) return null;
     removeQuietly(path);
