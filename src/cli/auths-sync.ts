@@ -9,18 +9,18 @@ import { authsAfterLogin, authsAfterLogout } from '../docker/credential-sources.
 import { dockerConfigPath, readDockerConfig, writeDockerConfig } from '../docker/config-file.ts';
 import { oneLine } from '../errors.ts';
 import { withFileEditLock } from '../platform/file-lock.ts';
-import type { CliIo } from './io.ts';
+import type { CommandContext } from './context.ts';
 
-export function recordLogin(io: CliIo, registry: string): Promise<void> {
-  return edit(io, (data) => authsAfterLogin(data, registry));
+export function recordLogin(ctx: CommandContext, registry: string): Promise<void> {
+  return edit(ctx, (data) => authsAfterLogin(data, registry));
 }
 
-export function forgetLogins(io: CliIo, registries: readonly string[]): Promise<void> {
-  return edit(io, (data) => authsAfterLogout(data, registries));
+export function forgetLogins(ctx: CommandContext, registries: readonly string[]): Promise<void> {
+  return edit(ctx, (data) => authsAfterLogout(data, registries));
 }
 
-async function edit(io: CliIo, change: (data: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<void> {
-  const path = dockerConfigPath(io.env);
+async function edit(ctx: CommandContext, change: (data: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<void> {
+  const path = dockerConfigPath(ctx.env);
   try {
     await withFileEditLock(path, async () => {
       const file = readDockerConfig(path);
@@ -30,6 +30,6 @@ async function edit(io: CliIo, change: (data: Record<string, unknown>) => Record
       if (next) writeDockerConfig({ ...file, data: next });
     });
   } catch (error) {
-    io.stderr.write(`dcm: warning: ${path} was not updated: ${oneLine(error)}\n`);
+    ctx.stderr.write(`dcm: warning: ${path} was not updated: ${oneLine(error)}\n`);
   }
 }

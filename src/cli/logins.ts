@@ -13,8 +13,8 @@ import { DcmError, oneLine, StoreUnavailable, type ExitCodeName, type StoreName 
 import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import { containersAuthFile } from '../docker/containers-config.ts';
-import type { CliIo } from './io.ts';
-import { openStore, toEntries, type LoginEntry } from './store-access.ts';
+import type { CommandContext } from './context.ts';
+import { toEntries, type LoginEntry } from './store-access.ts';
 
 /** Where a login lives: dcm's own store, another helper, or config.json itself (plaintext). */
 export type LoginSource = 'dcm' | `helper:${string}` | 'config.json' | 'containers-auth.json';
@@ -48,18 +48,18 @@ export interface DockerLogins {
  * `expiry`, dcm's own secrets are read to learn when each expires (never another helper's:
  * it might prompt).
  */
-export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}): Promise<DockerLogins> {
+export async function dockerLogins(ctx: CommandContext, options: { expiry?: boolean } = {}): Promise<DockerLogins> {
   const rows: LoginRow[] = [];
   const failures: SourceFailure[] = [];
   let config: Record<string, unknown> = {};
   try {
-    config = readDockerConfig(dockerConfigPath(io.env)).data;
+    config = readDockerConfig(dockerConfigPath(ctx.env)).data;
   } catch (error) {
     failures.push({ source: 'config.json', error });
   }
 
   try {
-    const store = await openStore(io);
+    const store = await ctx.openStore();
     const entries = toEntries(await store.list());
     const expiries = await Promise.all(
       entries.map(async (entry) => {
@@ -84,7 +84,7 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
   rows.push(...plaintextRows(config, 'config.json', options.expiry).filter((row) => sourceFor(config, row.registry).kind === 'auths'));
 
   // What `podman login` kept in plaintext, which podman, skopeo and buildah read before Docker's file.
-  const authFile = containersAuthFile(io.env);
+  const authFile = containersAuthFile(ctx.env);
   if (authFile) {
     try {
       rows.push(...plaintextRows(readDockerConfig(authFile, { noFollow: true }).data, 'containers-auth.json', options.expiry));
@@ -96,7 +96,7 @@ export async function dockerLogins(io: CliIo, options: { expiry?: boolean } = {}
   for (const helper of otherHelpers(config)) {
     const source: LoginSource = `helper:${helper}`;
     try {
-      for (const [key, user] of await new HelperClient(helper, io.env).list()) {
+      for (const [key, user] of await new HelperClient(helper, ctx.env).list()) {
         let registry: string;
         try {
           registry = normaliseServerUrl(serverFromListKey(key));
@@ -145,13 +145,13 @@ function plaintextRows(data: Record<string, unknown>, source: 'config.json' | 'c
 
 /** The credentials of one row, read from its source; undefined when the source no longer has them. */
 export async function credentialsOf(
-  io: CliIo,
+  ctx: CommandContext,
   row: Pick<LoginRow, 'registry' | 'source'>,
   config: Record<string, unknown>,
 ): Promise<{ username: string; secret: string } | undefined> {
-  if (row.source === 'dcm') return (await openStore(io)).get(row.registry);
+  if (row.source === 'dcm') return (await ctx.openStore()).get(row.registry);
   if (row.source === 'containers-auth.json') {
-    const path = containersAuthFile(io.env);
+    const path = containersAuthFile(ctx.env);
     const data = path ? readDockerConfig(path, { noFollow: true }).data : {};
     const found = findPlaintext(data).credentials.find((c) => c.registry === row.registry);
     return found ? { username: found.username, secret: found.secret } : undefined;
@@ -162,7 +162,7 @@ export async function credentialsOf(
     const found = findPlaintext(config).credentials.find((c) => c.entry === entry);
     return found ? { username: found.username, secret: found.secret } : undefined;
   }
-  const got = await new HelperClient(row.source.slice('helper:'.length), io.env).get(row.registry);
+  const got = await new HelperClient(row.source.slice('helper:'.length), ctx.env).get(row.registry);
   return 'credentials' in got ? { username: got.credentials.username, secret: got.credentials.secret } : undefined;
 }
 
@@ -171,21 +171,21 @@ export async function credentialsOf(
  * for it (docker/credential-sources.ts). When that is config.json and it holds nothing, dcm's own
  * store is asked too (a `dcm login` without `dcm setup`). Read-only.
  */
-export async function dockerLogin(io: CliIo, registry: string): Promise<{ username: string; secret: string } | undefined> {
-  const config = readDockerConfig(dockerConfigPath(io.env)).data;
+export async function dockerLogin(ctx: CommandContext, registry: string): Promise<{ username: string; secret: string } | undefined> {
+  const config = readDockerConfig(dockerConfigPath(ctx.env)).data;
   const source = sourceFor(config, registry);
   const where: LoginSource = source.kind === 'auths' ? 'config.json' : source.helper === 'dcm' ? 'dcm' : `helper:${source.helper}`;
-  const found = await credentialsOf(io, { registry, source: where }, config);
+  const found = await credentialsOf(ctx, { registry, source: where }, config);
   if (found || where !== 'config.json') return found;
   // Docker itself would not look in dcm's store here: when it cannot be opened (a CI runner
   // without a keychain), there is no login, as Docker sees it; a note says why.
   try {
-    return await (await openStore(io)).get(registry);
+    return await (await ctx.openStore()).get(registry);
   } catch (error) {
     // No keychain at all (a runner without D-Bus) is the usual case where Docker does not use
     // dcm: not worth a line. Anything else (a locked store, a damaged item) is.
     if (!(error instanceof StoreUnavailable))
-      io.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})\n`);
+      ctx.stderr.write(`dcm: note: no login for ${registry} in config.json, and dcm's own store could not be read (${oneLine(error)})\n`);
     return undefined;
   }
 }

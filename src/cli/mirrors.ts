@@ -18,9 +18,8 @@ import {
 } from '../docker/mirrors.ts';
 import { DOCKER_HUB_KEY, normaliseServerUrl } from '../docker/server-address.ts';
 import { oneLine } from '../errors.ts';
-import { runProcess } from '../platform/process.ts';
-import { checkMirror, upstreamDigest, type MirrorCheckResult } from '../registry/mirror-check.ts';
-import type { CliIo } from './io.ts';
+import type { MirrorCheckResult } from '../registry/mirror-check.ts';
+import type { CommandContext, RegistryClient } from './context.ts';
 import { dockerLogin } from './logins.ts';
 import type { RegistryTarget } from './registry-target.ts';
 
@@ -31,27 +30,27 @@ export interface MirrorSetup {
 }
 
 /** Every configured mirror, and the files that could not be read. Files only: nothing is run. */
-export function mirrorSetup(io: CliIo, daemonConfigOption?: string): MirrorSetup {
-  const daemonConfig = daemonConfigPath(io.env, daemonConfigOption);
-  return { daemonConfig, ...findMirrors(io.env, daemonConfig) };
+export function mirrorSetup(ctx: CommandContext, daemonConfigOption?: string): MirrorSetup {
+  const daemonConfig = daemonConfigPath(ctx.env, daemonConfigOption);
+  return { daemonConfig, ...findMirrors(ctx.env, daemonConfig) };
 }
 
 /** Which image store dockerd uses here: asked only by what needs it (a check), since it runs `docker version`. */
-export async function machineImageStore(io: CliIo, daemonConfig: string): Promise<{ store: ImageStore; why: string }> {
+export async function machineImageStore(ctx: CommandContext, daemonConfig: string): Promise<{ store: ImageStore; why: string }> {
   let settings: Record<string, unknown> = {};
   try {
     settings = readDaemonConfig(daemonConfig);
   } catch {
     // Already a problem findMirrors reported.
   }
-  return imageStoreOf(settings, await dockerVersion(io));
+  return imageStoreOf(settings, await dockerVersion(ctx));
 }
 
 /** The daemon's version when one answers, else the CLI's (the daemon it would run), else nothing. */
-async function dockerVersion(io: CliIo): Promise<string | undefined> {
+async function dockerVersion(ctx: CommandContext): Promise<string | undefined> {
   for (const format of ['{{.Server.Version}}', '{{.Client.Version}}']) {
     try {
-      const result = await runProcess('docker', ['version', '--format', format], { env: io.env, timeoutMs: 3000 });
+      const result = await ctx.runProcess('docker', ['version', '--format', format], { env: ctx.env, timeoutMs: 3000 });
       // `docker version` exits 1 without a daemon, having printed the client's part.
       const version = result.stdout.toString('utf8').trim();
       if (/^\d+\.\d+/.test(version)) return version;
@@ -73,10 +72,11 @@ export function mirrorsByUrl(mirrors: MirrorEntry[]): Array<{ url: string; clien
   return rows;
 }
 
-export interface MirrorCheckOptions {
+export interface CheckMirrorsOptions {
   repository: string;
   reference: string;
   target: Omit<RegistryTarget, 'registry' | 'host'>;
+  registry: RegistryClient;
 }
 
 /**
@@ -87,15 +87,15 @@ export async function checkMirrors(
   rows: Array<{ url: string; clients: MirrorClient[] }>,
   imageStore: ImageStore,
   logins: MirrorLogins,
-  options: MirrorCheckOptions,
+  options: CheckMirrorsOptions,
 ): Promise<{ results: MirrorCheckResult[]; upstreamMessage?: string }> {
-  const { repository, reference, target } = options;
+  const { repository, reference, target, registry } = options;
   const common = { certDir: target.certDir, insecure: target.insecure, timeoutMs: target.timeoutMs, env: target.env, repository, reference };
-  const upstream = await upstreamDigest({ ...common, insecure: false, credentials: logins.hub });
+  const upstream = await registry.upstreamDigest({ ...common, insecure: false, credentials: logins.hub });
   const results = await Promise.all(
     rows.map((row) => {
       const host = mirrorHost(row.url) ?? row.url;
-      return checkMirror({
+      return registry.checkMirror({
         ...common,
         url: row.url,
         upstreamDigest: upstream.digest,
@@ -178,12 +178,12 @@ export interface MirrorLogins {
   byHost: Map<string, Login>;
 }
 
-export async function mirrorLogins(io: CliIo, rows: Array<{ url: string }>): Promise<MirrorLogins> {
-  const hub = await dockerLogin(io, DOCKER_HUB_KEY).catch(() => undefined);
+export async function mirrorLogins(ctx: CommandContext, rows: Array<{ url: string }>): Promise<MirrorLogins> {
+  const hub = await dockerLogin(ctx, DOCKER_HUB_KEY).catch(() => undefined);
   const byHost = new Map<string, Login>();
   for (const row of rows) {
     const host = mirrorHost(row.url);
-    const login = host ? await dockerLogin(io, normaliseServerUrl(host)).catch(() => undefined) : undefined;
+    const login = host ? await dockerLogin(ctx, normaliseServerUrl(host)).catch(() => undefined) : undefined;
     if (host && login) byHost.set(host, login);
   }
   return { ...(hub ? { hub } : {}), byHost };

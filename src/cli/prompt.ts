@@ -3,7 +3,7 @@
  * Prompts write to stderr so that stdout carries only results.
  */
 import { SilentExit } from '../errors.ts';
-import type { CliIo } from './io.ts';
+import type { CommandContext } from './context.ts';
 
 export interface Prompter {
   input(message: string, defaultValue?: string): Promise<string>;
@@ -12,20 +12,20 @@ export interface Prompter {
   confirm(message: string): Promise<boolean>;
 }
 
-export function terminalPrompter(io: CliIo): Prompter {
-  const context = { input: io.stdin, output: (io.terminal ?? io.stderr) as NodeJS.WritableStream, clearPromptOnDone: false };
+export function terminalPrompter(ctx: CommandContext): Prompter {
+  const context = { input: ctx.stdin, output: (ctx.terminal ?? ctx.stderr) as NodeJS.WritableStream, clearPromptOnDone: false };
   return {
     async input(message, defaultValue) {
       const { input } = await import('@inquirer/prompts');
-      return interruptible(io, () => input({ message, ...(defaultValue ? { default: defaultValue } : {}), required: true }, context));
+      return interruptible(ctx, () => input({ message, ...(defaultValue ? { default: defaultValue } : {}), required: true }, context));
     },
     async password(message) {
       const { password } = await import('@inquirer/prompts');
-      return interruptible(io, () => password({ message, mask: '*' }, context));
+      return interruptible(ctx, () => password({ message, mask: '*' }, context));
     },
     async confirm(message) {
       const { confirm } = await import('@inquirer/prompts');
-      return interruptible(io, () => confirm({ message, default: false }, context));
+      return interruptible(ctx, () => confirm({ message, default: false }, context));
     },
   };
 }
@@ -35,12 +35,12 @@ export function terminalPrompter(io: CliIo): Prompter {
  * docker and gh follow), quietly and before anything was stored: inquirer's ExitPromptError is
  * not a failure to report, and surely not an internal error.
  */
-async function interruptible<T>(io: CliIo, ask: () => Promise<T>): Promise<T> {
+async function interruptible<T>(ctx: CommandContext, ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (error) {
     if ((error as Error | undefined)?.name !== 'ExitPromptError') throw error;
-    (io.terminal ?? io.stderr).write('\n');
+    (ctx.terminal ?? ctx.stderr).write('\n');
     throw new SilentExit('interrupted');
   }
 }

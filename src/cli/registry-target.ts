@@ -1,9 +1,8 @@
 /**
- * How a command reaches a registry: the registry options (declared once for every command that
- * talks to registries), the timeout, and the target they make (TLS trust, insecure registries as
+ * How a command reaches a registry: the timeout, and the target the registry options
+ * (declaration.ts) make (TLS trust, insecure registries as
  * Docker counts them, the --cert-dir a login remembered).
  */
-import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { daemonConfigPath, insecureRegistries, matchesInsecure, readDaemonConfig } from '../docker/daemon-config.ts';
@@ -13,31 +12,19 @@ import { ensureDirectory } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { apiHost } from '../registry/profiles.ts';
 import { readSettings } from '../store/select.ts';
-import type { CliIo } from './io.ts';
+import type { CommandContext } from './context.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from './declaration.ts';
 
 /** What the Docker daemon counts as insecure on top of daemon.json's insecure-registries (moby's defaults). */
 export const DAEMON_INSECURE_DEFAULTS = ['127.0.0.0/8', '::1/128'];
 
-/** `--cert-dir`, `--insecure`, `--daemon-config` and `--timeout`, for every command that talks to registries. */
+/** What the registry options (declaration.ts) parse into. */
 export interface RegistryOptions {
   certDir?: string;
   insecure?: boolean;
   daemonConfig?: string;
   timeout?: string;
 }
-
-/** Declares the registry options on a command (`insecure: false` leaves out --insecure and --cert-dir). */
-export function withRegistryOptions(command: Command, options: { tls?: boolean } = {}): Command {
-  if (options.tls !== false) {
-    command
-      .option('--cert-dir <dir>', 'extra CA certificates (*.crt) and client certificate (*.cert + *.key)')
-      .option('--insecure', 'skip TLS verification and allow plain HTTP (credentials still go over plain HTTP only to this machine)')
-      .option('--daemon-config <path>', "the Docker daemon's daemon.json, whose insecure-registries count as --insecure (default: /etc/docker/daemon.json)");
-  }
-  return command.option('--timeout <seconds>', `seconds to wait for each registry (default ${DEFAULT_TIMEOUT_SECONDS})`);
-}
-
-const DEFAULT_TIMEOUT_SECONDS = 15;
 
 export function parseTimeout(raw: string | undefined, fallbackSeconds = DEFAULT_TIMEOUT_SECONDS): number {
   if (raw === undefined) return fallbackSeconds * 1000;
@@ -54,7 +41,7 @@ export interface RegistryTarget {
   certDir?: string;
   insecure: boolean;
   timeoutMs: number;
-  env: CliIo['env'];
+  env: CommandContext['env'];
 }
 
 /**
@@ -65,23 +52,23 @@ export interface RegistryTarget {
 export async function registryTarget(
   registry: string,
   options: RegistryOptions,
-  io: CliIo,
+  ctx: CommandContext,
   timeoutMs = parseTimeout(options.timeout),
 ): Promise<RegistryTarget> {
   const host = apiHost(registry);
   let insecure = options.insecure === true;
   if (!insecure) {
-    const path = daemonConfigPath(io.env, options.daemonConfig);
+    const path = daemonConfigPath(ctx.env, options.daemonConfig);
     let entries: string[] = [];
     try {
       entries = insecureRegistries(readDaemonConfig(path));
     } catch (error) {
-      io.stderr.write(`dcm: warning: ${oneLine(error)}; its insecure-registries are not applied\n`);
+      ctx.stderr.write(`dcm: warning: ${oneLine(error)}; its insecure-registries are not applied\n`);
     }
     const match = await matchesInsecure(host, entries);
     if (match) {
       insecure = true;
-      io.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path}: TLS is not verified for it, as Docker does not verify it\n`);
+      ctx.stderr.write(`dcm: note: ${host} is in insecure-registries (${match}) in ${path}: TLS is not verified for it, as Docker does not verify it\n`);
     } else if (await matchesInsecure(host, DAEMON_INSECURE_DEFAULTS)) {
       // moby registry/config.go adds these to every daemon's insecure-registries ("a stop-gap for
       // people who are running a private registry on localhost"), and docker login accepts a
@@ -89,7 +76,7 @@ export async function registryTarget(
       insecure = true;
     }
   }
-  return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, io), insecure, timeoutMs, env: io.env };
+  return { registry, host, certDir: options.certDir ?? rememberedCertDir(registry, ctx), insecure, timeoutMs, env: ctx.env };
 }
 
 /**
@@ -97,17 +84,17 @@ export async function registryTarget(
  * secret), so that the next `dcm check` or `ratelimit` trusts what the login trusted. A
  * directory that is gone is ignored, with a note.
  */
-function rememberedCertDir(registry: string, io: CliIo): string | undefined {
+function rememberedCertDir(registry: string, ctx: CommandContext): string | undefined {
   let dirs: unknown;
   try {
-    dirs = readSettings(io.env).settings.certDirs;
+    dirs = readSettings(ctx.env).settings.certDirs;
   } catch {
     return undefined;
   }
   const dir = typeof dirs === 'object' && dirs !== null ? (dirs as Record<string, unknown>)[registry] : undefined;
   if (typeof dir !== 'string') return undefined;
   if (!existsSync(dir)) {
-    io.stderr.write(`dcm: note: the --cert-dir ${dir} that the login to ${registry} used is gone; give --cert-dir again\n`);
+    ctx.stderr.write(`dcm: note: the --cert-dir ${dir} that the login to ${registry} used is gone; give --cert-dir again\n`);
     return undefined;
   }
   return dir;

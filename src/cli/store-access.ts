@@ -1,14 +1,11 @@
 /**
- * The store a command opens (as the entry point wants it opened), the store it records as
- * dcm's, and the rows of `ls` and `check`.
+ * The store a command records as dcm's, and the rows of `ls` and `check`.
  */
 import { TOKEN_USERNAME } from '../docker/server-address.ts';
 import type { StoreName } from '../errors.ts';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
 import type { Env } from '../platform/paths.ts';
-import type { CredentialStore } from '../store/credential-store.ts';
-import { openCredentialStore, readSettings } from '../store/select.ts';
-import type { CliIo } from './io.ts';
+import { readSettings } from '../store/select.ts';
 
 /** One stored login as `dcm ls --json` prints it. */
 export interface LoginEntry {
@@ -24,11 +21,6 @@ export function toEntries(list: Map<string, string>): LoginEntry[] {
     .map(([registry, username]) =>
       username === TOKEN_USERNAME ? { registry, username: null, kind: 'identity-token' } : { registry, username, kind: 'password' },
     );
-}
-
-/** The credential store, as the entry point wants it opened (its hooks). */
-export function openStore(io: CliIo): Promise<CredentialStore> {
-  return openCredentialStore(io.env, io.storeHooks);
 }
 
 /**

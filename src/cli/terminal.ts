@@ -8,7 +8,7 @@
  *
  * A CI runner (GitHub Actions) reads `::command::` at the start of any line of a step's output
  * as a workflow command: a line written by dcm that starts with `::` has its first colon escaped,
- * unless dcm itself emits the command ({@link CliIo.workflowCommand}).
+ * unless dcm itself emits the command ({@link CommandContext.workflowCommand}).
  */
 
 /** C0 but tab and newline, DEL, C1, the bidi controls and marks, line and paragraph separators. */

@@ -3,13 +3,14 @@
  * bash, zsh (typed into an interactive zsh in tmux, Tab pressed) and fish, each asked to complete
  * a partial command line: a subcommand, an option, a stored registry name. Registry names come
  * without the keychain: completion works with no D-Bus session at all.
- * Covers: src/store/names-file.ts, src/cli/commands/completion.ts.
+ * Covers: src/store/names-file.ts, src/cli/commands/completion/run.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { testMachine } from '../helpers/machine.ts';
 import { storeJson } from '../helpers/helper-process.ts';
 import { run } from '../helpers/spawn.ts';
 
@@ -19,9 +20,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   requireTestSession();
-  const dockerConfig = tempDir('docker-config');
-  writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'dcm', credHelpers: { 'quay.io': 'dcm' } }));
-  env = { ...process.env, PATH: `${bin.dir}:${process.env.PATH}`, DOCKER_CONFIG: dockerConfig };
+  env = testMachine({ config: { credsStore: 'dcm', credHelpers: { 'quay.io': 'dcm' } } }).env;
   for (const registry of REGISTRIES) expect(await run(bin.helper, ['store'], { stdin: storeJson(registry, 'u', 'completion-Secret-1'), env })).toExit(0);
 });
 afterAll(async () => {

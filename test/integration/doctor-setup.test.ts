@@ -2,23 +2,17 @@
  * `dcm doctor` on a healthy set-up, with plaintext left, and with no keychain reachable; and
  * `dcm setup` keeping config.json's keys and style.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { testMachine } from '../helpers/machine.ts';
 import { run } from '../helpers/spawn.ts';
 
 const bin = dcmBinDir();
 
 function machine(config: unknown, options: { mode?: number; onPath?: boolean } = {}) {
-  const dir = tempDir('docker-config');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'config.json');
-  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config, null, '\t'));
-  chmodSync(path, options.mode ?? 0o600);
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dir, PATH: options.onPath === false ? process.env.PATH : `${bin.dir}:${process.env.PATH}` };
-  delete env.DOCKER_AUTH_CONFIG;
-  return { path, env, dcm: (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => run(bin.dcm, args, { env: { ...env, ...extraEnv } }) };
+  return testMachine({ config, ...options });
 }
 
 describe('dcm doctor', () => {
@@ -63,7 +57,7 @@ describe('dcm doctor', () => {
       },
       { mode: 0o644 },
     );
-    const result = await m.dcm(['doctor'], { DOCKER_AUTH_CONFIG: '{"auths":{}}' });
+    const result = await m.dcm(['doctor'], { env: { DOCKER_AUTH_CONFIG: '{"auths":{}}' } });
     expect(result).toExit(1);
     expect(result.stdout).toMatch(/^✗ plaintext: plaintext credentials in config\.json for ghcr\.io, quay\.io\n {4}fix: dcm migrate$/m);
     expect(result.stdout).toMatch(
@@ -153,7 +147,7 @@ describe('dcm setup', () => {
   it('no keychain here: dcm setup changes nothing and names what works, with --store pass when pass is ready (issue 22, item 1)', async () => {
     const m = machine({ credsStore: 'desktop' });
     const before = readFileSync(m.path, 'utf8');
-    const result = await m.dcm(['setup'], { DBUS_SESSION_BUS_ADDRESS: undefined });
+    const result = await m.dcm(['setup'], { env: { DBUS_SESSION_BUS_ADDRESS: undefined } });
     expect(result).toExit(8);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^dcm: keychain unavailable: no D-Bus session bus .*so Docker was not pointed at dcm/);
@@ -162,7 +156,7 @@ describe('dcm setup', () => {
     expect(readFileSync(m.path, 'utf8')).toBe(before);
     expect(existsSync(`${m.path}.dcm-backup`)).toBe(false);
     // --undo needs no store: it always runs.
-    expect(await m.dcm(['setup', '--undo'], { DBUS_SESSION_BUS_ADDRESS: undefined })).toExit(0);
+    expect(await m.dcm(['setup', '--undo'], { env: { DBUS_SESSION_BUS_ADDRESS: undefined } })).toExit(0);
   });
 
   it('creates config.json when there is none', async () => {

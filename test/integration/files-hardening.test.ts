@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { testMachine } from '../helpers/machine.ts';
 import { uniqueHost } from '../helpers/helper-process.ts';
 import { run } from '../helpers/spawn.ts';
 
@@ -19,9 +20,8 @@ const GUARD = { timeoutMs: 15_000 };
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 function dockerDir() {
-  const dir = tempDir('docker-config');
-  const env = { ...process.env, DOCKER_CONFIG: dir, PATH: `${bin.dir}:${process.env.PATH}` };
-  return { dir, path: join(dir, 'config.json'), env, dcm: (args: string[]) => run(bin.dcm, args, { env, ...GUARD }) };
+  const machine = testMachine({ timeoutMs: GUARD.timeoutMs });
+  return { ...machine, dcm: (args: string[]) => machine.dcm(args) };
 }
 
 describe('issue 9: special files are refused before they are read', () => {

@@ -2,7 +2,7 @@
  * `dcm import --from HELPER` from Docker's real reference helpers (Debian's
  * docker-credential-secretservice 0.6.4, and docker-credential-pass on a throwaway GPG key and
  * password store), and from a helper that lists keys the way secretservice 0.9+ does.
- * Covers: src/docker/helper-client.ts, src/cli/commands/import.ts.
+ * Covers: src/docker/helper-client.ts, src/cli/commands/import/run.ts.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,14 +3,15 @@
  * Desktop's; Linux with several auths; credHelpers for ECR and GCR; proxies, plugins and unknown
  * keys; tabs and spaces), then Docker's own CLI logs in with what was migrated. And migrate
  * killed at many points: config.json always parses, and no credential is ever lost.
- * Covers: src/cli/commands/migrate.ts, src/cli/commands/migrate-stores.ts.
+ * Covers: src/cli/commands/migrate/run.ts, src/cli/commands/migrate/run-stores.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { testMachine } from '../helpers/machine.ts';
 import { writeOciLayout } from '../helpers/oci-image.ts';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
@@ -20,12 +21,8 @@ const SECRET_FIELD = /"(auth|identitytoken|password)"\s*:/;
 const bin = dcmBinDir();
 
 function withConfig(text: string) {
-  const dir = tempDir('docker-config');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'config.json');
-  writeFileSync(path, text, { mode: 0o644 });
-  const env = { ...process.env, DOCKER_CONFIG: dir, PATH: `${bin.dir}:${process.env.PATH}` };
-  return { dir, path, env, dcm: (args: string[]) => run(bin.dcm, args, { env }), get: (server: string) => run(bin.helper, ['get'], { stdin: server, env }) };
+  const machine = testMachine({ config: text, mode: 0o644 });
+  return { ...machine, dcm: (args: string[]) => machine.dcm(args), get: (server: string) => machine.helper('get', server) };
 }
 
 /** Every key but `auths` and `credsStore`, which migrate owns. */

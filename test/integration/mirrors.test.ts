@@ -9,7 +9,7 @@
  * of the mirror proves dcm never GETs a manifest.
  * Then broken mirrors, each with its class; `mirror ls` over all four formats; `mirror add`/`rm`
  * on daemon.json fixtures.
- * Covers: src/registry/mirror-check.ts, src/registry/manifest.ts, src/cli/commands/mirror.ts, src/cli/mirrors.ts.
+ * Covers: src/registry/mirror-check.ts, src/registry/manifest.ts, src/cli/commands/mirror/run.ts, src/cli/mirrors.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
  * credHelpers, with a key without passphrase and with a passphrase preset in the agent; a key
  * whose passphrase no agent holds fails at once instead of waiting for a pinentry; and afterwards
  * no file under HOME or the password store holds the secret in plaintext.
- * Covers: src/store/pass.ts, src/platform/process.ts, src/cli/commands/migrate-stores.ts.
+ * Covers: src/store/pass.ts, src/platform/process.ts, src/cli/commands/migrate/run-stores.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';

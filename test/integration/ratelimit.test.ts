@@ -2,7 +2,7 @@
  * `dcm ratelimit` against a local stand-in for Docker Hub: anonymous and signed-in counts,
  * unmetered, x-prefixed policy headers, 429s, a token service that is down, a wrong password;
  * every output format read back by a real parser; and never a manifest GET.
- * Covers: src/registry/ratelimit-check.ts, src/registry/manifest.ts, src/cli/commands/ratelimit.ts.
+ * Covers: src/registry/ratelimit-check.ts, src/registry/manifest.ts, src/cli/commands/ratelimit/run.ts.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

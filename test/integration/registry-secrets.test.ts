@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
+import { testMachine } from '../helpers/machine.ts';
 import { fakeHttpServer, type FakeServer } from '../helpers/fake-server.ts';
 import { makeCa, makeServerCert } from '../helpers/pki.ts';
 import { startNamedTlsRegistry, startRegistry, type RunningRegistry } from '../helpers/registry.ts';
@@ -71,9 +72,7 @@ describe('a multi-line JSON key and a long token, through Docker and skopeo', ()
     servers.push(jsonKeyRegistry, longTokenRegistry);
     jsonKeyHost = `127.0.0.1:${jsonKeyRegistry.port}`;
     longTokenHost = `127.0.0.1:${longTokenRegistry.port}`;
-    const dockerConfig = tempDir('docker-config');
-    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credHelpers: { [jsonKeyHost]: 'dcm', [longTokenHost]: 'dcm' } }));
-    env = { ...process.env, DOCKER_CONFIG: dockerConfig, PATH: `${bin.dir}:${process.env.PATH}` };
+    env = testMachine({ config: { credHelpers: { [jsonKeyHost]: 'dcm', [longTokenHost]: 'dcm' } } }).env;
   });
   afterAll(async () => {
     await run(bin.dcm, ['logout', jsonKeyHost], { env });

@@ -1,10 +1,11 @@
 /**
- * argv → command handler and options, with every command module mocked: the program file
- * declares, the modules do.
+ * argv → command handler and options, with every command's run module mocked: each
+ * command.ts declares, its run.ts does.
+ * Covers: src/cli/declaration.ts, src/cli/commands/check/command.ts, src/cli/commands/completion/command.ts, src/cli/commands/doctor/command.ts, src/cli/commands/import/command.ts, src/cli/commands/login/command.ts, src/cli/commands/logout/command.ts, src/cli/commands/ls/command.ts, src/cli/commands/migrate/command.ts, src/cli/commands/mirror/command.ts, src/cli/commands/ratelimit/command.ts, src/cli/commands/setup/command.ts, src/cli/commands/version/command.ts.
  */
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CliIo } from '../../../src/cli/io.ts';
+import type { CliIo } from '../../../src/cli/context.ts';
 
 const calls: Array<{ command: string; args: unknown[] }> = [];
 const record =
@@ -12,15 +13,22 @@ const record =
   (...args: unknown[]) => {
     calls.push({ command, args: args.slice(0, -1) });
   };
-vi.mock('../../../src/cli/commands/login.ts', () => ({ login: vi.fn(record('login')) }));
-vi.mock('../../../src/cli/commands/logout.ts', () => ({ logout: vi.fn(record('logout')) }));
-vi.mock('../../../src/cli/commands/ls.ts', () => ({ ls: vi.fn(record('ls')) }));
-vi.mock('../../../src/cli/commands/check.ts', () => ({ check: vi.fn(record('check')) }));
-vi.mock('../../../src/cli/commands/ratelimit.ts', () => ({ ratelimit: vi.fn(record('ratelimit')) }));
-vi.mock('../../../src/cli/commands/setup.ts', () => ({ setup: vi.fn(record('setup')) }));
-vi.mock('../../../src/cli/commands/migrate.ts', () => ({ migrate: vi.fn(record('migrate')) }));
-vi.mock('../../../src/cli/commands/import.ts', () => ({ importFrom: vi.fn(record('import')) }));
-vi.mock('../../../src/cli/commands/doctor.ts', () => ({ doctor: vi.fn(record('doctor')) }));
+vi.mock('../../../src/cli/commands/login/run.ts', () => ({ login: vi.fn(record('login')) }));
+vi.mock('../../../src/cli/commands/logout/run.ts', () => ({ logout: vi.fn(record('logout')) }));
+vi.mock('../../../src/cli/commands/ls/run.ts', () => ({ ls: vi.fn(record('ls')) }));
+vi.mock('../../../src/cli/commands/check/run.ts', () => ({ check: vi.fn(record('check')) }));
+vi.mock('../../../src/cli/commands/ratelimit/run.ts', () => ({ ratelimit: vi.fn(record('ratelimit')) }));
+vi.mock('../../../src/cli/commands/setup/run.ts', () => ({ setup: vi.fn(record('setup')) }));
+vi.mock('../../../src/cli/commands/migrate/run.ts', () => ({ migrate: vi.fn(record('migrate')) }));
+vi.mock('../../../src/cli/commands/import/run.ts', () => ({ importFrom: vi.fn(record('import')) }));
+vi.mock('../../../src/cli/commands/doctor/run.ts', () => ({ doctor: vi.fn(record('doctor')) }));
+vi.mock('../../../src/cli/commands/migrate/run-stores.ts', () => ({ migrateStores: vi.fn(record('migrate-stores')) }));
+vi.mock('../../../src/cli/commands/mirror/run.ts', () => ({
+  mirrorLs: vi.fn(record('mirror ls')),
+  mirrorCheck: vi.fn(record('mirror check')),
+  mirrorAdd: vi.fn(record('mirror add')),
+  mirrorRm: vi.fn(record('mirror rm')),
+}));
 
 const { runCli } = await import('../../../src/cli/program.ts');
 
@@ -59,6 +67,11 @@ describe('dcm argv', () => {
     [['migrate', '--dry-run', '--verify'], 'migrate', [{ dryRun: true, verify: true }]],
     [['import', '--from', 'pass', '--remove'], 'import', [{ from: 'pass', remove: true }]],
     [['doctor', '--json'], 'doctor', [{ json: true }]],
+    [['migrate', '--from-store', 'os', '--to-store', 'pass'], 'migrate-stores', [{ fromStore: 'os', toStore: 'pass' }]],
+    [['mirror', 'ls', '--json'], 'mirror ls', [{ json: true }]],
+    [['mirror', 'check', 'https://m.example', '--image', 'library/busybox'], 'mirror check', [['https://m.example'], { image: 'library/busybox' }]],
+    [['mirror', 'add', 'https://m.example', '--no-check'], 'mirror add', ['https://m.example', { check: false }]],
+    [['mirror', 'rm', 'https://m.example'], 'mirror rm', ['https://m.example', {}]],
   ])('%j → %s', async (argv, command, args) => {
     const cli = io();
     expect(await runCli(argv, cli)).toBe(0);

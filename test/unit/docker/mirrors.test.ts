@@ -5,7 +5,7 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { credentialPlan, mirrorSurprises } from '../../../src/cli/mirrors.ts';
-import { imageOf } from '../../../src/cli/commands/mirror.ts';
+import { imageOf } from '../../../src/cli/commands/mirror/run.ts';
 import {
   buildkitMirrors,
   displayMirror,

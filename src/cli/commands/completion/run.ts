@@ -6,14 +6,14 @@
  * config.json's keys, mirror URLs from their configuration files: a Tab never touches the
  * keychain, never reads a secret, and never blocks the shell.
  */
-import type { Command } from 'commander';
-import { dockerConfigPath, readDockerConfig } from '../../docker/config-file.ts';
-import { daemonConfigPath } from '../../docker/daemon-config.ts';
-import { findMirrors } from '../../docker/mirrors.ts';
-import { DOCKER_HUB_KEY } from '../../docker/server-address.ts';
-import { STORE_TITLES, UsageError } from '../../errors.ts';
-import { readNamesFile } from '../../store/names-file.ts';
-import type { CliIo } from '../io.ts';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { dockerConfigPath, readDockerConfig } from '../../../docker/config-file.ts';
+import { daemonConfigPath } from '../../../docker/daemon-config.ts';
+import { findMirrors } from '../../../docker/mirrors.ts';
+import { DOCKER_HUB_KEY } from '../../../docker/server-address.ts';
+import { STORE_TITLES, UsageError } from '../../../errors.ts';
+import { readNamesFile } from '../../../store/names-file.ts';
+import type { CommandContext } from '../../context.ts';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -89,7 +89,7 @@ const ARGUMENTS: Record<string, CompletionNode['argument']> = {
 };
 
 /** commander's tree, without hidden commands. */
-export function completionTree(command: Command, path = ''): CompletionNode {
+export function completionTree(command: CommandUnknownOpts, path = ''): CompletionNode {
   const options = command.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => Boolean(flag)));
   const valueOptions = command.options
     .filter((option) => option.required || option.optional)
@@ -101,12 +101,12 @@ export function completionTree(command: Command, path = ''): CompletionNode {
 }
 
 /** `dcm __complete -- WORDS...`: the candidates, one per line. Never fails: a Tab must not print errors. */
-export function complete(words: string[], program: Command, io: CliIo): void {
+export function complete(words: string[], program: CommandUnknownOpts, ctx: CommandContext): void {
   const sources: CompletionSources = {
-    registries: () => registryNames(io),
+    registries: () => registryNames(ctx),
     mirrors: () => {
       try {
-        return findMirrors(io.env, daemonConfigPath(io.env))
+        return findMirrors(ctx.env, daemonConfigPath(ctx.env))
           .mirrors.map((mirror) => mirror.url)
           .filter(isMirrorUrl);
       } catch {
@@ -115,14 +115,14 @@ export function complete(words: string[], program: Command, io: CliIo): void {
     },
   };
   const found = candidates(completionTree(program), words.length > 0 ? words : [''], sources);
-  io.stdout.write(found.map((item) => `${item}\n`).join(''));
+  ctx.stdout.write(found.map((item) => `${item}\n`).join(''));
 }
 
 /** Registry names from the names file and config.json's keys; Docker Hub as `docker.io`. */
-function registryNames(io: CliIo): string[] {
-  const names = readNamesFile(io.env);
+function registryNames(ctx: CommandContext): string[] {
+  const names = readNamesFile(ctx.env);
   try {
-    const config = readDockerConfig(dockerConfigPath(io.env)).data;
+    const config = readDockerConfig(dockerConfigPath(ctx.env)).data;
     for (const section of [config.auths, config.credHelpers]) {
       if (typeof section === 'object' && section !== null && !Array.isArray(section)) names.push(...Object.keys(section));
     }
@@ -156,9 +156,9 @@ function isMirrorUrl(url: string): boolean {
 }
 
 /** `dcm completion SHELL`: the script for that shell. */
-export function completion(shell: string | undefined, io: CliIo): void {
+export function completion(shell: string | undefined, ctx: CommandContext): void {
   if (!shell || !(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion takes a shell: ${SHELLS.join(', ')}`);
-  io.stdout.write(SCRIPTS[shell as (typeof SHELLS)[number]]);
+  ctx.stdout.write(SCRIPTS[shell as (typeof SHELLS)[number]]);
 }
 
 const SCRIPTS: Record<(typeof SHELLS)[number], string> = {

@@ -1,24 +1,16 @@
 /**
  * `dcm migrate --from-store A --to-store B`: every login dcm keeps in one store, moved to another
- * (the other half of `dcm migrate`, which moves config.json's plaintext; cli/program.ts sends the
+ * (the other half of `dcm migrate`, which moves config.json's plaintext; its command.ts sends the
  * command line to one or the other).
  */
-import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine, type StoreName } from '../../errors.ts';
-import { TOKEN_USERNAME } from '../../docker/server-address.ts';
-import type { CredentialStore } from '../../store/credential-store.ts';
-import { openCredentialStore, storeName } from '../../store/select.ts';
-import type { CliIo } from '../io.ts';
-import { terminalPrompter } from '../prompt.ts';
-import { recordStore } from '../store-access.ts';
-
-export interface MigrateStoresOptions {
-  fromStore?: string;
-  toStore?: string;
-  dryRun?: boolean;
-  verify?: boolean;
-  yes?: boolean;
-  json?: boolean;
-}
+import { ItemError, MigrationFailed, SilentExit, UsageError, oneLine, type StoreName } from '../../../errors.ts';
+import { TOKEN_USERNAME } from '../../../docker/server-address.ts';
+import type { CredentialStore } from '../../../store/credential-store.ts';
+import { openCredentialStore, storeName } from '../../../store/select.ts';
+import type { CommandContext } from '../../context.ts';
+import { terminalPrompter } from '../../prompt.ts';
+import { recordStore } from '../../store-access.ts';
+import type { MigrateOptions as MigrateStoresOptions } from './command.ts';
 
 function sameLogin(a: { username: string; secret: string }, b: { username: string; secret: string }): boolean {
   return a.username === b.username && a.secret === b.secret;
@@ -28,15 +20,15 @@ function sameLogin(a: { username: string; secret: string }, b: { username: strin
  * Logins kept until removed, moved into a store that forgets them after their time to live: said
  * first, and asked at a terminal; anywhere else only `--yes` goes on (a script must mean it).
  */
-async function confirmForgetting(from: StoreName, io: CliIo): Promise<void> {
-  const { cacheTtlMs } = await import('../../store/cache.ts');
-  const hours = cacheTtlMs(io.env) / 3_600_000;
+async function confirmForgetting(from: StoreName, ctx: CommandContext): Promise<void> {
+  const { cacheTtlMs } = await import('../../../store/cache.ts');
+  const hours = cacheTtlMs(ctx.env) / 3_600_000;
   const ttl = hours >= 1 ? `${Number(hours.toFixed(1))} h` : `${Math.round(hours * 60)} min`;
   const warning = `the cache store forgets every login ${ttl} after it is stored (DCM_CACHE_TTL), and the ${from} store keeps them until they are removed: once moved, they are gone after ${ttl}`;
-  if (!io.isTTY) throw new UsageError(`${warning}; run again with --yes to move them anyway (nothing was moved)`);
-  io.stderr.write(`dcm: ${warning}\n`);
-  if (!(await terminalPrompter(io).confirm('Move them to the cache store anyway?'))) {
-    io.stderr.write('dcm: nothing was moved\n');
+  if (!ctx.isTTY) throw new UsageError(`${warning}; run again with --yes to move them anyway (nothing was moved)`);
+  ctx.stderr.write(`dcm: ${warning}\n`);
+  if (!(await terminalPrompter(ctx).confirm('Move them to the cache store anyway?'))) {
+    ctx.stderr.write('dcm: nothing was moved\n');
     throw new SilentExit('failure');
   }
 }
@@ -46,15 +38,15 @@ async function confirmForgetting(from: StoreName, io: CliIo): Promise<void> {
  * then erased from A. Killed at any instant, a login is in A, in B, or in both; an item of
  * another program in A is left there and reported. Then B is recorded as dcm's store.
  */
-export async function migrateStores(options: MigrateStoresOptions, io: CliIo): Promise<void> {
+export async function migrateStores(options: MigrateStoresOptions, ctx: CommandContext): Promise<void> {
   if (options.fromStore === undefined || options.toStore === undefined) throw new UsageError('--from-store and --to-store go together');
   if (options.verify) throw new UsageError('--verify checks config.json credentials; it does not go with --from-store');
   const from = storeName(options.fromStore, '--from-store');
   const to = storeName(options.toStore, '--to-store');
   if (from === to) throw new UsageError(`--from-store and --to-store are both ${from}`);
-  if (to === 'cache' && !options.dryRun && !options.yes) await confirmForgetting(from, io);
-  const source = await openCredentialStore({ ...io.env, DCM_STORE: from }, io.storeHooks);
-  const target = await openCredentialStore({ ...io.env, DCM_STORE: to }, io.storeHooks);
+  if (to === 'cache' && !options.dryRun && !options.yes) await confirmForgetting(from, ctx);
+  const source = await openCredentialStore({ ...ctx.env, DCM_STORE: from }, ctx.storeHooks);
+  const target = await openCredentialStore({ ...ctx.env, DCM_STORE: to }, ctx.storeHooks);
   const moved: Array<{ registry: string; username: string | null }> = [];
   const left: Array<{ registry: string; reason: string }> = [];
   for (const registry of await source.allKeys()) {
@@ -62,9 +54,9 @@ export async function migrateStores(options: MigrateStoresOptions, io: CliIo): P
     if (outcome.moved) moved.push(outcome.moved);
     if (outcome.left) left.push({ registry, reason: outcome.left });
   }
-  if (!options.dryRun && left.length === 0) recordStore(to, io.env);
+  if (!options.dryRun && left.length === 0) recordStore(to, ctx.env);
   const report = { from, to, dryRun: options.dryRun === true, moved, left, store: options.dryRun || left.length > 0 ? from : to };
-  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderStoreMove(report));
+  ctx.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderStoreMove(report));
   if (left.length > 0) throw new SilentExit('failure');
 }
 

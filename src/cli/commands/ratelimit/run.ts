@@ -2,33 +2,22 @@
  * `dcm ratelimit`: Docker Hub's pull limits for the anonymous address or the stored account,
  * for people (text) and for CI and monitoring (JSON, Prometheus, GitHub Actions outputs).
  */
-import { DcmError, ThresholdError, UsageError } from '../../errors.ts';
-import { writeFileAtomically } from '../../platform/atomic-file.ts';
-import { appendToRegularFile, describeErrno } from '../../platform/files.ts';
-import { checkRateLimit, type RateLimitReport } from '../../registry/ratelimit-check.ts';
-import { humanWindow } from '../../platform/durations.ts';
-import { isIpAddress } from '../../registry/ratelimit.ts';
-import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../docker/server-address.ts';
-import { profileFor } from '../../registry/profiles.ts';
-import type { CliIo } from '../io.ts';
-import { readBounded } from '../../helper/io.ts';
-import { MAX_INPUT_BYTES } from '../../docker/helper-protocol.ts';
-import { dockerLogin } from '../logins.ts';
-import { outputFileLines, workflowCommand } from '../github.ts';
-import { parseTimeout, registryTarget, type RegistryOptions } from '../registry-target.ts';
-import { inline } from '../terminal.ts';
-
-export interface RateLimitOptions extends RegistryOptions {
-  registry?: string;
-  repository?: string;
-  anonymous?: boolean;
-  username?: string;
-  passwordStdin?: boolean;
-  json?: boolean;
-  format?: string;
-  failUnder?: string;
-  output?: string;
-}
+import { DcmError, ThresholdError, UsageError } from '../../../errors.ts';
+import { writeFileAtomically } from '../../../platform/atomic-file.ts';
+import { appendToRegularFile, describeErrno } from '../../../platform/files.ts';
+import type { RateLimitReport } from '../../../registry/ratelimit-check.ts';
+import { humanWindow } from '../../../platform/durations.ts';
+import { isIpAddress } from '../../../registry/ratelimit.ts';
+import { DOCKER_HUB_KEY, normaliseServerUrl } from '../../../docker/server-address.ts';
+import { profileFor } from '../../../registry/profiles.ts';
+import type { CommandContext } from '../../context.ts';
+import { readBounded } from '../../../helper/io.ts';
+import { MAX_INPUT_BYTES } from '../../../docker/helper-protocol.ts';
+import { dockerLogin } from '../../logins.ts';
+import { outputFileLines, workflowCommand } from '../../github.ts';
+import { parseTimeout, registryTarget } from '../../registry-target.ts';
+import type { RateLimitOptions } from './command.ts';
+import { inline } from '../../terminal.ts';
 
 /** What `--json` prints: exactly these keys. */
 export interface RateLimitJson {
@@ -49,17 +38,17 @@ type Format = (typeof FORMATS)[number];
 /** Below this share of the limit, text output warns (and GitHub output annotates) even without --fail-under. */
 const WARN_SHARE = 0.2;
 
-export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<void> {
+export async function ratelimit(options: RateLimitOptions, ctx: CommandContext): Promise<void> {
   const format = chooseFormat(options);
   if (options.output !== undefined && format !== 'prometheus') throw new UsageError('--output goes with --format prometheus');
-  if (options.output !== undefined) return prometheusFile(options, io, options.output);
-  if (format !== 'github') return check(options, io, format);
+  if (options.output !== undefined) return prometheusFile(options, ctx, options.output);
+  if (format !== 'github') return check(options, ctx, format);
   // On a runner: a failure is an annotation on the run page, and the outputs are still written
   // (empty, authenticated=false), so that a later step can branch on them.
   try {
-    await check(options, io, format);
+    await check(options, ctx, format);
   } catch (error) {
-    if (!(error instanceof DcmError) || error instanceof ThresholdError || !io.env.GITHUB_OUTPUT) throw error;
+    if (!(error instanceof DcmError) || error instanceof ThresholdError || !ctx.env.GITHUB_OUTPUT) throw error;
     const failed: RateLimitJson = {
       registry: options.registry ?? DOCKER_HUB_KEY,
       repository: options.repository ?? '',
@@ -72,11 +61,11 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
       unlimited: false,
     };
     try {
-      appendToRegularFile(io.env.GITHUB_OUTPUT, renderGithubOutput(failed));
+      appendToRegularFile(ctx.env.GITHUB_OUTPUT, renderGithubOutput(failed));
     } catch {
       // The error below is the one to report.
     }
-    (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand('error', { title: 'dcm ratelimit' }, error.message));
+    (ctx.workflowCommand ?? ((text) => ctx.stdout.write(text)))(workflowCommand('error', { title: 'dcm ratelimit' }, error.message));
     throw error;
   }
 }
@@ -86,10 +75,10 @@ export async function ratelimit(options: RateLimitOptions, io: CliIo): Promise<v
  * replaced whole (written beside it, then renamed), and a failed check writes
  * `dcm_ratelimit_success 0` rather than nothing, so that an alert can fire on it.
  */
-async function prometheusFile(options: RateLimitOptions, io: CliIo, path: string): Promise<void> {
+async function prometheusFile(options: RateLimitOptions, ctx: CommandContext, path: string): Promise<void> {
   let text = '';
-  const capture: CliIo = {
-    ...io,
+  const capture: CommandContext = {
+    ...ctx,
     stdout: {
       write: (chunk: string) => {
         text += chunk;
@@ -114,23 +103,23 @@ async function prometheusFile(options: RateLimitOptions, io: CliIo, path: string
   write(`${text}${success(1)}`);
 }
 
-async function check(options: RateLimitOptions, io: CliIo, format: Format): Promise<void> {
+async function check(options: RateLimitOptions, ctx: CommandContext, format: Format): Promise<void> {
   const failUnder = options.failUnder === undefined ? undefined : parseCount(options.failUnder);
   const timeoutMs = parseTimeout(options.timeout);
   // The stored login is under Docker's key for the registry; the check goes to its API host.
   const key = normaliseServerUrl(options.registry ?? DOCKER_HUB_KEY);
   const repository = repositoryFor(key, options.repository);
-  if (format === 'github' && !io.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
-  const stored = await credentialsFor(key, options, io);
-  const target = await registryTarget(key, options, io, timeoutMs);
-  const report = await checkRateLimit({
+  if (format === 'github' && !ctx.env.GITHUB_OUTPUT) throw new UsageError('--format github writes to the file named by GITHUB_OUTPUT, which is not set');
+  const stored = await credentialsFor(key, options, ctx);
+  const target = await registryTarget(key, options, ctx, timeoutMs);
+  const report = await ctx.registry.checkRateLimit({
     registry: target.host,
     repository,
     credentials: stored ? { username: stored.username, secret: stored.secret } : undefined,
     certDir: target.certDir,
     insecure: target.insecure,
     timeoutMs,
-    env: io.env,
+    env: ctx.env,
   });
   // The stored username that was used (`<token>` for an identity token), or null when anonymous.
   const json: RateLimitJson = {
@@ -146,11 +135,11 @@ async function check(options: RateLimitOptions, io: CliIo, format: Format): Prom
   };
   const threshold = failUnder ?? (report.limit !== null ? Math.ceil(report.limit * WARN_SHARE) : undefined);
   const low = !report.unlimited && report.remaining !== null && threshold !== undefined && report.remaining < threshold;
-  writeReport(format, json, report, low, io);
+  writeReport(format, json, report, low, ctx);
   // Outputs first (a later CI step may branch on them), then the failure: no pulls are left.
   if (report.exhausted) {
     const line = `pull limit exhausted on ${report.registry}${report.message ? `: ${report.message}` : ''}`;
-    if (format === 'github') (io.workflowCommand ?? ((text) => io.stdout.write(text)))(workflowCommand('error', { title: 'Docker Hub pull limit' }, line));
+    if (format === 'github') (ctx.workflowCommand ?? ((text) => ctx.stdout.write(text)))(workflowCommand('error', { title: 'Docker Hub pull limit' }, line));
     throw new ThresholdError(line);
   }
   if (failUnder !== undefined && !report.unlimited && (report.remaining ?? 0) < failUnder) {
@@ -171,27 +160,27 @@ function repositoryFor(key: string, given: string | undefined): string {
  * A one-off login from stdin (stored nowhere), else the login Docker itself would use, wherever
  * Docker keeps it (config.json, another helper, dcm); none with --anonymous.
  */
-async function credentialsFor(key: string, options: RateLimitOptions, io: CliIo): Promise<{ username: string; secret: string } | undefined> {
+async function credentialsFor(key: string, options: RateLimitOptions, ctx: CommandContext): Promise<{ username: string; secret: string } | undefined> {
   if (Boolean(options.username) !== Boolean(options.passwordStdin))
     throw new UsageError('-u/--username and --password-stdin go together: the password is read from stdin, never from the command line');
   if (options.username && options.anonymous) throw new UsageError('--anonymous and --username contradict each other; give one');
   if (options.anonymous) return undefined;
-  if (!options.username) return dockerLogin(io, key);
-  const secret = (await readBounded(io.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
+  if (!options.username) return dockerLogin(ctx, key);
+  const secret = (await readBounded(ctx.stdin as AsyncIterable<Uint8Array>, MAX_INPUT_BYTES)).replace(/\r?\n$/, '');
   if (secret === '') throw new UsageError('--password-stdin read an empty password');
   return { username: options.username, secret };
 }
 
 /** The report in the chosen format; for GitHub, the step outputs, the job summary and the annotation too. */
-function writeReport(format: Format, json: RateLimitJson, report: RateLimitReport, low: boolean, io: CliIo): void {
-  if (format === 'json') return void io.stdout.write(`${JSON.stringify(json)}\n`);
-  if (format === 'prometheus') return void io.stdout.write(renderPrometheus(json));
-  if (format !== 'github') return void io.stdout.write(renderText(json, report, low));
-  appendOrRefuse('GITHUB_OUTPUT', io.env.GITHUB_OUTPUT!, renderGithubOutput(json));
+function writeReport(format: Format, json: RateLimitJson, report: RateLimitReport, low: boolean, ctx: CommandContext): void {
+  if (format === 'json') return void ctx.stdout.write(`${JSON.stringify(json)}\n`);
+  if (format === 'prometheus') return void ctx.stdout.write(renderPrometheus(json));
+  if (format !== 'github') return void ctx.stdout.write(renderText(json, report, low));
+  appendOrRefuse('GITHUB_OUTPUT', ctx.env.GITHUB_OUTPUT!, renderGithubOutput(json));
   // The run page's job summary, when the runner offers one.
-  if (io.env.GITHUB_STEP_SUMMARY) appendOrRefuse('GITHUB_STEP_SUMMARY', io.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
-  io.stdout.write(renderText(json, report, low, io.env.GITHUB_ACTIONS === 'true'));
-  if (low) (io.workflowCommand ?? ((line) => io.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
+  if (ctx.env.GITHUB_STEP_SUMMARY) appendOrRefuse('GITHUB_STEP_SUMMARY', ctx.env.GITHUB_STEP_SUMMARY, renderStepSummary(json, low));
+  ctx.stdout.write(renderText(json, report, low, ctx.env.GITHUB_ACTIONS === 'true'));
+  if (low) (ctx.workflowCommand ?? ((line) => ctx.stdout.write(line)))(workflowCommand('warning', { title: 'Docker Hub pull limit' }, warningLine(json)));
 }
 
 function appendOrRefuse(variable: string, path: string, text: string): void {

@@ -6,24 +6,13 @@
  * one atomic write (temporary file, fsync, rename). Killed before the rename, the old file is
  * intact and the keychain holds copies; after it, the keychain holds everything.
  */
-import { MigrationFailed, SilentExit, oneLine } from '../../errors.ts';
-import { findPlaintext, withoutFields, type PlaintextCredential } from '../../docker/auths.ts';
-import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
-import type { CredentialStore } from '../../store/credential-store.ts';
-import { checkLogin } from '../../registry/login.ts';
-import type { CliIo } from '../io.ts';
-import { parseTimeout, registryTarget } from '../registry-target.ts';
-import { openStore } from '../store-access.ts';
-
-export interface MigrateOptions {
-  dryRun?: boolean;
-  verify?: boolean;
-  fromStore?: string;
-  toStore?: string;
-  yes?: boolean;
-  json?: boolean;
-  timeout?: string;
-}
+import { MigrationFailed, SilentExit, oneLine } from '../../../errors.ts';
+import { findPlaintext, withoutFields, type PlaintextCredential } from '../../../docker/auths.ts';
+import { backupOnce, dockerConfigPath, readDockerConfig, writeDockerConfig, type DockerConfigFile } from '../../../docker/config-file.ts';
+import type { CredentialStore } from '../../../store/credential-store.ts';
+import type { CommandContext } from '../../context.ts';
+import { parseTimeout, registryTarget } from '../../registry-target.ts';
+import type { MigrateOptions } from './command.ts';
 
 export interface MigrateReport {
   configPath: string;
@@ -91,11 +80,11 @@ function sameLogin(a: { username: string; secret: string }, b: { username: strin
 }
 
 /** `dcm migrate`: config.json's plaintext logins into dcm's store (--from-store is migrate-stores.ts). */
-export async function migrate(options: MigrateOptions, io: CliIo): Promise<void> {
-  const path = dockerConfigPath(io.env);
+export async function migrate(options: MigrateOptions, ctx: CommandContext): Promise<void> {
+  const path = dockerConfigPath(ctx.env);
   const file = readDockerConfig(path);
   const { credentials, unusable } = findPlaintext(file.data);
-  const store = await openStore(io);
+  const store = await ctx.openStore();
   const report: MigrateReport = {
     configPath: path,
     dryRun: options.dryRun === true,
@@ -114,7 +103,7 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   const plan = planMigration(credentials, inKeychain);
   report.left.push(...plan.left);
 
-  const movable = await verifiedMoves(plan, options.verify === true, report, io, timeoutMs);
+  const movable = await verifiedMoves(plan, options.verify === true, report, ctx, timeoutMs);
   if (!options.dryRun) {
     report.backup = await moveIntoStore(movable, plan.alsoRemove, store, file);
     report.credsStore = 'dcm';
@@ -124,9 +113,9 @@ export async function migrate(options: MigrateOptions, io: CliIo): Promise<void>
   report.moved = movable.map((c) => ({ registry: c.registry, username: c.kind === 'identity-token' ? null : c.username, kind: c.kind }));
 
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(report)}\n`);
+    ctx.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
-    io.stdout.write(render(report));
+    ctx.stdout.write(render(report));
   }
   if (report.left.length > 0) throw new SilentExit('failure');
 }
@@ -136,14 +125,18 @@ async function verifiedMoves(
   plan: ReturnType<typeof planMigration>,
   verify: boolean,
   report: MigrateReport,
-  io: CliIo,
+  ctx: CommandContext,
   timeoutMs: number,
 ): Promise<PlaintextCredential[]> {
   if (!verify) return plan.move;
   const movable: PlaintextCredential[] = [];
   for (const credential of plan.move) {
     try {
-      await checkLogin({ ...(await registryTarget(credential.registry, {}, io, timeoutMs)), username: credential.username, secret: credential.secret });
+      await ctx.registry.checkLogin({
+        ...(await registryTarget(credential.registry, {}, ctx, timeoutMs)),
+        username: credential.username,
+        secret: credential.secret,
+      });
       movable.push(credential);
     } catch (error) {
       report.left.push({ registry: credential.entry, reason: `--verify failed: ${oneLine(error)}` });

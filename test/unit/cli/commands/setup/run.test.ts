@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSetup } from '../../../../src/cli/commands/setup.ts';
+import { planSetup } from '../../../../../src/cli/commands/setup/run.ts';
 
 type Data = Record<string, unknown>;
 /** Each row: config.json's settings, the request, the backup's settings → what config.json becomes. */

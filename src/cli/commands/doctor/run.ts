@@ -2,25 +2,20 @@
  * `dcm doctor`: is this machine really on dcm? One line per check, and for each failure the
  * command that fixes it.
  */
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { platform } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ItemError, StoreUnavailable, SilentExit, oneLine } from '../../errors.ts';
-import { registriesWithPlaintext } from '../../docker/auths.ts';
-import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../docker/config-file.ts';
-import type { CredentialStore } from '../../store/credential-store.ts';
-import { STORES, chosenStore } from '../../store/select.ts';
-import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, surpriseLogins } from '../mirrors.ts';
-import { parseTimeout } from '../registry-target.ts';
-import { openStore } from '../store-access.ts';
-import { VERSION } from '../../version.ts';
-import type { CliIo } from '../io.ts';
-import { containersDropInPath, isDcmDropIn, namesDcmHelper, readContainersDropIn } from '../../docker/containers-config.ts';
-
-export interface DoctorOptions {
-  json?: boolean;
-}
+import { ItemError, StoreUnavailable, SilentExit, oneLine } from '../../../errors.ts';
+import { registriesWithPlaintext } from '../../../docker/auths.ts';
+import { credHelpersOf, dockerConfigPath, readDockerConfig, type DockerConfigFile } from '../../../docker/config-file.ts';
+import type { CredentialStore } from '../../../store/credential-store.ts';
+import { STORES, chosenStore } from '../../../store/select.ts';
+import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, surpriseLogins } from '../../mirrors.ts';
+import { parseTimeout } from '../../registry-target.ts';
+import { VERSION } from '../../../version.ts';
+import type { CommandContext } from '../../context.ts';
+import { containersDropInPath, isDcmDropIn, namesDcmHelper, readContainersDropIn } from '../../../docker/containers-config.ts';
+import type { DoctorOptions } from './command.ts';
 
 export interface Check {
   id: string;
@@ -30,10 +25,10 @@ export interface Check {
   fix?: string;
 }
 
-export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
+export async function doctor(options: DoctorOptions, ctx: CommandContext): Promise<void> {
   const checks: Check[] = [];
-  checks.push(helperOnPath(io.env));
-  const path = dockerConfigPath(io.env);
+  checks.push(await helperOnPath(ctx));
+  const path = dockerConfigPath(ctx.env);
   let config: DockerConfigFile | undefined;
   try {
     config = readDockerConfig(path);
@@ -46,8 +41,8 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
     checks.push({ id: 'config', status: 'fail', detail: oneLine(error), fix: `fix the JSON in ${path}, then: dcm setup` });
   }
   if (config) checks.push(...configChecks(config));
-  if (config?.data.credsStore === 'dcm') checks.push(containersCheck(io));
-  if (io.env.DOCKER_AUTH_CONFIG) {
+  if (config?.data.credsStore === 'dcm') checks.push(containersCheck(ctx));
+  if (ctx.env.DOCKER_AUTH_CONFIG) {
     checks.push({
       id: 'docker-auth-config',
       status: 'warn',
@@ -55,17 +50,17 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
       fix: 'unset DOCKER_AUTH_CONFIG',
     });
   }
-  checks.push(storeCheck(io));
-  checks.push(...(await keychainChecks(io)));
-  checks.push(...(await mirrorChecks(io)));
+  checks.push(storeCheck(ctx));
+  checks.push(...(await keychainChecks(ctx)));
+  checks.push(...(await mirrorChecks(ctx)));
 
   const ok = checks.every((c) => c.status !== 'fail');
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ ok, checks })}\n`);
+    ctx.stdout.write(`${JSON.stringify({ ok, checks })}\n`);
   } else {
     const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
     const lines = checks.flatMap((c) => [`${mark[c.status]} ${c.id}: ${c.detail}`, ...(c.fix && c.status !== 'ok' ? [`    fix: ${c.fix}`] : [])]);
-    io.stdout.write(`${lines.join('\n')}\n`);
+    ctx.stdout.write(`${lines.join('\n')}\n`);
   }
   if (!ok) throw new SilentExit('failure');
 }
@@ -74,8 +69,8 @@ export async function doctor(options: DoctorOptions, io: CliIo): Promise<void> {
  * Each configured Docker Hub mirror reachable and serving (as `dcm mirror check` checks it), and
  * each credential surprise of this configuration spelled out (docs/mirrors.md).
  */
-async function mirrorChecks(io: CliIo): Promise<Check[]> {
-  const setup = mirrorSetup(io);
+async function mirrorChecks(ctx: CommandContext): Promise<Check[]> {
+  const setup = mirrorSetup(ctx);
   const checks: Check[] = setup.problems.map((problem) => ({
     id: 'mirror-config',
     status: 'warn',
@@ -84,9 +79,9 @@ async function mirrorChecks(io: CliIo): Promise<Check[]> {
   }));
   const rows = mirrorsByUrl(setup.mirrors);
   if (rows.length === 0) return [...checks, { id: 'mirrors', status: 'ok', detail: 'no Docker Hub mirrors configured' }];
-  const target = { insecure: false, timeoutMs: parseTimeout(undefined, 10), env: io.env };
-  const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
-  const { results } = await checkMirrors(rows, imageStore.store, logins, { repository: 'library/alpine', reference: 'latest', target });
+  const target = { insecure: false, timeoutMs: parseTimeout(undefined, 10), env: ctx.env };
+  const [imageStore, logins] = await Promise.all([machineImageStore(ctx, setup.daemonConfig), mirrorLogins(ctx, rows)]);
+  const { results } = await checkMirrors(rows, imageStore.store, logins, { repository: 'library/alpine', reference: 'latest', target, registry: ctx.registry });
   for (const result of results) {
     checks.push(
       result.ok
@@ -105,7 +100,8 @@ async function mirrorChecks(io: CliIo): Promise<Check[]> {
   return checks;
 }
 
-function helperOnPath(env: CliIo['env']): Check {
+async function helperOnPath(ctx: CommandContext): Promise<Check> {
+  const env = ctx.env;
   const name = platform() === 'win32' ? 'docker-credential-dcm.exe' : 'docker-credential-dcm';
   const found = (env.PATH ?? env.Path ?? '')
     .split(delimiter)
@@ -126,8 +122,11 @@ function helperOnPath(env: CliIo['env']): Check {
       detail: 'docker-credential-dcm is not on PATH, so Docker cannot run it',
       fix: './install.sh (or add the directory holding docker-credential-dcm to PATH)',
     };
-  const result = spawnSync(found, ['version'], { encoding: 'utf8', env: env as NodeJS.ProcessEnv, timeout: 10_000 });
-  const version = /v(\d+\.\d+\.\d+\S*)/.exec(result.stdout ?? '')?.[1];
+  const output = await ctx.runProcess(found, ['version'], { env, timeoutMs: 10_000 }).then(
+    (result) => result.stdout.toString('utf8'),
+    () => '',
+  );
+  const version = /v(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
   if (version !== VERSION) {
     return {
       id: 'helper',
@@ -143,8 +142,8 @@ function helperOnPath(env: CliIo['env']): Check {
  * podman, skopeo and buildah ignore credsStore: with Docker pointed at dcm, they see its logins
  * only through registries.conf's credential-helpers (docker/containers-config.ts).
  */
-function containersCheck(io: CliIo): Check {
-  const path = containersDropInPath(io.env);
+function containersCheck(ctx: CommandContext): Check {
+  const path = containersDropInPath(ctx.env);
   const found = readContainersDropIn(path);
   const text = found === 'missing' || found === 'unreadable' ? undefined : found;
   if (text !== undefined && namesDcmHelper(text)) return { id: 'containers', status: 'ok', detail: `podman, skopeo and buildah ask dcm (${path})` };
@@ -225,19 +224,19 @@ function configChecks(config: DockerConfigFile): Check[] {
  * text, is named with its fix.
  */
 /** Which store dcm uses here, and what chose it. */
-function storeCheck(io: CliIo): Check {
+function storeCheck(ctx: CommandContext): Check {
   try {
-    const { store, from } = chosenStore(io.env);
+    const { store, from } = chosenStore(ctx.env);
     return { id: 'store', status: 'ok', detail: `${store}: ${STORES[store]} (chosen by ${from})` };
   } catch (error) {
     return { id: 'store', status: 'fail', detail: oneLine(error), fix: 'dcm setup --store os (or pass)' };
   }
 }
 
-async function keychainChecks(io: CliIo): Promise<Check[]> {
+async function keychainChecks(ctx: CommandContext): Promise<Check[]> {
   let store: CredentialStore;
   try {
-    store = await openStore(io);
+    store = await ctx.openStore();
     const backend = store.backend;
     const key = 'dcm:doctor-probe';
     const value = `probe-${Date.now()}`;

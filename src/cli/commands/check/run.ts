@@ -2,23 +2,16 @@
  * `dcm check`: do the stored logins still work? All registries at once, each with a timeout;
  * exits non-zero when any fails. What a CI job runs before it needs its registries.
  */
-import { normaliseServerUrl } from '../../docker/server-address.ts';
-import { CacheExpired, CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../errors.ts';
-import { describeExpiry, expiryStatus, parseDuration } from '../../registry/expiry.ts';
-import { checkLogin } from '../../registry/login.ts';
-import type { CliIo } from '../io.ts';
-import { renderTable } from '../render.ts';
-import { profileFor } from '../../registry/profiles.ts';
-import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../logins.ts';
-import { parseTimeout, registryTarget, type RegistryOptions } from '../registry-target.ts';
-import type { LoginEntry } from '../store-access.ts';
-
-export interface CheckOptions extends RegistryOptions {
-  all?: boolean;
-  json?: boolean;
-  /** `30m`, `12h`, `7d`: fail a login that expires within this window. */
-  expiringWithin?: string;
-}
+import { normaliseServerUrl } from '../../../docker/server-address.ts';
+import { CacheExpired, CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../../errors.ts';
+import { describeExpiry, expiryStatus, parseDuration } from '../../../registry/expiry.ts';
+import type { CommandContext } from '../../context.ts';
+import { renderTable } from '../../render.ts';
+import { profileFor } from '../../../registry/profiles.ts';
+import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../../logins.ts';
+import { parseTimeout, registryTarget } from '../../registry-target.ts';
+import type { LoginEntry } from '../../store-access.ts';
+import type { CheckOptions } from './command.ts';
 
 /** One line of `dcm check --json`. */
 export interface CheckResult extends Omit<LoginEntry, 'kind'> {
@@ -37,46 +30,47 @@ export interface CheckResult extends Omit<LoginEntry, 'kind'> {
   durationMs: number;
 }
 
-export async function check(servers: string[], options: CheckOptions, io: CliIo, now = new Date()): Promise<void> {
+export async function check(servers: string[], options: CheckOptions, ctx: CommandContext): Promise<void> {
+  const now = ctx.now();
   if (options.all && servers.length > 0) throw new UsageError('give SERVERs or --all, not both');
   const windowMs = expiryWindow(options.expiringWithin);
   // Every login `dcm ls` shows, from every source Docker reads; a source that fails is a warning.
-  const { rows, failures: all, config } = await dockerLogins(io);
+  const { rows, failures: all, config } = await dockerLogins(ctx);
   const named = [...new Set(servers.map(normaliseServerUrl))];
   // dcm's own store, when Docker is not pointed at it (a runner with logins in config.json and
   // no keychain), is not where Docker looks: a warning, never the exit code.
   const usesDcm = dockerUsesDcm(config);
   for (const failure of all) {
     const uncounted = failure.source === 'dcm' && !usesDcm ? ' (Docker does not use dcm here: this does not count)' : '';
-    io.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${uncounted}\n`);
+    ctx.stderr.write(`dcm: warning: ${sourceLabel(failure.source)} could not be read: ${oneLine(failure.error)}${uncounted}\n`);
   }
   // Named registries decide the exit code by their own checks; otherwise a source Docker reads that failed counts.
   const failures = named.length > 0 ? [] : all.filter((failure) => failure.source !== 'dcm' || usesDcm);
   const wanted = toCheck(named, rows);
   if (wanted.length === 0) {
     // Nothing to check is a failure: a CI job whose login step was skipped must not pass here.
-    if (options.json) io.stdout.write(`${JSON.stringify({ ok: false, results: [] })}\n`);
-    else io.stderr.write('dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)\n');
+    if (options.json) ctx.stdout.write(`${JSON.stringify({ ok: false, results: [] })}\n`);
+    else ctx.stderr.write('dcm: no logins to check: Docker has none here (dcm login HOST, or docker login)\n');
     throw new SilentExit(failures.length > 0 ? failureCode(failures[0]!) : 'notFound');
   }
 
   // At a terminal a slow registry must not look like a hang: a line now, and one per registry as
   // it finishes; the table, in its stable order, follows on stdout. Not on a pipe, not with --json.
-  const live = io.isTTY && !options.json;
-  if (live) io.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? 'y' : 'ies'}…\n`);
-  const context: CheckContext = { io, options, config, now, windowMs, timeoutMs: parseTimeout(options.timeout) };
+  const live = ctx.isTTY && !options.json;
+  if (live) ctx.stderr.write(`checking ${wanted.length} registr${wanted.length === 1 ? 'y' : 'ies'}…\n`);
+  const context: CheckContext = { ctx, options, config, now, windowMs, timeoutMs: parseTimeout(options.timeout) };
   const results = await Promise.all(
     wanted.map(async (one) => {
       const result = await checkOne(one, context);
-      if (live) io.stderr.write(`  ${result.ok ? '✓' : '✗'} ${result.registry}: ${result.status} (${(result.durationMs / 1000).toFixed(1)} s)\n`);
+      if (live) ctx.stderr.write(`  ${result.ok ? '✓' : '✗'} ${result.registry}: ${result.status} (${(result.durationMs / 1000).toFixed(1)} s)\n`);
       return result;
     }),
   );
 
   const ok = results.every((r) => r.ok);
-  if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
+  if (options.json) ctx.stdout.write(`${JSON.stringify({ ok, results })}\n`);
   else
-    io.stdout.write(
+    ctx.stdout.write(
       renderTable(
         ['REGISTRY', 'USERNAME', 'STATUS', 'DETAIL'],
         results.map((r) => [r.registry, r.username ?? (r.kind ? '(identity token)' : '-'), r.status, r.message]),
@@ -112,7 +106,7 @@ function toCheck(named: string[], rows: LoginRow[]): Array<{ registry: string; r
 }
 
 interface CheckContext {
-  io: CliIo;
+  ctx: CommandContext;
   options: CheckOptions;
   config: Record<string, unknown>;
   now: Date;
@@ -122,8 +116,8 @@ interface CheckContext {
 
 /** One login, checked: from its secret's own expiry first, then against its registry. */
 async function checkOne({ registry, row }: { registry: string; row?: LoginRow }, context: CheckContext): Promise<CheckResult> {
-  const { io, options, config, now, windowMs, timeoutMs } = context;
-  const started = Date.now();
+  const { ctx, options, config, now, windowMs, timeoutMs } = context;
+  const started = ctx.now().getTime();
   const base = {
     registry,
     username: row?.username ?? null,
@@ -133,19 +127,29 @@ async function checkOne({ registry, row }: { registry: string; row?: LoginRow },
     expiresAt: null as string | null,
   };
   try {
-    const login = row ? await credentialsOf(io, row, config) : undefined;
+    const login = row ? await credentialsOf(ctx, row, config) : undefined;
     if (!login) return { ...base, ok: false, status: 'not-logged-in', message: `no stored login; run: dcm login ${registry}`, durationMs: 0 };
     base.expiresAt = expiryOf(registry, login.secret);
     // Known from the secret itself, before anyone is asked: the window a CI job refreshes in.
     const soon = windowMs === undefined ? undefined : expiryStatus(base.expiresAt ? new Date(base.expiresAt) : undefined, now, windowMs);
     if (soon)
-      return { ...base, ok: false, status: soon, message: expiringMessage(registry, base.expiresAt!, soon, options, now), durationMs: Date.now() - started };
-    const result = await checkLogin({ ...(await registryTarget(registry, options, io, timeoutMs)), username: login.username, secret: login.secret });
+      return {
+        ...base,
+        ok: false,
+        status: soon,
+        message: expiringMessage(registry, base.expiresAt!, soon, options, now),
+        durationMs: ctx.now().getTime() - started,
+      };
+    const result = await ctx.registry.checkLogin({
+      ...(await registryTarget(registry, options, ctx, timeoutMs)),
+      username: login.username,
+      secret: login.secret,
+    });
     const message =
       result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
-    return { ...base, ok: true, status: 'ok', message, durationMs: Date.now() - started };
+    return { ...base, ok: true, status: 'ok', message, durationMs: ctx.now().getTime() - started };
   } catch (error) {
-    return { ...base, ok: false, status: failureStatus(error), message: oneLine(error), durationMs: Date.now() - started };
+    return { ...base, ok: false, status: failureStatus(error), message: oneLine(error), durationMs: ctx.now().getTime() - started };
   }
 }
 

@@ -1,23 +1,17 @@
 /**
  * `dcm setup`: point Docker at dcm (credsStore, or credHelpers for chosen registries), or undo it.
  */
-import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../docker/config-file.ts';
-import { StoreUnavailable, UsageError, type StoreName } from '../../errors.ts';
-import { chosenStore, openCredentialStore, storeName } from '../../store/select.ts';
-import { recordStore } from '../store-access.ts';
-import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn, readContainersDropIn } from '../../docker/containers-config.ts';
-import { writeFileAtomically } from '../../platform/atomic-file.ts';
-import { describeErrno, ensureDirectory, removeQuietly } from '../../platform/files.ts';
+import { backupOnce, credHelpersOf, dockerConfigPath, readBackup, readDockerConfig, writeDockerConfig } from '../../../docker/config-file.ts';
+import { StoreUnavailable, UsageError, type StoreName } from '../../../errors.ts';
+import { chosenStore, openCredentialStore, storeName } from '../../../store/select.ts';
+import { recordStore } from '../../store-access.ts';
+import { CONTAINERS_DROP_IN, containersDropInPath, isDcmDropIn, readContainersDropIn } from '../../../docker/containers-config.ts';
+import { writeFileAtomically } from '../../../platform/atomic-file.ts';
+import { describeErrno, ensureDirectory, removeQuietly } from '../../../platform/files.ts';
 import { dirname } from 'node:path';
-import { normaliseServerUrl } from '../../docker/server-address.ts';
-import type { CliIo } from '../io.ts';
-
-export interface SetupOptions {
-  registry?: string[];
-  undo?: boolean;
-  store?: string;
-  json?: boolean;
-}
+import { normaliseServerUrl } from '../../../docker/server-address.ts';
+import type { CommandContext } from '../../context.ts';
+import type { SetupOptions } from './command.ts';
 
 export interface SetupResult {
   configPath: string;
@@ -77,16 +71,16 @@ export function planSetup(
   return next;
 }
 
-export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
+export async function setup(options: SetupOptions, ctx: CommandContext): Promise<void> {
   if (options.store !== undefined) {
     if (options.undo) throw new UsageError('--store and --undo contradict each other; give one');
-    await chooseStore(storeName(options.store, '--store'), io);
+    await chooseStore(storeName(options.store, '--store'), ctx);
   } else if (!options.undo) {
     // Docker is pointed at dcm only when dcm can keep what Docker gives it: on a server without
     // a keychain the next `docker login` would fail. Nothing changes then, and the line says what works here.
-    await probeChosenStore(io);
+    await probeChosenStore(ctx);
   }
-  const path = dockerConfigPath(io.env);
+  const path = dockerConfigPath(ctx.env);
   const file = readDockerConfig(path);
   const request = { registries: (options.registry ?? []).map(normaliseServerUrl), undo: options.undo === true };
   const next = planSetup(file.data, credHelpersOf(file.data, path), request, () => readBackup(path));
@@ -98,7 +92,7 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
     writeDockerConfig({ ...file, data: next });
   }
   // credsStore mode only: with --registry, containers/image reads config.json's credHelpers itself.
-  const containers = request.registries.length > 0 ? null : syncContainersDropIn(io, request.undo);
+  const containers = request.registries.length > 0 ? null : syncContainersDropIn(ctx, request.undo);
   const result: SetupResult = {
     configPath: path,
     changed: changed || containers?.action === 'written' || containers?.action === 'removed',
@@ -108,12 +102,12 @@ export async function setup(options: SetupOptions, io: CliIo): Promise<void> {
     credHelpers: (next.credHelpers as Record<string, string> | undefined) ?? {},
     containers,
   };
-  io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
+  ctx.stdout.write(options.json ? `${JSON.stringify(result)}\n` : describe(result, options));
 }
 
 /** A probe entry written, read back and removed: the store works, or this throws why not. */
-async function probe(store: StoreName, io: CliIo): Promise<void> {
-  const backend = (await openCredentialStore({ ...io.env, DCM_STORE: store }, io.storeHooks)).backend;
+async function probe(store: StoreName, ctx: CommandContext): Promise<void> {
+  const backend = (await openCredentialStore({ ...ctx.env, DCM_STORE: store }, ctx.storeHooks)).backend;
   const key = 'dcm:setup-probe';
   const value = `probe-${Date.now()}`;
   await backend.set(key, value);
@@ -128,10 +122,10 @@ async function probe(store: StoreName, io: CliIo): Promise<void> {
  * whether it works here, tried the same way (the cache store always can: it needs only a
  * private directory), and the command that sets it up.
  */
-async function probeChosenStore(io: CliIo): Promise<void> {
-  const { store } = chosenStore(io.env);
+async function probeChosenStore(ctx: CommandContext): Promise<void> {
+  const { store } = chosenStore(ctx.env);
   try {
-    await probe(store, io);
+    await probe(store, ctx);
     return;
   } catch (error) {
     if (!(error instanceof StoreUnavailable)) throw error;
@@ -142,7 +136,7 @@ async function probeChosenStore(io: CliIo): Promise<void> {
         continue;
       }
       try {
-        await probe(other, io);
+        await probe(other, ctx);
         alternatives.push(`\`dcm setup --store ${other}\` (works here)`);
       } catch (failure) {
         if (other === 'pass')
@@ -191,8 +185,8 @@ function describe(result: SetupResult, options: SetupOptions): string {
 }
 
 /** Writes (or, undoing, removes) dcm's registries.conf drop-in; a file that is not dcm's is left alone. */
-function syncContainersDropIn(io: CliIo, undo: boolean): SetupResult['containers'] {
-  const path = containersDropInPath(io.env);
+function syncContainersDropIn(ctx: CommandContext, undo: boolean): SetupResult['containers'] {
+  const path = containersDropInPath(ctx.env);
   const found = readContainersDropIn(path);
   if (found === 'unreadable' || (found !== 'missing' && !isDcmDropIn(found))) return { path, action: 'foreign' };
   const current = found === 'missing' ? undefined : found;
@@ -215,8 +209,8 @@ function syncContainersDropIn(io: CliIo, undo: boolean): SetupResult['containers
  * Proves the store works (a probe entry written, read back and removed), then records it in
  * dcm's configuration file, keeping any other keys there. A store that fails is not recorded.
  */
-async function chooseStore(store: StoreName, io: CliIo): Promise<void> {
-  await probe(store, io);
-  const path = recordStore(store, io.env);
-  io.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path})\n`);
+async function chooseStore(store: StoreName, ctx: CommandContext): Promise<void> {
+  await probe(store, ctx);
+  const path = recordStore(store, ctx.env);
+  ctx.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path})\n`);
 }

@@ -5,31 +5,26 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { backupOnce, readDockerConfig } from '../../docker/config-file.ts';
-import { displayMirror, registryMirrors, sameMirror, validateMirror } from '../../docker/mirrors.ts';
-import { DockerConfigError, FileWriteFailed, SilentExit, UsageError, type ExitCodeName } from '../../errors.ts';
-import { writeFileAtomically } from '../../platform/atomic-file.ts';
-import { withFileEditLock } from '../../platform/file-lock.ts';
-import type { MirrorCheckResult } from '../../registry/mirror-check.ts';
-import type { CliIo } from '../io.ts';
-import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine, surpriseLogins } from '../mirrors.ts';
-import { renderTable } from '../render.ts';
-import { parseTimeout, type RegistryOptions } from '../registry-target.ts';
+import { backupOnce, readDockerConfig } from '../../../docker/config-file.ts';
+import { displayMirror, registryMirrors, sameMirror, validateMirror } from '../../../docker/mirrors.ts';
+import { DockerConfigError, FileWriteFailed, SilentExit, UsageError, type ExitCodeName } from '../../../errors.ts';
+import { writeFileAtomically } from '../../../platform/atomic-file.ts';
+import { withFileEditLock } from '../../../platform/file-lock.ts';
+import type { MirrorCheckResult } from '../../../registry/mirror-check.ts';
+import type { CommandContext } from '../../context.ts';
+import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurprises, mirrorsByUrl, problemLine, surpriseLogins } from '../../mirrors.ts';
+import { renderTable } from '../../render.ts';
+import { parseTimeout } from '../../registry-target.ts';
+import type { MirrorAddOptions, MirrorCheckOptions, MirrorLsOptions, MirrorRmOptions } from './command.ts';
 
-export interface MirrorOptions extends RegistryOptions {
-  json?: boolean;
-  image?: string;
-  check?: boolean;
-}
-
-export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = mirrorSetup(io, options.daemonConfig);
-  for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
-  if (options.json) io.stdout.write(`${JSON.stringify(setup.mirrors)}\n`);
+export async function mirrorLs(options: MirrorLsOptions, ctx: CommandContext): Promise<void> {
+  const setup = mirrorSetup(ctx, options.daemonConfig);
+  for (const problem of setup.problems) ctx.stderr.write(`${problemLine(problem)}\n`);
+  if (options.json) ctx.stdout.write(`${JSON.stringify(setup.mirrors)}\n`);
   else if (setup.mirrors.length === 0) {
-    if (setup.problems.length === 0) io.stdout.write(`No Docker Hub mirrors configured. Add one with: dcm mirror add URL (edits ${setup.daemonConfig})\n`);
+    if (setup.problems.length === 0) ctx.stdout.write(`No Docker Hub mirrors configured. Add one with: dcm mirror add URL (edits ${setup.daemonConfig})\n`);
   } else {
-    io.stdout.write(
+    ctx.stdout.write(
       renderTable(
         ['URL', 'SOURCE', 'CLIENTS', 'PATH'],
         setup.mirrors.map((m) => [m.url, m.source, m.clients.join(','), m.path]),
@@ -39,27 +34,27 @@ export async function mirrorLs(options: MirrorOptions, io: CliIo): Promise<void>
   if (setup.problems.length > 0) throw new SilentExit('usage');
 }
 
-export async function mirrorCheck(urls: string[], options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = mirrorSetup(io, options.daemonConfig);
-  for (const problem of setup.problems) io.stderr.write(`${problemLine(problem)}\n`);
+export async function mirrorCheck(urls: string[], options: MirrorCheckOptions, ctx: CommandContext): Promise<void> {
+  const setup = mirrorSetup(ctx, options.daemonConfig);
+  for (const problem of setup.problems) ctx.stderr.write(`${problemLine(problem)}\n`);
   // A URL named on the command line must be one the daemon would accept (and is not echoed at length).
   for (const url of urls) validateMirror(url);
   const configured = mirrorsByUrl(setup.mirrors);
   // A URL named on the command line is checked as the daemon would use it, unless configured.
   const rows = urls.length > 0 ? urls.map((url) => configured.find((row) => sameMirror(row.url, url)) ?? { url, clients: ['dockerd' as const] }) : configured;
   if (rows.length === 0) {
-    if (options.json) io.stdout.write(`${JSON.stringify({ ok: true, results: [] })}\n`);
-    else io.stdout.write('No Docker Hub mirrors configured. Check one with: dcm mirror check URL\n');
+    if (options.json) ctx.stdout.write(`${JSON.stringify({ ok: true, results: [] })}\n`);
+    else ctx.stdout.write('No Docker Hub mirrors configured. Check one with: dcm mirror check URL\n');
     return;
   }
-  const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
-  const { results, upstreamMessage } = await runChecks(rows, imageStore.store, logins, options, io);
-  for (const surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins))) io.stderr.write(`dcm: note: ${surprise}\n`);
-  if (upstreamMessage) io.stderr.write(`dcm: note: Docker Hub could not be asked for the current digest (${upstreamMessage}); staleness is not checked\n`);
+  const [imageStore, logins] = await Promise.all([machineImageStore(ctx, setup.daemonConfig), mirrorLogins(ctx, rows)]);
+  const { results, upstreamMessage } = await runChecks(rows, imageStore.store, logins, options, ctx);
+  for (const surprise of mirrorSurprises(rows, imageStore.store, surpriseLogins(logins))) ctx.stderr.write(`dcm: note: ${surprise}\n`);
+  if (upstreamMessage) ctx.stderr.write(`dcm: note: Docker Hub could not be asked for the current digest (${upstreamMessage}); staleness is not checked\n`);
   const ok = results.every((r) => r.ok);
-  if (options.json) io.stdout.write(`${JSON.stringify({ ok, results })}\n`);
+  if (options.json) ctx.stdout.write(`${JSON.stringify({ ok, results })}\n`);
   else
-    io.stdout.write(
+    ctx.stdout.write(
       renderTable(
         ['MIRROR', 'STATUS', 'AUTH', 'TIME', 'DETAIL'],
         results.map((r) => [r.url, r.status, r.auth ?? '-', `${r.durationMs} ms`, r.message]),
@@ -69,20 +64,20 @@ export async function mirrorCheck(urls: string[], options: MirrorOptions, io: Cl
   if (firstFailure) throw new SilentExit(exitClassOf(firstFailure.status));
 }
 
-export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
+export async function mirrorAdd(url: string, options: MirrorAddOptions, ctx: CommandContext): Promise<void> {
   const mirror = validateMirror(url);
-  const setup = mirrorSetup(io, options.daemonConfig);
+  const setup = mirrorSetup(ctx, options.daemonConfig);
   if (mirrorsOf(readDockerConfig(setup.daemonConfig), setup.daemonConfig).some((existing) => sameMirror(existing, mirror))) {
-    io.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+    ctx.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
     return;
   }
   if (options.check !== false) {
     const rows = [{ url: mirror, clients: ['dockerd' as const] }];
-    const [imageStore, logins] = await Promise.all([machineImageStore(io, setup.daemonConfig), mirrorLogins(io, rows)]);
-    const { results } = await runChecks(rows, imageStore.store, logins, options, io);
+    const [imageStore, logins] = await Promise.all([machineImageStore(ctx, setup.daemonConfig), mirrorLogins(ctx, rows)]);
+    const { results } = await runChecks(rows, imageStore.store, logins, options, ctx);
     const result = results[0]!;
     if (!result.ok) {
-      io.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check\n`);
+      ctx.stderr.write(`dcm: ${mirror} was not added (${result.status}): ${result.message}; fix the mirror, or add it anyway with --no-check\n`);
       throw new SilentExit(exitClassOf(result.status));
     }
   }
@@ -90,32 +85,32 @@ export async function mirrorAdd(url: string, options: MirrorOptions, io: CliIo):
   const added = await editDaemonConfig(setup.daemonConfig, `dcm mirror add ${mirror}`, (current) =>
     current.some((existing) => sameMirror(existing, mirror)) ? undefined : [...current, mirror],
   );
-  if (!added) io.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
-  else io.stdout.write(`Added ${mirror} to registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+  if (!added) ctx.stdout.write(`${mirror} is already in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+  else ctx.stdout.write(`Added ${mirror} to registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
 }
 
-export async function mirrorRm(url: string, options: MirrorOptions, io: CliIo): Promise<void> {
-  const setup = mirrorSetup(io, options.daemonConfig);
+export async function mirrorRm(url: string, options: MirrorRmOptions, ctx: CommandContext): Promise<void> {
+  const setup = mirrorSetup(ctx, options.daemonConfig);
   // The URL as typed may carry a password: no message shows more of it than displayMirror does.
   const shown = displayMirror(url);
   const removed = await editDaemonConfig(setup.daemonConfig, `dcm mirror rm ${shown}`, (current) => {
     const kept = current.filter((existing) => !sameMirror(existing, url));
     return kept.length === current.length ? undefined : kept;
   });
-  if (!removed) io.stdout.write(`${JSON.stringify(shown)} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
-  else io.stdout.write(`Removed ${shown} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
+  if (!removed) ctx.stdout.write(`${JSON.stringify(shown)} is not in registry-mirrors in ${setup.daemonConfig}; nothing changed.\n`);
+  else ctx.stdout.write(`Removed ${shown} from registry-mirrors in ${setup.daemonConfig}.\n${reloadHint(setup.daemonConfig)}\n`);
 }
 
 function runChecks(
   rows: Parameters<typeof checkMirrors>[0],
   store: Parameters<typeof checkMirrors>[1],
   logins: Parameters<typeof checkMirrors>[2],
-  options: MirrorOptions,
-  io: CliIo,
+  options: MirrorCheckOptions,
+  ctx: CommandContext,
 ) {
   const [repository, reference] = imageOf(options.image ?? 'library/alpine:latest');
-  const target = { certDir: options.certDir, insecure: options.insecure === true, timeoutMs: parseTimeout(options.timeout), env: io.env };
-  return checkMirrors(rows, store, logins, { repository, reference, target });
+  const target = { certDir: options.certDir, insecure: options.insecure === true, timeoutMs: parseTimeout(options.timeout), env: ctx.env };
+  return checkMirrors(rows, store, logins, { repository, reference, target, registry: ctx.registry });
 }
 
 /** `alpine`, `library/alpine:3.20`, `org/image:tag` → repository and tag, as Docker names Hub images. */

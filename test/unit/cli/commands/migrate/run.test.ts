@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findPlaintext } from '../../../../src/docker/auths.ts';
-import { planMigration } from '../../../../src/cli/commands/migrate.ts';
+import { findPlaintext } from '../../../../../src/docker/auths.ts';
+import { planMigration } from '../../../../../src/cli/commands/migrate/run.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const auth = (user: string, password: string) => ({ auth: b64(`${user}:${password}`) });

@@ -1,11 +1,11 @@
 /** What completes the last word, from a named one-line table, over the real command tree. */
 import { describe, expect, it } from 'vitest';
-import { candidates, completionTree, isRegistryName } from '../../../../src/cli/commands/completion.ts';
-import type { CliIo } from '../../../../src/cli/io.ts';
-import { buildProgram } from '../../../../src/cli/program.ts';
+import { candidates, completionTree, isRegistryName } from '../../../../../src/cli/commands/completion/run.ts';
+import { createContext } from '../../../../../src/cli/context.ts';
+import { buildProgram } from '../../../../../src/cli/program.ts';
 
 const quiet = { write: () => true };
-const tree = completionTree(buildProgram({ stdout: quiet, stderr: quiet, env: {} } as unknown as CliIo));
+const tree = completionTree(buildProgram(createContext({ stdout: quiet, stderr: quiet, env: {} } as unknown as Parameters<typeof createContext>[0])));
 const sources = { registries: () => ['ghcr.io', 'docker.io', 'registry.example:5000'], mirrors: () => ['https://mirror.example/'] };
 
 describe('candidates', () => {

@@ -3,19 +3,12 @@
  * helper protocol itself (`list`, then `get` for each), so it works for secretservice,
  * osxkeychain, wincred, pass, desktop and any other `docker-credential-*`.
  */
-import { HelperClient, serverFromListKey } from '../../docker/helper-client.ts';
-import { TOKEN_USERNAME, normaliseServerUrl } from '../../docker/server-address.ts';
-import { SilentExit, UsageError } from '../../errors.ts';
-import type { CliIo } from '../io.ts';
-import type { CredentialStore } from '../../store/credential-store.ts';
-import { openStore } from '../store-access.ts';
-
-export interface ImportOptions {
-  from: string;
-  registry?: string[];
-  remove?: boolean;
-  json?: boolean;
-}
+import { HelperClient, serverFromListKey } from '../../../docker/helper-client.ts';
+import { TOKEN_USERNAME, normaliseServerUrl } from '../../../docker/server-address.ts';
+import { SilentExit, UsageError } from '../../../errors.ts';
+import type { CommandContext } from '../../context.ts';
+import type { CredentialStore } from '../../../store/credential-store.ts';
+import type { ImportOptions } from './command.ts';
 
 interface Imported {
   registry: string;
@@ -24,12 +17,12 @@ interface Imported {
   removed: boolean;
 }
 
-export async function importFrom(options: ImportOptions, io: CliIo): Promise<void> {
+export async function importFrom(options: ImportOptions, ctx: CommandContext): Promise<void> {
   if (options.from.replace(/^docker-credential-/, '') === 'dcm') throw new UsageError('--from dcm would import dcm into itself');
-  const source = new HelperClient(options.from, io.env);
+  const source = new HelperClient(options.from, ctx.env);
   const program = source.program;
   const wanted = (options.registry ?? []).map(normaliseServerUrl);
-  const store = await openStore(io);
+  const store = await ctx.openStore();
 
   const imported: Imported[] = [];
   const skipped: Array<{ key: string; reason: string }> = [];
@@ -40,7 +33,7 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
   }
 
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ from: program, imported, skipped })}\n`);
+    ctx.stdout.write(`${JSON.stringify({ from: program, imported, skipped })}\n`);
   } else {
     const lines = imported.map(
       (i) =>
@@ -48,7 +41,7 @@ export async function importFrom(options: ImportOptions, io: CliIo): Promise<voi
     );
     for (const s of skipped) lines.push(`skipped ${s.key}: ${s.reason}`);
     if (lines.length === 0) lines.push(`${program} holds no credentials${wanted.length > 0 ? ' for those registries' : ''}.`);
-    io.stdout.write(`${lines.join('\n')}\n`);
+    ctx.stdout.write(`${lines.join('\n')}\n`);
   }
   if (skipped.length > 0) throw new SilentExit('failure');
 }

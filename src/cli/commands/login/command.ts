@@ -1,0 +1,47 @@
+/** `dcm login`: its flags, help and examples; the work is in run.ts, loaded when the command runs. */
+import type { Command } from '@commander-js/extra-typings';
+import type { CommandContext } from '../../context.ts';
+import { withRegistryOptions, type OptionsOf } from '../../declaration.ts';
+import { exitCodesHelp } from '../../exit-codes.ts';
+
+function declare(parent: Command) {
+  return withRegistryOptions(
+    parent
+      .command('login')
+      .description('verify a login against the registry, then keep it in the keychain')
+      .argument('[server]', 'registry host, default Docker Hub', undefined)
+      .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
+      .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
+      .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)'),
+  ).addHelpText(
+    'after',
+    `
+The registry must accept the credentials first: nothing is stored otherwise. A refresh token
+returned by the registry's token service is kept instead of the password, as Docker does.
+TLS is always verified; Docker's /etc/docker/certs.d/<host[:port]>/*.crt CAs are trusted, and
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured. Plain HTTP is used for loopback hosts only,
+or with --insecure.
+
+Each registry's credentials and traps are known (docs/registries.md): a refusal is exit 3 whether
+the registry answers 401, 403 or (ECR) 400, and says what the registry takes, the trap a username
+fell into (a Harbor robot$name a shell expanded), or for an expired login the command that gets a
+new secret. --password-stdin keeps every byte but one trailing newline: a JSON key file works.
+A registry in daemon.json's insecure-registries is treated as --insecure, as Docker treats it.
+
+Examples:
+  $ dcm login                                   # Docker Hub, prompts for username and password
+  $ echo "$GHCR_TOKEN" | dcm login ghcr.io -u octocat --password-stdin
+  $ aws ecr get-login-password --region eu-west-1 | dcm login 123456789012.dkr.ecr.eu-west-1.amazonaws.com -u AWS --password-stdin
+  $ dcm login europe-west1-docker.pkg.dev -u _json_key --password-stdin < key.json
+  $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
+  $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
+
+${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy', 'interrupted'], { ok: 'stored', threshold: 'the registry rate-limited the check (HTTP 429)' })}`,
+  );
+}
+
+export type LoginOptions = OptionsOf<typeof declare>;
+
+export function declareLogin(parent: Command, ctx: CommandContext): void {
+  declare(parent).action(async (server, options) => (await import('./run.ts')).login(server, options, ctx));
+}
