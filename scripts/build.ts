@@ -72,10 +72,11 @@ const versionOnly: Plugin = {
   },
 };
 
-/** The main script and the CLI bundle, for an addon whose SHA-256 begins with `addonHash`. */
-async function bundle(work: string, addonHash: string): Promise<{ main: string; cli: string }> {
+/** The main script, the CLI bundle and the providers bundle, for an addon whose SHA-256 begins with `addonHash`. */
+async function bundle(work: string, addonHash: string): Promise<{ main: string; cli: string; providers: string }> {
   const main = join(work, 'dcm.cjs');
   const cli = join(work, 'cli.cjs');
+  const providers = join(work, 'providers.cjs');
   const common = {
     absWorkingDir: ROOT,
     bundle: true,
@@ -94,26 +95,32 @@ async function bundle(work: string, addonHash: string): Promise<{ main: string; 
       b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/native\.ts$/, 'native-sea.ts')) }));
     },
   };
-  // main.ts's `import('./cli/program.ts')` becomes: evaluate the CLI bundle carried as an asset.
-  const cliFromAsset: Plugin = {
-    name: 'cli-from-asset',
+  // main.ts's `import('./cli/program.ts')` and the helper's `import('../providers/tokens.ts')` (a
+  // bound host's token) become: evaluate that bundle, carried as an asset. The hot path's own
+  // script stays the protocol code and the store; neither the CLI nor undici is parsed for a get.
+  const lazyAssets: Array<{ filter: RegExp; asset: string; entry: string }> = [
+    { filter: /\/cli\/program\.ts$/, asset: 'cli.cjs', entry: 'src/cli/program.ts' },
+    { filter: /\/providers\/tokens\.ts$/, asset: 'providers.cjs', entry: 'src/providers/tokens.ts' },
+  ];
+  const fromAsset: Plugin = {
+    name: 'from-asset',
     setup(b) {
-      b.onResolve({ filter: /\/cli\/program\.ts$/ }, () => ({ path: 'cli-from-asset', namespace: 'dcm' }));
-      b.onLoad({ filter: /.*/, namespace: 'dcm' }, () => ({
+      for (const { filter, asset } of lazyAssets) b.onResolve({ filter }, () => ({ path: asset, namespace: 'dcm-asset' }));
+      b.onLoad({ filter: /.*/, namespace: 'dcm-asset' }, (args) => ({
         loader: 'js',
         contents: `
           const { getAsset } = require('node:sea');
           const { compileFunction } = require('node:vm');
-          const code = getAsset('cli.cjs', 'utf8');
-          const cli = { exports: {} };
-          compileFunction(code, ['module', 'exports', 'require'], { filename: 'dcm-cli.cjs' })(cli, cli.exports, require);
-          module.exports = cli.exports;`,
+          const code = getAsset(${JSON.stringify(args.path)}, 'utf8');
+          const loaded = { exports: {} };
+          compileFunction(code, ['module', 'exports', 'require'], { filename: ${JSON.stringify(`dcm-${args.path}`)} })(loaded, loaded.exports, require);
+          module.exports = loaded.exports;`,
       }));
     },
   };
-  await build({ ...common, entryPoints: ['src/main.ts'], outfile: main, plugins: [versionOnly, seaNative, cliFromAsset] });
-  await build({ ...common, entryPoints: ['src/cli/program.ts'], outfile: cli, plugins: [versionOnly, seaNative] });
-  return { main, cli };
+  await build({ ...common, entryPoints: ['src/main.ts'], outfile: main, plugins: [versionOnly, seaNative, fromAsset] });
+  for (const { asset, entry } of lazyAssets) await build({ ...common, entryPoints: [entry], outfile: join(work, asset), plugins: [versionOnly, seaNative] });
+  return { main, cli, providers };
 }
 
 /** Builds `t`'s dcm into `outDir` (dcm or dcm.exe, and docker-credential-dcm beside it). */
@@ -124,7 +131,7 @@ export async function buildTarget(t: Target, outDir: string, work: string): Prom
   mkdirSync(outDir, { recursive: true });
   const addon = keyringAddon(t);
   const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
-  const { main, cli } = await bundle(work, addonHash);
+  const { main, cli, providers } = await bundle(work, addonHash);
 
   // The official binary, made ready to carry a blob: no symbols, no signature that would lie.
   const base = join(work, `node${t.suffix}`);
@@ -146,7 +153,7 @@ export async function buildTarget(t: Target, outDir: string, work: string): Prom
       disableExperimentalSEAWarning: true,
       useCodeCache: false,
       useSnapshot: false,
-      assets: { 'keyring.node': relative(work, addon), 'cli.cjs': relative(work, cli) },
+      assets: { 'keyring.node': relative(work, addon), 'cli.cjs': relative(work, cli), 'providers.cjs': relative(work, providers) },
     }),
   );
   quiet(process.execPath, ['--build-sea', 'sea-config.json'], work);

@@ -11,8 +11,11 @@
 # arm64 C and C++ runtimes (linux-arm64 runs under qemu), debootstrap (the Debian 13 root with
 # Wine 10 that runs win32-x64: scripts/wine-root.sh, made here once, about 3 minutes). The
 # Docker CLI itself is expected on the machine (docker login/logout need no engine).
+# For the cloud providers (issue 24): awscli, amazon-ecr-credential-helper and python3-botocore
+# (the ECR stand-in checks every SigV4 signature with botocore; AWS's own clients prove the
+# stand-in answers as ECR does), and gh (`gh auth token` for --provider github).
 set -eu
-packages="dbus dbus-bin gnome-keyring docker-registry skopeo podman buildah golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils zsh fish iproute2 util-linux python3-dbus python3-gi llvm-14 osslsigncode qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross debootstrap"
+packages="dbus dbus-bin gnome-keyring docker-registry skopeo podman buildah golang-docker-credential-helpers pass gnupg apache2-utils openssl hyperfine time tmux libsecret-tools gcc libc6-dev binutils zsh fish iproute2 util-linux python3-dbus python3-gi llvm-14 osslsigncode qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross debootstrap awscli amazon-ecr-credential-helper python3-botocore gh"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

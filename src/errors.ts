@@ -243,3 +243,16 @@ export class HelperFailed extends DcmError {
 export class MigrationFailed extends DcmError {
   readonly code = 'keychain';
 }
+
+/**
+ * A token could not be minted: what was tried, what answered, and the fix, in one line.
+ * `code` is the exit class of the cause (network for a cloud that did not answer, credentials
+ * for an identity that was refused or is missing).
+ */
+export class MintFailed extends DcmError {
+  readonly code: 'credentials' | 'network' | 'tls' | 'usage' | 'failure';
+  constructor(message: string, options: { code?: MintFailed['code'] } = {}) {
+    super(message);
+    this.code = options.code ?? 'credentials';
+  }
+}

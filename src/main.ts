@@ -54,6 +54,8 @@ async function main(): Promise<void> {
       name: name.startsWith('docker-credential-') ? name : HELPER_NAME,
       io: { stdin: stdinChunks(), stdout },
       openStore: async () => openCredentialStore(env, storeHooks),
+      env,
+      warn: (line) => process.stderr.write(`dcm: warning: ${line}\n`),
     });
     // Docker reads the reply from stdout: a reply that could not be written is a failure.
     if (stdout.failed) {

@@ -14,6 +14,7 @@ import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import { containersAuthFile } from '../docker/containers-config.ts';
 import type { CommandContext } from './context.ts';
+import { readBindings } from './provider-bindings.ts';
 import { toEntries, type LoginEntry } from './store-access.ts';
 
 /** Where a login lives: dcm's own store, another helper, or config.json itself (plaintext). */
@@ -76,6 +77,12 @@ export async function dockerLogins(ctx: CommandContext, options: { expiry?: bool
       const expiresAt = dropped && (!secret || dropped < secret) ? dropped : secret;
       rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind, expiresAt });
     });
+  } catch (error) {
+    failures.push({ source: 'dcm', error });
+  }
+
+  try {
+    rows.push(...(await bindingRows(ctx)));
   } catch (error) {
     failures.push({ source: 'dcm', error });
   }
@@ -143,12 +150,55 @@ function plaintextRows(data: Record<string, unknown>, source: 'config.json' | 'c
   }));
 }
 
+/**
+ * One row per provider binding: its cached token's expiry and the identity that minted it
+ * (the latest, for a pattern that serves several hosts). Nothing is minted here.
+ */
+async function bindingRows(ctx: CommandContext): Promise<LoginRow[]> {
+  const { bindings } = readBindings(ctx.env);
+  if (bindings.length === 0) return [];
+  const store = await ctx.openStore();
+  const { cachedTokens } = await import('../providers/tokens.ts');
+  return Promise.all(
+    bindings.map(async (binding) => {
+      const latest = (await cachedTokens(store, binding)).sort((a, b) => b.expiresAt - a.expiresAt)[0];
+      return {
+        registry: binding.pattern,
+        username: latest?.username ?? binding.username ?? null,
+        kind: `provider:${binding.provider}` as const,
+        source: 'dcm' as const,
+        store: store.backend.kind === 'memory' ? 'os' : (store.backend.kind as StoreName),
+        expiresAt: latest ? new Date(latest.expiresAt).toISOString() : null,
+        identity: latest?.identity ?? null,
+      };
+    }),
+  );
+}
+
+/** The token for a bound row: cached and fresh, or minted now (providers/tokens.ts). */
+async function boundToken(ctx: CommandContext, registry: string): Promise<{ username: string; secret: string } | undefined> {
+  const { path, bindings } = readBindings(ctx.env);
+  const binding = bindings.find((b) => b.pattern === registry);
+  if (!binding) return undefined;
+  const { tokenFor } = await import('../providers/tokens.ts');
+  return tokenFor({
+    binding,
+    host: registry,
+    store: await ctx.openStore(),
+    env: ctx.env,
+    now: ctx.now().getTime(),
+    settingsPath: path,
+    warn: (line) => ctx.stderr.write(`dcm: warning: ${line}\n`),
+  });
+}
+
 /** The credentials of one row, read from its source; undefined when the source no longer has them. */
 export async function credentialsOf(
   ctx: CommandContext,
-  row: Pick<LoginRow, 'registry' | 'source'>,
+  row: Pick<LoginRow, 'registry' | 'source'> & { kind?: LoginRow['kind'] },
   config: Record<string, unknown>,
 ): Promise<{ username: string; secret: string } | undefined> {
+  if (row.kind?.startsWith('provider:')) return boundToken(ctx, row.registry);
   if (row.source === 'dcm') return (await ctx.openStore()).get(row.registry);
   if (row.source === 'containers-auth.json') {
     const path = containersAuthFile(ctx.env);
@@ -207,7 +257,8 @@ function otherHelpers(config: Record<string, unknown>): string[] {
 }
 
 /** How a source reads in a table or a warning. */
-export function sourceLabel(source: LoginRow['source']): string {
+export function sourceLabel(source: LoginRow['source'], identity?: string | null): string {
+  if (identity) return `dcm, minted from ${identity}`;
   if (source === 'dcm') return 'dcm';
   if (source === 'config.json') return 'config.json (plaintext: dcm migrate)';
   if (source === 'containers-auth.json') return "containers' auth.json (plaintext, from podman login)";

@@ -12,7 +12,10 @@ export interface LoginEntry {
   registry: string;
   /** null for an identity token, whose username Docker does not keep. */
   username: string | null;
-  kind: 'password' | 'identity-token';
+  /** `provider:aws`: a binding (providers/bindings.ts) whose tokens dcm mints. */
+  kind: 'password' | 'identity-token' | `provider:${string}`;
+  /** For a binding: who mints its tokens (an account, a profile, a login; never a secret). */
+  identity?: string | null;
 }
 
 export function toEntries(list: Map<string, string>): LoginEntry[] {

@@ -3,6 +3,10 @@
  * touches `process`; the entry point hands in the streams and a way to open the store.
  */
 import { CredentialsNotFound, DcmError, oneLine } from '../errors.ts';
+import { normaliseServerUrl } from '../docker/server-address.ts';
+import type { Env } from '../platform/paths.ts';
+import { bindingFor, bindingsOf, type Binding } from '../providers/bindings.ts';
+import { readSettings } from '../store/select.ts';
 import { versionLine } from '../version.ts';
 import type { CredentialStore } from '../store/credential-store.ts';
 import { readBounded, type HelperIo } from './io.ts';
@@ -14,6 +18,14 @@ export interface HelperContext {
   io: HelperIo;
   /** Opened only by verbs that need it, so `version` and usage errors never touch the keychain. */
   openStore: () => Promise<CredentialStore>;
+  /**
+   * The environment, for the provider bindings in dcm's settings (a `get` for a bound host mints
+   * its token; providers/); without it, every host is served from the store alone.
+   */
+  env?: Env;
+  /** One line for stderr that does not fail the verb (a cached token served because minting failed). */
+  warn?: (line: string) => void;
+  now?: () => number;
 }
 
 /** Runs the protocol for `args` (the command line after the program name); returns the exit code. */
@@ -49,7 +61,18 @@ export async function runHelper(args: readonly string[], context: HelperContext)
   }
 }
 
-async function runVerb(verb: Exclude<(typeof VERBS)[number], 'version'>, { io, openStore }: HelperContext): Promise<void> {
+/** The binding that serves `serverURL`, with the settings file it is in; none without an env. */
+function boundHost(serverURL: string, env: Env | undefined): { binding: Binding; host: string; path: string } | undefined {
+  if (!env) return undefined;
+  const { path, settings } = readSettings(env);
+  if (settings.providers === undefined) return undefined;
+  const host = normaliseServerUrl(serverURL);
+  const binding = bindingFor(bindingsOf(settings, path), host);
+  return binding && { binding, host, path };
+}
+
+async function runVerb(verb: Exclude<(typeof VERBS)[number], 'version'>, context: HelperContext): Promise<void> {
+  const { io, openStore } = context;
   switch (verb) {
     case 'store': {
       const credentials = decodeStoreInput(await readBounded(io.stdin, MAX_INPUT_BYTES));
@@ -58,7 +81,18 @@ async function runVerb(verb: Exclude<(typeof VERBS)[number], 'version'>, { io, o
     }
     case 'get': {
       const serverURL = decodeServerAddress(await readBounded(io.stdin, MAX_INPUT_BYTES));
-      const login = await (await openStore()).get(serverURL);
+      const bound = boundHost(serverURL, context.env);
+      // A bound host's token is minted by its provider, whose code is loaded only now.
+      const login = bound
+        ? await (await import('../providers/tokens.ts')).tokenFor({
+            ...bound,
+            settingsPath: bound.path,
+            store: await openStore(),
+            env: context.env!,
+            now: context.now?.() ?? Date.now(),
+            warn: context.warn ?? (() => undefined),
+          })
+        : await (await openStore()).get(serverURL);
       if (!login) throw new CredentialsNotFound();
       // ServerURL echoes the query, as the reference helpers do; Docker ignores it anyway.
       io.stdout.write(encodeGetReply({ serverURL, username: login.username, secret: login.secret }));

@@ -8,7 +8,9 @@ import type { Env } from './paths.ts';
 
 export interface ProcessResult {
   code: number;
+  /** At most 1 MiB of it; {@link ProcessResult.stdoutBytes} says how much there was. */
   stdout: Buffer;
+  stdoutBytes: number;
   stderr: string;
 }
 
@@ -72,7 +74,7 @@ export function runProcess(
     // for a 'close' that already happened would cost the whole drain on every call).
     let exitCode: number | undefined;
     let open = 2;
-    const done = () => finish(() => resolve({ code: exitCode ?? 1, stdout: Buffer.concat(stdout), stderr }));
+    const done = () => finish(() => resolve({ code: exitCode ?? 1, stdout: Buffer.concat(stdout), stdoutBytes, stderr }));
     const closed = () => {
       open--;
       if (open === 0 && exitCode !== undefined) done();
@@ -87,4 +89,28 @@ export function runProcess(
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Splits a command line into words as a shell would for quotes alone (no variables, no globs, no
+ * pipes): how `credential_process` and `--command` are run without a shell. Pure. */
+export function splitCommand(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  let started = false;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else word += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      started = true;
+    } else if (/\s/.test(char)) {
+      if (started || word) words.push(word);
+      word = '';
+      started = false;
+    } else word += char;
+  }
+  if (started || word) words.push(word);
+  return words;
 }

@@ -236,7 +236,7 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
 }
 
 /** A proxy from the environment, checked: undici's own error would be a bare "Invalid URL". */
-function proxyFromEnv(env: Env, name: 'HTTP_PROXY' | 'HTTPS_PROXY'): string | undefined {
+export function proxyFromEnv(env: Env, name: 'HTTP_PROXY' | 'HTTPS_PROXY'): string | undefined {
   const variable = env[name] ? name : env[name.toLowerCase()] ? name.toLowerCase() : undefined;
   const value = variable ? env[variable] : undefined;
   if (!value) return undefined;

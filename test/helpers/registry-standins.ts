@@ -21,6 +21,7 @@ import { makeCa, makeServerCert, makeSigningCert } from './pki.ts';
 import { startRegistry, type RunningRegistry } from './registry.ts';
 import { startTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 import { jwt } from './tokens.ts';
+import { AWS_HOSTS, createAwsStandIn, type AwsStandIn } from './aws-standin.ts';
 
 export const ACR_ZERO_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -39,6 +40,7 @@ export const HOSTS = {
   gitlab: 'registry.gitlab.com',
   gitlabAuth: 'gitlab.com',
   cncf: 'registry.corp.test',
+  ...AWS_HOSTS,
 } as const;
 
 /** The secrets each stand-in accepts (tokens are minted per run). */
@@ -61,6 +63,8 @@ export interface StandIns {
   /** A directory with the test CA as `ca.crt`, for `--cert-dir`. */
   caDir: string;
   secrets: StandInSecrets;
+  /** The AWS APIs (ECR's GetAuthorizationToken, STS), for the aws provider. */
+  aws: AwsStandIn;
   /** Every request the HTTPS server received: host, method, path, and the Authorization header. */
   requests: Array<{ host: string; method: string; url: string; authorization?: string }>;
   /** The env that sends dcm through the proxy. */
@@ -302,12 +306,14 @@ export async function startStandIns(): Promise<StandIns> {
   ]);
 
   const requests: StandIns['requests'] = [];
+  const aws = createAwsStandIn(secrets.ecrTokens);
   const front = createHttpsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
     requests.push({ host, method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const url = new URL(req.url ?? '/', `https://${host}`);
     const upstream = upstreams.get(`${host}${url.pathname}`) ?? upstreams.get(host);
     if (upstream) return forwardRequest(req, res, upstream);
+    if (aws.handles(host)) return aws.handle(req, res);
     const reply = json(res, req.method ?? 'GET');
     if (host === HOSTS.ecr) return ecr(req, res, reply);
     const registry = bearers.get(host);
@@ -366,6 +372,7 @@ export async function startStandIns(): Promise<StandIns> {
     proxyUrl,
     caDir,
     secrets,
+    aws,
     requests,
     env: (base) => ({ ...base, HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' }),
     stop: async () => {

@@ -6,6 +6,7 @@ import { normaliseServerUrl } from '../../../docker/server-address.ts';
 import { CacheExpired, CredentialsRejected, DcmError, SilentExit, UsageError, oneLine, type ExitCodeName } from '../../../errors.ts';
 import { describeExpiry, expiryStatus, parseDuration } from '../../../registry/expiry.ts';
 import type { CommandContext } from '../../context.ts';
+import { readBindings } from '../../provider-bindings.ts';
 import { renderTable } from '../../render.ts';
 import { profileFor } from '../../../registry/profiles.ts';
 import { credentialsOf, dockerLogins, expiryOf, failureCode, sourceLabel, type LoginRow } from '../../logins.ts';
@@ -140,11 +141,23 @@ async function checkOne({ registry, row }: { registry: string; row?: LoginRow },
         message: expiringMessage(registry, base.expiresAt!, soon, options, now),
         durationMs: ctx.now().getTime() - started,
       };
-    const result = await ctx.registry.checkLogin({
-      ...(await registryTarget(registry, options, ctx, timeoutMs)),
-      username: login.username,
-      secret: login.secret,
-    });
+    const bound = row?.kind.startsWith('provider:') === true;
+    // A pattern names no registry to ask: a token minted (or cached) for it is all there is to check.
+    if (bound && registry.includes('*'))
+      return {
+        ...base,
+        ok: true,
+        status: 'ok',
+        message: `${row!.kind}: a token was minted; a pattern names no registry to ask`,
+        durationMs: ctx.now().getTime() - started,
+      };
+    const result = await ctx.registry
+      .checkLogin({ ...(await registryTarget(registry, options, ctx, timeoutMs)), username: login.username, secret: login.secret })
+      .catch(async (error: unknown) => {
+        // A refused token is never served again: the next get mints a new one.
+        if (bound && error instanceof CredentialsRejected) await forgetRefused(ctx, registry);
+        throw error;
+      });
     const message =
       result.auth === 'none' ? 'registry allows anonymous access: credentials not verified' : `${result.auth} auth accepted at ${result.endpoint}`;
     return { ...base, ok: true, status: 'ok', message, durationMs: ctx.now().getTime() - started };
@@ -157,6 +170,13 @@ function expiringMessage(registry: string, expiresAt: string, soon: 'expired' | 
   const refresh = profileFor(registry).refresh?.(registry) ?? `dcm login ${registry}`;
   const within = soon === 'expiring' ? `, within --expiring-within ${options.expiringWithin}` : '';
   return `${describeExpiry(new Date(expiresAt), now)}${within}; get a new one: ${refresh}`;
+}
+
+async function forgetRefused(ctx: CommandContext, registry: string): Promise<void> {
+  const binding = readBindings(ctx.env).bindings.find((b) => b.pattern === registry);
+  if (!binding) return;
+  const { markRefused } = await import('../../../providers/tokens.ts');
+  await markRefused(await ctx.openStore(), binding, registry, ctx.env).catch(() => undefined);
 }
 
 /** A failed check's status: expired (the registry or the cache said so), else the error's class. Pure. */

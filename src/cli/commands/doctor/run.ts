@@ -14,6 +14,7 @@ import { checkMirrors, machineImageStore, mirrorLogins, mirrorSetup, mirrorSurpr
 import { parseTimeout } from '../../registry-target.ts';
 import { VERSION } from '../../../version.ts';
 import type { CommandContext } from '../../context.ts';
+import { readBindings } from '../../provider-bindings.ts';
 import { containersDropInPath, isDcmDropIn, namesDcmHelper, readContainersDropIn } from '../../../docker/containers-config.ts';
 import type { DoctorOptions } from './command.ts';
 
@@ -53,6 +54,7 @@ export async function doctor(options: DoctorOptions, ctx: CommandContext): Promi
   checks.push(storeCheck(ctx));
   checks.push(...(await keychainChecks(ctx)));
   checks.push(...(await mirrorChecks(ctx)));
+  checks.push(...(await bindingChecks(ctx)));
 
   const ok = checks.every((c) => c.status !== 'fail');
   if (options.json) {
@@ -63,6 +65,43 @@ export async function doctor(options: DoctorOptions, ctx: CommandContext): Promi
     ctx.stdout.write(`${lines.join('\n')}\n`);
   }
   if (!ok) throw new SilentExit('failure');
+}
+
+/** Each provider binding can mint now (within DCM_PROVIDER_TIMEOUT_MS, 10 s here), and with which identity. */
+async function bindingChecks(ctx: CommandContext): Promise<Check[]> {
+  let bindings: ReturnType<typeof readBindings>;
+  try {
+    bindings = readBindings(ctx.env);
+  } catch (error) {
+    return [{ id: 'providers', status: 'fail', detail: oneLine(error), fix: "fix the providers in dcm's configuration, or remove one: dcm logout HOST" }];
+  }
+  if (bindings.bindings.length === 0) return [];
+  const { checkSettingsPrivate, mint } = await import('../../../providers/tokens.ts');
+  try {
+    checkSettingsPrivate(bindings.path);
+  } catch (error) {
+    return [{ id: 'providers', status: 'fail', detail: oneLine(error), fix: `chmod 600 ${bindings.path}` }];
+  }
+  const env = { DCM_PROVIDER_TIMEOUT_MS: '10000', ...ctx.env };
+  return Promise.all(
+    bindings.bindings.map(async (binding): Promise<Check> => {
+      try {
+        const token = await mint(binding, binding.pattern, env, ctx.now().getTime());
+        return {
+          id: 'provider',
+          status: 'ok',
+          detail: `${binding.pattern}: ${binding.provider} mints from ${token.identity} (valid until ${new Date(token.expiresAt).toISOString()})`,
+        };
+      } catch (error) {
+        return {
+          id: 'provider',
+          status: 'fail',
+          detail: `${binding.pattern}: ${oneLine(error)}`,
+          fix: `fix what it names, then: dcm check ${binding.pattern}`,
+        };
+      }
+    }),
+  );
 }
 
 /**

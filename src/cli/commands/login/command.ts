@@ -12,7 +12,10 @@ function declare(parent: Command) {
       .argument('[server]', 'registry host, default Docker Hub', undefined)
       .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
       .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
-      .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)'),
+      .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)')
+      .option('--provider <name>', 'mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, github or exec')
+      .option('--profile <name>', 'with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)')
+      .option('--command <command line>', 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)'),
   ).addHelpText(
     'after',
     `
@@ -28,6 +31,12 @@ fell into (a Harbor robot$name a shell expanded), or for an expired login the co
 new secret. --password-stdin keeps every byte but one trailing newline: a JSON key file works.
 A registry in daemon.json's insecure-registries is treated as --insecure, as Docker treats it.
 
+--provider keeps no password: it records a binding (SERVER → provider and its options, in dcm's
+settings, no secret), mints a token from the identity the machine already has, verifies it at the
+registry (a pattern is checked by minting once), and caches it in the store. From then on every
+get for a matching host returns the cached token while more than half its lifetime is left, and
+mints a new one otherwise (docs/cloud-registries.md). dcm logout SERVER removes the binding.
+
 Examples:
   $ dcm login                                   # Docker Hub, prompts for username and password
   $ echo "$GHCR_TOKEN" | dcm login ghcr.io -u octocat --password-stdin
@@ -35,6 +44,9 @@ Examples:
   $ dcm login europe-west1-docker.pkg.dev -u _json_key --password-stdin < key.json
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
+  $ dcm login '*.dkr.ecr.eu-west-1.amazonaws.com' --provider aws --profile ci   # every account's ECR in eu-west-1
+  $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
+  $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
 
 ${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy', 'interrupted'], { ok: 'stored', threshold: 'the registry rate-limited the check (HTTP 429)' })}`,
   );
@@ -43,5 +55,9 @@ ${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'r
 export type LoginOptions = OptionsOf<typeof declare>;
 
 export function declareLogin(parent: Command, ctx: CommandContext): void {
-  declare(parent).action(async (server, options) => (await import('./run.ts')).login(server, options, ctx));
+  declare(parent).action(async (server, options) =>
+    options.provider !== undefined
+      ? (await import('./run-provider.ts')).loginWithProvider(server, options, ctx)
+      : (await import('./run.ts')).login(server, options, ctx),
+  );
 }

@@ -14,13 +14,7 @@ import type { LoginOptions } from './command.ts';
 
 export async function login(server: string | undefined, options: LoginOptions, ctx: CommandContext, prompter: Prompter = terminalPrompter(ctx)): Promise<void> {
   const key = normaliseServerUrl(server ?? DOCKER_HUB_KEY);
-  if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin cannot be used together');
-  if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username (-u)');
-  if (options.password !== undefined) {
-    ctx.stderr.write(
-      'WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n',
-    );
-  }
+  refuseConflicts(options, ctx);
   const timeoutMs = parseTimeout(options.timeout);
   const store = await ctx.openStore();
 
@@ -64,4 +58,16 @@ export async function login(server: string | undefined, options: LoginOptions, c
     }
   }
   ctx.stdout.write('Login Succeeded\n');
+}
+
+/** Options that cannot go together, refused before anything is asked or read. */
+function refuseConflicts(options: LoginOptions, ctx: CommandContext): void {
+  if (options.profile !== undefined || options.command !== undefined) throw new UsageError('--profile and --command go with --provider');
+  if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin cannot be used together');
+  if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username (-u)');
+  if (options.password !== undefined) {
+    ctx.stderr.write(
+      'WARNING! Using --password on the command line is insecure: it stays in shell history and is visible in process lists. Use --password-stdin.\n',
+    );
+  }
 }

@@ -26,7 +26,7 @@ export async function ls(options: LsOptions, ctx: CommandContext): Promise<void>
           row.registry,
           row.username ?? '(identity token)',
           row.kind,
-          sourceLabel(row.source),
+          sourceLabel(row.source, row.identity),
           describeExpiry(row.expiresAt ? new Date(row.expiresAt) : undefined, now),
         ]),
       ),

@@ -1,0 +1,62 @@
+/**
+ * Who would mint a token for a binding, read cheaply from the environment and the files each
+ * cloud's own tools read (no provider code, no network): the key a cached token is filed under,
+ * so that another AWS profile, role, key or GitHub token is another cache entry. Secrets enter
+ * only through a hash.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Env } from '../platform/paths.ts';
+import type { Binding } from './bindings.ts';
+
+const hash = (parts: readonly unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
+
+/** A file's identity as far as a cache key cares: changed, it is a new entry. */
+function fileStamp(path: string): string {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? `${stats.size}:${stats.mtimeMs}` : '-';
+}
+
+export function awsConfigFiles(env: Env): { config: string; credentials: string } {
+  const home = env.HOME || env.USERPROFILE || homedir();
+  return {
+    config: env.AWS_CONFIG_FILE || join(home, '.aws', 'config'),
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'),
+  };
+}
+
+/** gh's configuration directory, as gh finds it. */
+export function ghConfigDir(env: Env): string {
+  if (env.GH_CONFIG_DIR) return env.GH_CONFIG_DIR;
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'gh');
+  return join(env.HOME || homedir(), '.config', 'gh');
+}
+
+export function awsProfile(binding: Binding, env: Env): string {
+  return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default');
+}
+
+export function identityKey(binding: Binding, env: Env): string {
+  switch (binding.provider) {
+    case 'aws': {
+      const files = awsConfigFiles(env);
+      return hash([
+        'aws',
+        awsProfile(binding, env),
+        binding.profile ? null : (env.AWS_ACCESS_KEY_ID ?? null),
+        binding.profile ? null : (env.AWS_SESSION_TOKEN ?? null),
+        env.AWS_ROLE_ARN ?? null,
+        env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
+        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
+        fileStamp(files.config),
+        fileStamp(files.credentials),
+      ]);
+    }
+    case 'github':
+      return hash(['github', env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join(ghConfigDir(env), 'hosts.yml'))]);
+    case 'exec':
+      return hash(['exec', binding.command ?? []]);
+  }
+}
