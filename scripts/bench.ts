@@ -14,8 +14,9 @@
  *
  *   BENCH_ROUNDS=60 npm run bench
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -126,7 +127,55 @@ function headlessStores(): { pass: NodeJS.ProcessEnv; cache: NodeJS.ProcessEnv }
   return { pass, cache };
 }
 
-function main(): void {
+const BOUND_HOST = 'bench-bound.example';
+const ECR_HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+/**
+ * The providers (issue 24): an exec binding whose token is cached (the cost a binding adds to a
+ * get), and an aws binding whose tokens live 61 s, so that every get mints (a refresh), beside
+ * Debian's amazon-ecr-credential-helper with its cache off, on the same ECR stand-in.
+ */
+async function providerSubjects(): Promise<{ subjects: Subject[]; stop: () => void }> {
+  const child = spawn(NODE, [join(ROOT, 'scripts', 'bench-standins.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolveLine) => createInterface({ input: child.stdout! }).once('line', resolveLine));
+  const cloud = JSON.parse(first) as { proxyUrl: string; caDir: string; key: { accessKeyId: string; secretAccessKey: string } };
+  const dir = mkdtempSync(join(process.env.DCM_TEST_TMP ?? tmpdir(), 'bench-providers-'));
+  const script = join(dir, 'token.sh');
+  writeFileSync(script, '#!/bin/sh\necho \'{"Username":"bench","Secret":"bench-minted","ExpiresAt":"2099-01-01T00:00:00Z"}\'\n', { mode: 0o755 });
+  mkdirSync(join(dir, 'dcm'));
+  writeFileSync(
+    join(dir, 'dcm', 'config.json'),
+    JSON.stringify({ providers: { [BOUND_HOST]: { provider: 'exec', command: [script] }, [ECR_HOST]: { provider: 'aws' } } }),
+    {
+      mode: 0o600,
+    },
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: dir,
+    HOME: dir,
+    HTTPS_PROXY: cloud.proxyUrl,
+    NO_PROXY: '',
+    AWS_CA_BUNDLE: join(cloud.caDir, 'ca.crt'),
+    AWS_ACCESS_KEY_ID: cloud.key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: cloud.key.secretAccessKey,
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ECR_DISABLE_CACHE: 'true',
+  };
+  must(DCM, ['get'], BOUND_HOST, env); // the one mint; every timed get is served from the cache
+  return {
+    subjects: [
+      { name: 'dcm get (bound, cached)', command: DCM, args: ['get'], input: BOUND_HOST, env },
+      { name: 'dcm get (aws, mints)', command: DCM, args: ['get'], input: ECR_HOST, env },
+      { name: 'ecr-login get (no cache)', command: 'docker-credential-ecr-login', args: ['get'], input: ECR_HOST, env },
+    ],
+    stop: () => child.stdin!.end(),
+  };
+}
+
+async function main(): Promise<void> {
   seed();
   const headless = headlessStores();
   const storeInput = `${JSON.stringify({ ServerURL: 'bench-store.example', Username: 'bench', Secret: 's'.repeat(2600) })}\n`;
@@ -151,6 +200,8 @@ function main(): void {
     input: '',
     followedBy: Array.from({ length: BUILDKIT_GETS }, (_, i) => ({ args: ['get'], input: `registry-${i}.bench.example` })),
   });
+  const providers = await providerSubjects();
+  subjects.push(...providers.subjects);
   subjects.push(
     { name: 'dcm version (SEA start)', command: DCM, args: ['version'], input: '' },
     { name: 'node: addon + stdin', command: NODE, args: ['-e', STAGES.addon], input: GET_HOST },
@@ -189,6 +240,8 @@ function main(): void {
     passListVsGo: round2(at(`dcm pass list (${LIST_ENTRIES})`) / at(`go pass list (${LIST_ENTRIES})`)),
     cacheGetOverFloorMs: round2(at('dcm cache get') - floor),
     buildkitVsGo: round2(at(`dcm buildkit (list+${BUILDKIT_GETS})`) / at(`go buildkit (list+${BUILDKIT_GETS})`)),
+    boundCachedOverStaticMs: round2(at('dcm get (bound, cached)') - at('dcm get')),
+    awsMintVsEcrLogin: round2(at('dcm get (aws, mints)') / at('ecr-login get (no cache)')),
   };
   // Where a get's milliseconds go, from execve to exit: each stage is the difference to the last.
   const breakdown = {
@@ -205,13 +258,14 @@ function main(): void {
     [`list of ${LIST_ENTRIES} faster than the Go helper`]: ratios.listVsGo < 1,
     'pass get no slower than docker-credential-pass': ratios.passGetVsGo <= 1,
     [`pass list of ${LIST_ENTRIES} several times faster than docker-credential-pass`]: ratios.passListVsGo <= 1 / 3,
+    'a get served from a cached minted token within 5 ms of a static get': ratios.boundCachedOverStaticMs <= 5,
   };
 
   console.log(`${ROUNDS} interleaved rounds, one process per call\n`);
-  console.log('subject'.padEnd(24) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
+  console.log('subject'.padEnd(28) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + 'peak RSS MiB'.padStart(14));
   for (const row of rows) {
     console.log(
-      row.name.padEnd(24) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14),
+      row.name.padEnd(28) + row.medianMs.toFixed(1).padStart(11) + row.p90Ms.toFixed(1).padStart(9) + (row.peakRssKiB / 1024).toFixed(1).padStart(14),
     );
   }
   console.log(
@@ -225,11 +279,16 @@ function main(): void {
       `get, stage by stage: floor ${breakdown.floorMs} ms, SEA start +${breakdown.seaStartMs}, addon and stdin +${breakdown.addonAndStdinMs}, ` +
       `keychain call +${breakdown.keychainCallAsyncMs} (async API; sync API +${breakdown.keychainCallSyncMs}), the rest of dcm +${breakdown.dcmRestMs}`,
   );
+  console.log(
+    `providers: a bound get served from the cache +${ratios.boundCachedOverStaticMs} ms over a static get; ` +
+      `an ECR refresh (aws binding, minted per get) ${ratios.awsMintVsEcrLogin}x amazon-ecr-credential-helper without its cache`,
+  );
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 
   // The cache agent exits once it holds nothing; the throwaway gpg-agent is stopped.
   must(DCM, ['erase'], GET_HOST, headless.cache);
   spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: headless.pass });
+  providers.stop();
 
   const out = join(ROOT, 'bench-results');
   mkdirSync(out, { recursive: true });
@@ -242,4 +301,4 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-main();
+await main();

@@ -72,11 +72,9 @@ const versionOnly: Plugin = {
   },
 };
 
-/** The main script, the CLI bundle and the providers bundle, for an addon whose SHA-256 begins with `addonHash`. */
-async function bundle(work: string, addonHash: string): Promise<{ main: string; cli: string; providers: string }> {
+/** The main script and the bundles it loads on use (the CLI, the providers), for an addon whose SHA-256 begins with `addonHash`. */
+async function bundle(work: string, addonHash: string): Promise<{ main: string; assets: Record<string, string> }> {
   const main = join(work, 'dcm.cjs');
-  const cli = join(work, 'cli.cjs');
-  const providers = join(work, 'providers.cjs');
   const common = {
     absWorkingDir: ROOT,
     bundle: true,
@@ -95,17 +93,28 @@ async function bundle(work: string, addonHash: string): Promise<{ main: string; 
       b.onResolve({ filter: /\/native\.ts$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/native\.ts$/, 'native-sea.ts')) }));
     },
   };
-  // main.ts's `import('./cli/program.ts')` and the helper's `import('../providers/tokens.ts')` (a
-  // bound host's token) become: evaluate that bundle, carried as an asset. The hot path's own
-  // script stays the protocol code and the store; neither the CLI nor undici is parsed for a get.
-  const lazyAssets: Array<{ filter: RegExp; asset: string; entry: string }> = [
-    { filter: /\/cli\/program\.ts$/, asset: 'cli.cjs', entry: 'src/cli/program.ts' },
-    { filter: /\/providers\/tokens\.ts$/, asset: 'providers.cjs', entry: 'src/providers/tokens.ts' },
+  // main.ts's `import('./cli/program.ts')`, the helper's `import('../providers/tokens.ts')` (a
+  // bound host's token) and tokens.ts's import of one provider become: evaluate that bundle,
+  // carried as an asset. A get parses the protocol code and the store; a bound get adds the
+  // token cache and its one provider; undici is parsed only by the CLI and the providers that
+  // go to the network.
+  const lazyAssets: Array<{ asset: string; entry: string }> = [
+    { asset: 'cli.cjs', entry: 'src/cli/program.ts' },
+    { asset: 'providers.cjs', entry: 'src/providers/tokens.ts' },
+    { asset: 'provider-aws.cjs', entry: 'src/providers/aws/ecr.ts' },
+    { asset: 'provider-gcp.cjs', entry: 'src/providers/gcp.ts' },
+    { asset: 'provider-github.cjs', entry: 'src/providers/github.ts' },
+    { asset: 'provider-exec.cjs', entry: 'src/providers/exec.ts' },
   ];
-  const fromAsset: Plugin = {
+  /** Resolves every lazy module but `self` to its asset (a bundle does not load itself). */
+  const fromAsset = (self?: string): Plugin => ({
     name: 'from-asset',
     setup(b) {
-      for (const { filter, asset } of lazyAssets) b.onResolve({ filter }, () => ({ path: asset, namespace: 'dcm-asset' }));
+      const byPath = new Map(lazyAssets.filter(({ asset }) => asset !== self).map(({ asset, entry }) => [join(ROOT, entry), asset]));
+      b.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (args) => {
+        const asset = byPath.get(join(args.resolveDir, args.path));
+        return asset ? { path: asset, namespace: 'dcm-asset' } : undefined;
+      });
       b.onLoad({ filter: /.*/, namespace: 'dcm-asset' }, (args) => ({
         loader: 'js',
         contents: `
@@ -117,10 +126,12 @@ async function bundle(work: string, addonHash: string): Promise<{ main: string; 
           module.exports = loaded.exports;`,
       }));
     },
-  };
-  await build({ ...common, entryPoints: ['src/main.ts'], outfile: main, plugins: [versionOnly, seaNative, fromAsset] });
-  for (const { asset, entry } of lazyAssets) await build({ ...common, entryPoints: [entry], outfile: join(work, asset), plugins: [versionOnly, seaNative] });
-  return { main, cli, providers };
+  });
+  await build({ ...common, entryPoints: ['src/main.ts'], outfile: main, plugins: [versionOnly, seaNative, fromAsset()] });
+  for (const { asset, entry } of lazyAssets)
+    await build({ ...common, entryPoints: [entry], outfile: join(work, asset), plugins: [versionOnly, seaNative, fromAsset(asset)] });
+  const assets = Object.fromEntries(lazyAssets.map(({ asset }) => [asset, join(work, asset)]));
+  return { main, assets };
 }
 
 /** Builds `t`'s dcm into `outDir` (dcm or dcm.exe, and docker-credential-dcm beside it). */
@@ -131,7 +142,7 @@ export async function buildTarget(t: Target, outDir: string, work: string): Prom
   mkdirSync(outDir, { recursive: true });
   const addon = keyringAddon(t);
   const addonHash = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
-  const { main, cli, providers } = await bundle(work, addonHash);
+  const { main, assets } = await bundle(work, addonHash);
 
   // The official binary, made ready to carry a blob: no symbols, no signature that would lie.
   const base = join(work, `node${t.suffix}`);
@@ -153,7 +164,7 @@ export async function buildTarget(t: Target, outDir: string, work: string): Prom
       disableExperimentalSEAWarning: true,
       useCodeCache: false,
       useSnapshot: false,
-      assets: { 'keyring.node': relative(work, addon), 'cli.cjs': relative(work, cli), 'providers.cjs': relative(work, providers) },
+      assets: { 'keyring.node': relative(work, addon), ...Object.fromEntries(Object.entries(assets).map(([name, path]) => [name, relative(work, path)])) },
     }),
   );
   quiet(process.execPath, ['--build-sea', 'sea-config.json'], work);

@@ -4,9 +4,33 @@
  * {@link exitCodeFor}, so the CLI and the README cannot drift apart.
  */
 
+/**
+ * Marks dcm's errors across copies of this module: the single binary evaluates the CLI and each
+ * provider as a bundle of its own (scripts/build.ts), each with its own classes, and a token
+ * that could not be minted must still be a DcmError (and a MintFailed) where it is caught.
+ */
+const BRAND = Symbol.for('dcm.error');
+
+/** The class names along an error's prototype chain. */
+function classNames(value: object): string[] {
+  const names: string[] = [];
+  for (let proto = Object.getPrototypeOf(value); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) names.push(proto.constructor.name);
+  return names;
+}
+
 /** Base of every error dcm reports on purpose. Anything else is a bug. */
 export abstract class DcmError extends Error {
   abstract readonly code: ExitCodeName;
+  readonly [BRAND] = true;
+
+  /** `instanceof` by brand and class name, so that it holds for an error from another bundle's copy. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: the class `instanceof` was asked about (DcmError or a subclass).
+    const asked: { name: string } = this;
+    if (Function.prototype[Symbol.hasInstance].call(asked, value)) return true;
+    if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
+    return asked.name === 'DcmError' || classNames(value).includes(asked.name);
+  }
 }
 
 // --- The three texts below are matched verbatim by Docker and by the reference client

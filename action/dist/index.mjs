@@ -44,16 +44,28 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // src/errors.ts
+function classNames(value) {
+  let names = [];
+  for (let proto = Object.getPrototypeOf(value); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) names.push(proto.constructor.name);
+  return names;
+}
 function exitCodeFor(error) {
   return error instanceof DcmError ? EXIT_CODES[error.code] : EXIT_CODES.internal;
 }
 function oneLine(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/\s*[\r\n]+\s*/g, " ").trim() || "unknown error";
 }
-var DcmError, CredentialsNotFound, MissingServerUrl, MissingUsername, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, CacheExpired, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, MintFailed, init_errors = __esm({
+var BRAND, DcmError, CredentialsNotFound, MissingServerUrl, MissingUsername, InvalidInput, InputTooLarge, UsageError, STORE_TITLES, StoreUnavailable, SecretTooLarge, EXIT_CODE_TABLE, EXIT_CODES, SilentExit, ItemError, CorruptEntry, CacheExpired, AmbiguousEntry, LockTimeout, FileWriteFailed, CredentialsRejected, NetworkError, TlsError, RegistryError, UnsafeRequest, ThresholdError, DockerConfigError, HelperFailed, MigrationFailed, MintFailed, init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
+    BRAND = /* @__PURE__ */ Symbol.for("dcm.error");
     DcmError = class extends Error {
+      [BRAND] = !0;
+      /** `instanceof` by brand and class name, so that it holds for an error from another bundle's copy. */
+      static [Symbol.hasInstance](value) {
+        let asked = this;
+        return Function.prototype[Symbol.hasInstance].call(asked, value) ? !0 : typeof value != "object" || value === null || !(BRAND in value) ? !1 : asked.name === "DcmError" || classNames(value).includes(asked.name);
+      }
     }, CredentialsNotFound = class extends DcmError {
       code = "notFound";
       constructor() {
@@ -572,6 +584,7 @@ var PROVIDERS, LABEL, init_bindings = __esm({
     init_errors();
     PROVIDERS = {
       aws: "Amazon ECR and ECR Public, from the AWS credential chain (environment, profiles, credential_process, web identity, containers, IMDSv2)",
+      gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
       github: "GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`",
       exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)'
     }, LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -1601,11 +1614,11 @@ import { platform as platform3 } from "node:os";
 import { connect as connect2, createServer } from "node:net";
 import { basename, dirname as dirname5, join as join6 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
-function lockPath(dir, name, guarded, platform10) {
+function lockPath(dir, name, guarded, platform11) {
   let id = `${name}-${createHash2("sha256").update(guarded).digest("hex").slice(0, 16)}`;
-  if (platform10 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
+  if (platform11 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
   let path4 = join6(dir, `${id}.lock`);
-  if (platform10 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
+  if (platform11 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
     throw new UsageError(
       `dcm's lock ${path4} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`
     );
@@ -1910,8 +1923,8 @@ function isLoopback(host) {
   let name = hostname2(host);
   return name === "localhost" || name.endsWith(".localhost") || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === "::1";
 }
-function certsDirName(hostPort, platform10) {
-  return platform10 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
+function certsDirName(hostPort, platform11) {
+  return platform11 === "win32" ? hostPort.replace(/:/g, "") : hostPort;
 }
 function addressKind(host) {
   let name = hostname2(host).replace(/\.$/, "");
@@ -2558,7 +2571,7 @@ var init_store_access = __esm({
 // src/providers/identity.ts
 import { createHash as createHash3 } from "node:crypto";
 import { statSync as statSync2 } from "node:fs";
-import { homedir as homedir4 } from "node:os";
+import { homedir as homedir4, platform as platform5 } from "node:os";
 import { join as join10 } from "node:path";
 function fileStamp(path4) {
   let stats = statSync2(path4, { throwIfNoEntry: !1 });
@@ -2573,6 +2586,10 @@ function awsConfigFiles(env) {
 }
 function ghConfigDir(env) {
   return env.GH_CONFIG_DIR ? env.GH_CONFIG_DIR : env.XDG_CONFIG_HOME ? join10(env.XDG_CONFIG_HOME, "gh") : join10(env.HOME || homedir4(), ".config", "gh");
+}
+function gcloudAdcFile(env) {
+  let dir = env.CLOUDSDK_CONFIG || (platform5() === "win32" && env.APPDATA ? join10(env.APPDATA, "gcloud") : join10(env.HOME || homedir4(), ".config", "gcloud")), path4 = join10(dir, "application_default_credentials.json");
+  return statSync2(path4, { throwIfNoEntry: !1 }) ? path4 : void 0;
 }
 function awsProfile(binding, env) {
   return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default");
@@ -2592,6 +2609,10 @@ function identityKey(binding, env) {
         fileStamp(files.config),
         fileStamp(files.credentials)
       ]);
+    }
+    case "gcp": {
+      let file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
+      return hash(["gcp", file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null]);
     }
     case "github":
       return hash(["github", env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join10(ghConfigDir(env), "hosts.yml"))]);
@@ -25123,11 +25144,11 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
 
 // src/registry/tls-trust.ts
 import { readdirSync as readdirSync3 } from "node:fs";
-import { platform as platform5 } from "node:os";
+import { platform as platform6 } from "node:os";
 import { join as join11 } from "node:path";
 import { getCACertificates } from "node:tls";
 function tlsOptions(options) {
-  let dirs = [join11(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform5()))];
+  let dirs = [join11(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform6()))];
   options.certDir && dirs.push(options.certDir);
   let extraCas = [], cert, key;
   for (let dir of dirs) {
@@ -25172,7 +25193,7 @@ var DOCKER_CERTS_D, MAX_CERT_BYTES, roots, init_tls_trust = __esm({
     init_errors();
     init_files();
     init_endpoint();
-    DOCKER_CERTS_D = platform5() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_CERT_BYTES = 1024 * 1024;
+    DOCKER_CERTS_D = platform6() === "win32" ? "C:\\ProgramData\\docker\\certs.d" : "/etc/docker/certs.d", MAX_CERT_BYTES = 1024 * 1024;
   }
 });
 
@@ -25373,14 +25394,13 @@ var import_undici, MAX_BODY_BYTES, MAX_REDIRECTS, RegistryHttp, init_transport =
 // src/providers/http.ts
 import { readFileSync } from "node:fs";
 async function cloudRequest(req) {
-  let timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? Number.POSITIVE_INFINITY, req.deadline - Date.now())), ca = req.caBundle ? [...trustedRoots(), readFileSync(req.caBundle, "utf8")] : trustedRoots(), timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, http = req.direct ? void 0 : proxyFromEnv(req.env, "HTTP_PROXY"), https = req.direct ? void 0 : proxyFromEnv(req.env, "HTTPS_PROXY"), dispatcher = new import_undici2.EnvHttpProxyAgent({
+  let timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? Number.POSITIVE_INFINITY, req.deadline - Date.now())), bundle = req.caBundle || req.env.SSL_CERT_FILE, ca = bundle ? [readFileSync(bundle, "utf8")] : void 0, timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, http = req.direct ? void 0 : proxyFromEnv(req.env, "HTTP_PROXY"), https = req.direct ? void 0 : proxyFromEnv(req.env, "HTTPS_PROXY"), dispatcher = new import_undici2.EnvHttpProxyAgent({
     ...timeouts,
     // Undefined proxies mean direct: the agent must not read process.env itself.
     httpProxy: http ?? "",
     httpsProxy: https ?? "",
     noProxy: req.direct ? "*" : req.env.NO_PROXY ?? req.env.no_proxy ?? "",
-    connect: { ca },
-    requestTls: { ca }
+    ...ca ? { connect: { ca }, requestTls: { ca } } : {}
   });
   try {
     let response = await (0, import_undici2.request)(req.url, {
@@ -25408,7 +25428,6 @@ var import_undici2, MAX_BODY_BYTES2, init_http = __esm({
     import_undici2 = __toESM(require_undici(), 1);
     init_errors();
     init_net_errors();
-    init_tls_trust();
     init_transport();
     MAX_BODY_BYTES2 = 256 * 1024;
   }
@@ -25793,6 +25812,192 @@ var PRIVATE, awsProvider, init_ecr = __esm({
   }
 });
 
+// src/providers/gcp.ts
+var gcp_exports = {};
+__export(gcp_exports, {
+  gcpProvider: () => gcpProvider,
+  parseTokenReply: () => parseTokenReply,
+  serviceAccountAssertion: () => serviceAccountAssertion
+});
+import { createSign } from "node:crypto";
+import { readFileSync as readFileSync3 } from "node:fs";
+function parseTokenReply(status, body, what, now) {
+  let parsed = {};
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+  }
+  if (status !== 200) {
+    let error = typeof parsed.error == "string" ? parsed.error : `HTTP ${status}`, description = typeof parsed.error_description == "string" ? `: ${parsed.error_description}` : "";
+    throw new MintFailed(`gcp: ${what} refused: ${error}${description}`, { code: status >= 500 ? "network" : "credentials" });
+  }
+  let token = parsed.access_token ?? parsed.accessToken;
+  if (typeof token != "string" || token === "") throw new MintFailed(`gcp: ${what} answered without an access token`, { code: "failure" });
+  let expiresIn = Number(parsed.expires_in ?? Number.NaN), expireTime = typeof parsed.expireTime == "string" ? Date.parse(parsed.expireTime) : Number.NaN;
+  return { token, expiresAt: Number.isFinite(expireTime) ? expireTime : now + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1e3 };
+}
+function serviceAccountAssertion(key, audience, now) {
+  let iat = Math.floor(now / 1e3), encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url"), header = encode({ alg: "RS256", typ: "JWT", ...key.private_key_id ? { kid: key.private_key_id } : {} }), claims = encode({ iss: key.client_email, scope: SCOPE, aud: audience, iat, exp: iat + 3600 }), signature = createSign("RSA-SHA256").update(`${header}.${claims}`).sign(key.private_key, "base64url");
+  return `${header}.${claims}.${signature}`;
+}
+async function post(url, form, request3, what, headers = {}) {
+  let target = new URL(url), response = await cloudRequest({
+    method: "POST",
+    url: target,
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...headers },
+    body: new URLSearchParams(form).toString(),
+    env: request3.env,
+    deadline: request3.deadline,
+    what: `${what} (${target.host})`
+  });
+  return parseTokenReply(response.status, response.body, `${what} (${target.host})`, Date.now());
+}
+function readCredentials(path4) {
+  let text;
+  try {
+    text = readFileSync3(path4, "utf8");
+  } catch (error) {
+    throw new MintFailed(
+      `gcp: ${path4} cannot be read (${error.code ?? error}); fix GOOGLE_APPLICATION_CREDENTIALS, or run: gcloud auth application-default login`,
+      {
+        code: "usage"
+      }
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MintFailed(`gcp: ${path4} is not JSON (a service-account key, an authorized_user or an external_account file)`, { code: "usage" });
+  }
+}
+async function fromFile(path4, request3) {
+  let credentials = readCredentials(path4);
+  switch (credentials.type) {
+    case "service_account": {
+      let key = credentials;
+      if (typeof key.client_email != "string" || typeof key.private_key != "string")
+        throw new MintFailed(`gcp: ${path4} has no client_email and private_key`, { code: "usage" });
+      let audience = key.token_uri ?? GOOGLE_TOKEN_URI, assertion = serviceAccountAssertion(key, audience, Date.now());
+      return { ...await post(
+        audience,
+        { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion },
+        request3,
+        `the token endpoint for ${key.client_email}`
+      ), identity: `service account ${key.client_email}` };
+    }
+    case "authorized_user": {
+      let { client_id, client_secret, refresh_token } = credentials;
+      if (!client_id || !client_secret || !refresh_token)
+        throw new MintFailed(`gcp: ${path4} lacks client_id, client_secret or refresh_token`, { code: "usage" });
+      let uri = typeof credentials.token_uri == "string" ? credentials.token_uri : GOOGLE_TOKEN_URI, token = await post(
+        uri,
+        { grant_type: "refresh_token", client_id, client_secret, refresh_token },
+        request3,
+        "the token endpoint for your gcloud login"
+      ), account = typeof credentials.account == "string" && credentials.account ? credentials.account : `client ${client_id.slice(0, 12)}\u2026`;
+      return { ...token, identity: `user ${account}` };
+    }
+    case "external_account":
+      return externalAccount(credentials, path4, request3);
+    default:
+      throw new MintFailed(`gcp: ${path4} is of type ${JSON.stringify(credentials.type)}; dcm reads service_account, authorized_user and external_account`, {
+        code: "usage"
+      });
+  }
+}
+async function subjectToken(source, request3) {
+  let format = source.format ?? {}, pick = (text) => {
+    if (format.type !== "json") return text.trim();
+    let value = JSON.parse(text)[format.subject_token_field_name ?? ""];
+    if (typeof value != "string") throw new MintFailed(`gcp: the subject token has no field ${format.subject_token_field_name}`, { code: "failure" });
+    return value;
+  };
+  if (typeof source.file == "string")
+    try {
+      return pick(readFileSync3(source.file, "utf8"));
+    } catch (error) {
+      throw error instanceof MintFailed ? error : new MintFailed(`gcp: the subject token file ${source.file} cannot be read`, { code: "usage" });
+    }
+  if (typeof source.url == "string") {
+    let url = new URL(source.url), response = await cloudRequest({
+      method: "GET",
+      url,
+      headers: source.headers ?? {},
+      env: request3.env,
+      deadline: request3.deadline,
+      what: `the subject token URL (${url.host})`
+    });
+    if (response.status !== 200) throw new MintFailed(`gcp: the subject token URL ${url.host} answered HTTP ${response.status}`);
+    return pick(response.body);
+  }
+  throw new MintFailed("gcp: the external_account credential_source has neither file nor url (executable and aws sources are not supported by dcm)", {
+    code: "usage"
+  });
+}
+async function externalAccount(credentials, path4, request3) {
+  let audience = String(credentials.audience ?? ""), tokenUrl = typeof credentials.token_url == "string" ? credentials.token_url : "https://sts.googleapis.com/v1/token", subject = await subjectToken(credentials.credential_source ?? {}, request3), federated = await post(
+    tokenUrl,
+    {
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      audience,
+      scope: SCOPE,
+      requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      subject_token_type: String(credentials.subject_token_type ?? "urn:ietf:params:oauth:token-type:jwt"),
+      subject_token: subject
+    },
+    request3,
+    "Google STS"
+  ), impersonate = credentials.service_account_impersonation_url;
+  if (typeof impersonate != "string") return { ...federated, identity: `workload identity ${audience.replace(/^\/\/iam\.googleapis\.com\//, "")}` };
+  let url = new URL(impersonate), response = await cloudRequest({
+    method: "POST",
+    url,
+    headers: { authorization: `Bearer ${federated.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ scope: [SCOPE] }),
+    env: request3.env,
+    deadline: request3.deadline,
+    what: `IAM credentials (${url.host})`
+  }), token = parseTokenReply(response.status, response.body, `IAM generateAccessToken (${url.host})`, Date.now()), account = /serviceAccounts\/([^:/]+)/.exec(url.pathname)?.[1] ?? "a service account";
+  return { ...token, identity: `workload identity as ${decodeURIComponent(account)} (${path4})` };
+}
+async function fromMetadata(env, request3) {
+  let host = env.GCE_METADATA_HOST || env.GCE_METADATA_IP || "metadata.google.internal", url = new URL(`http://${host}/computeMetadata/v1/instance/service-accounts/default/token`), response = await cloudRequest({
+    method: "GET",
+    url,
+    headers: { "metadata-flavor": "Google" },
+    env,
+    deadline: request3.deadline,
+    timeoutMs: METADATA_STEP_MS,
+    direct: !0,
+    what: `the metadata server (${host})`
+  });
+  return { ...parseTokenReply(response.status, response.body, `the metadata server (${host})`, Date.now()), identity: `the metadata server's default service account (${host})` };
+}
+var SCOPE, GOOGLE_TOKEN_URI, METADATA_STEP_MS, gcpProvider, init_gcp = __esm({
+  "src/providers/gcp.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    init_identity();
+    SCOPE = "https://www.googleapis.com/auth/cloud-platform", GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token", METADATA_STEP_MS = 1500;
+    gcpProvider = {
+      async mint(request3) {
+        let { env } = request3, file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env), token;
+        if (env.GOOGLE_APPLICATION_CREDENTIALS || file) token = await fromFile(file, request3);
+        else
+          try {
+            token = await fromMetadata(env, request3);
+          } catch (error) {
+            throw new MintFailed(
+              `gcp: no Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS is not set, gcloud has no ADC file, and the metadata server did not answer (${error.message}); run: gcloud auth application-default login`
+            );
+          }
+        return { username: "oauth2accesstoken", secret: token.token, expiresAt: token.expiresAt, identity: token.identity };
+      }
+    };
+  }
+});
+
 // src/providers/github.ts
 var github_exports = {};
 __export(github_exports, {
@@ -25909,11 +26114,13 @@ __export(tokens_exports, {
   tokenFor: () => tokenFor
 });
 import { statSync as statSync3 } from "node:fs";
-import { platform as platform6, userInfo as userInfo4 } from "node:os";
+import { platform as platform7, userInfo as userInfo4 } from "node:os";
 async function loadProvider(name) {
   switch (name) {
     case "aws":
       return (await Promise.resolve().then(() => (init_ecr(), ecr_exports))).awsProvider;
+    case "gcp":
+      return (await Promise.resolve().then(() => (init_gcp(), gcp_exports))).gcpProvider;
     case "github":
       return (await Promise.resolve().then(() => (init_github(), github_exports))).githubProvider;
     case "exec":
@@ -25921,7 +26128,7 @@ async function loadProvider(name) {
   }
 }
 function checkSettingsPrivate(path4) {
-  if (platform6() === "win32") return;
+  if (platform7() === "win32") return;
   let stats = statSync3(path4, { throwIfNoEntry: !1 });
   if (stats && ((stats.mode & 18) !== 0 || stats.uid !== userInfo4().uid))
     throw new UsageError(
@@ -26151,11 +26358,11 @@ var init_logins = __esm({
 // src/docker/daemon-config.ts
 import { lookup } from "node:dns/promises";
 import { existsSync as existsSync2 } from "node:fs";
-import { homedir as homedir5, platform as platform7 } from "node:os";
+import { homedir as homedir5, platform as platform8 } from "node:os";
 import { join as join12 } from "node:path";
 function daemonConfigPath(env, explicit) {
   if (explicit) return explicit;
-  if (platform7() === "win32") return join12(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
+  if (platform8() === "win32") return join12(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
   let rootless = join12(xdgDir(env, "XDG_CONFIG_HOME") || join12(env.HOME || homedir5(), ".config"), "docker", "daemon.json");
   return existsSync2(rootless) ? rootless : "/etc/docker/daemon.json";
 }
@@ -27278,7 +27485,7 @@ __export(run_exports3, {
   doctor: () => doctor
 });
 import { accessSync, constants as constants3, statSync as statSync4 } from "node:fs";
-import { platform as platform8 } from "node:os";
+import { platform as platform9 } from "node:os";
 import { delimiter, join as join14 } from "node:path";
 async function doctor(options, ctx) {
   let checks = [];
@@ -27367,7 +27574,7 @@ async function mirrorChecks(ctx) {
   return checks;
 }
 async function helperOnPath(ctx) {
-  let env = ctx.env, name = platform8() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join14(dir, name)).find((candidate) => {
+  let env = ctx.env, name = platform9() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join14(dir, name)).find((candidate) => {
     try {
       return accessSync(candidate, constants3.X_OK), !0;
     } catch {
@@ -27429,7 +27636,7 @@ function configChecks(config) {
   let plaintext = registriesWithPlaintext(data);
   if (checks.push(
     plaintext.length === 0 ? { id: "plaintext", status: "ok", detail: "no plaintext credentials in config.json" } : { id: "plaintext", status: "fail", detail: `plaintext credentials in config.json for ${plaintext.join(", ")}`, fix: "dcm migrate" }
-  ), config.exists && platform8() !== "win32") {
+  ), config.exists && platform9() !== "win32") {
     let mode = statSync4(config.path).mode & 511;
     checks.push(
       (mode & 63) === 0 ? { id: "permissions", status: "ok", detail: `config.json is private (${mode.toString(8)})` } : {
@@ -38126,7 +38333,7 @@ var init_parse_editor_command = __esm({
 
 // node_modules/@inquirer/external-editor/dist/index.js
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync2, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync as readFileSync4, rmSync as rmSync2, writeFileSync } from "node:fs";
 import path3 from "node:path";
 import os from "node:os";
 import { randomUUID } from "node:crypto";
@@ -38217,7 +38424,7 @@ var import_chardet, import_iconv_lite, editAsync, ExternalEditor, init_dist9 = _
       }
       readTemporaryFile() {
         try {
-          let tempFileBuffer = readFileSync3(this.tempFile);
+          let tempFileBuffer = readFileSync4(this.tempFile);
           if (tempFileBuffer.length === 0)
             this.text = "";
           else {
@@ -39981,7 +40188,7 @@ async function fetchToken(http, base, challenge, credentials, scopes, rejectionS
   }
   if (identity && reply.status === 400) throw rejected(reply, base.host, "the token service refused the identity token");
   if (reply.status !== 200) throw statusError(reply, realm.host, "token", rejectionStatuses, base.host);
-  return parseTokenReply(reply, realm.host);
+  return parseTokenReply2(reply, realm.host);
 }
 function realmUrl(challenge, base) {
   let raw = challenge.params.realm;
@@ -40005,7 +40212,7 @@ function refuseCleartext(url, host) {
   if (url.protocol === "http:" && !isLoopback(host))
     throw new UnsafeRequest(`refusing to send credentials to ${host} over plain HTTP; registries outside this machine must use HTTPS`);
 }
-function parseTokenReply(reply, host) {
+function parseTokenReply2(reply, host) {
   let parsed;
   try {
     parsed = JSON.parse(reply.body);
@@ -40300,7 +40507,7 @@ __export(cache_agent_exports, {
 });
 import { chmodSync as chmodSync2, unlinkSync as unlinkSync4 } from "node:fs";
 import { createServer as createServer2 } from "node:net";
-import { platform as platform9 } from "node:os";
+import { platform as platform10 } from "node:os";
 import { dirname as dirname10 } from "node:path";
 function badSet(request3) {
   if (typeof request3.key != "string" || typeof request3.value != "string") return "a set request needs a key and a value, both strings";
@@ -40363,7 +40570,7 @@ async function runCacheAgent(socket) {
     });
   });
   let { SocketLock: SocketLock2, lockPath: lockPath2, probeSocket: probeSocket2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports));
-  await new SocketLock2(lockPath2(dirname10(socket), "cache-start", socket, platform9())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
+  await new SocketLock2(lockPath2(dirname10(socket), "cache-start", socket, platform10())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
 }
 async function listen(probeSocket2, server, socket) {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -43047,7 +43254,10 @@ function declareImport(parent, ctx) {
 init_declaration();
 function declare5(parent) {
   return withRegistryOptions(
-    parent.command("login").description("verify a login against the registry, then keep it in the keychain").argument("[server]", "registry host, default Docker Hub", void 0).option("-u, --username <user>", "username (prompted for when omitted at a terminal)").option("-p, --password <password>", "password on the command line (insecure: use --password-stdin)").option("--password-stdin", "read the password from stdin (one trailing newline is dropped)").option("--provider <name>", "mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, github or exec").option("--profile <name>", "with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)").option("--command <command line>", 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)')
+    parent.command("login").description("verify a login against the registry, then keep it in the keychain").argument("[server]", "registry host, default Docker Hub", void 0).option("-u, --username <user>", "username (prompted for when omitted at a terminal)").option("-p, --password <password>", "password on the command line (insecure: use --password-stdin)").option("--password-stdin", "read the password from stdin (one trailing newline is dropped)").option(
+      "--provider <name>",
+      "mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, gcp, github or exec"
+    ).option("--profile <name>", "with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)").option("--command <command line>", 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)')
   ).addHelpText(
     "after",
     `
@@ -43077,6 +43287,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
   $ dcm login '*.dkr.ecr.eu-west-1.amazonaws.com' --provider aws --profile ci   # every account's ECR in eu-west-1
+  $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
 
@@ -43518,7 +43729,7 @@ async function login2(registry, username, token) {
   let code = await runCli(["login", server, "-u", username, "--password-stdin"], cliIo(env, [token]));
   return code !== 0 ? (await runCli(["setup", "--undo", "--registry", server], cliIo(env)), code) : (appendTo("GITHUB_STATE", `dcm-login=${server}`), 0);
 }
-async function post() {
+async function post2() {
   let server = process.env["STATE_dcm-login"];
   if (!server) return 0;
   let env = { ...process.env, DCM_STORE: "cache" }, code = await runCli(["logout", server], cliIo(env)), undone = await runCli(["setup", "--undo", "--registry", server], cliIo(env));
@@ -43536,7 +43747,7 @@ async function main() {
       io: { stdin: process.stdin, stdout: process.stdout },
       openStore: () => openCredentialStore(process.env, hooks)
     });
-  if (process.env.STATE_isPost === "true") return post();
+  if (process.env.STATE_isPost === "true") return post2();
   appendTo("GITHUB_STATE", "isPost=true");
   let registry = input("registry"), username = input("username"), token = process.env.INPUT_TOKEN ?? "", failUnder = input("fail-under"), repository = input("repository");
   if (token.trim() !== "" && username === "")

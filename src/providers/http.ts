@@ -1,7 +1,7 @@
 /**
  * HTTP to a cloud's token services (not a registry: no challenge, no credentials of the user's
- * registry): TLS verified against Node's and the system's roots (plus the cloud's own bundle
- * variable, AWS_CA_BUNDLE), HTTPS_PROXY/NO_PROXY honoured as for registries, one deadline for
+ * registry): TLS verified against Node's roots, or a bundle that replaces them (AWS_CA_BUNDLE,
+ * SSL_CERT_FILE), HTTPS_PROXY/NO_PROXY honoured as for registries, one deadline for
  * the whole request, the answer bounded.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,6 @@ import { EnvHttpProxyAgent, request } from 'undici';
 import { MintFailed } from '../errors.ts';
 import type { Env } from '../platform/paths.ts';
 import { classifyNetError } from '../registry/net-errors.ts';
-import { trustedRoots } from '../registry/tls-trust.ts';
 import { proxyFromEnv } from '../registry/transport.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -39,7 +38,11 @@ export interface CloudResponse {
 
 export async function cloudRequest(req: CloudRequest): Promise<CloudResponse> {
   const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? Number.POSITIVE_INFINITY, req.deadline - Date.now()));
-  const ca = req.caBundle ? [...trustedRoots(), readFileSync(req.caBundle, 'utf8')] : trustedRoots();
+  // A bundle replaces the roots, as AWS's tools use AWS_CA_BUNDLE and OpenSSL SSL_CERT_FILE;
+  // otherwise Node's own roots (and NODE_EXTRA_CA_CERTS), which every cloud's endpoints chain
+  // to. Building a context from every system root as well costs ~75 ms: too much for a pull.
+  const bundle = req.caBundle || req.env.SSL_CERT_FILE;
+  const ca = bundle ? [readFileSync(bundle, 'utf8')] : undefined;
   const timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   const http = req.direct ? undefined : proxyFromEnv(req.env, 'HTTP_PROXY');
   const https = req.direct ? undefined : proxyFromEnv(req.env, 'HTTPS_PROXY');
@@ -49,8 +52,7 @@ export async function cloudRequest(req: CloudRequest): Promise<CloudResponse> {
     httpProxy: http ?? '',
     httpsProxy: https ?? '',
     noProxy: req.direct ? '*' : (req.env.NO_PROXY ?? req.env.no_proxy ?? ''),
-    connect: { ca },
-    requestTls: { ca },
+    ...(ca ? { connect: { ca }, requestTls: { ca } } : {}),
   });
   try {
     const response = await request(req.url, {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../platform/paths.ts';
 import type { Binding } from './bindings.ts';
@@ -34,6 +34,13 @@ export function ghConfigDir(env: Env): string {
   return join(env.HOME || homedir(), '.config', 'gh');
 }
 
+/** gcloud's Application Default Credentials file, when there is one. */
+export function gcloudAdcFile(env: Env): string | undefined {
+  const dir = env.CLOUDSDK_CONFIG || (platform() === 'win32' && env.APPDATA ? join(env.APPDATA, 'gcloud') : join(env.HOME || homedir(), '.config', 'gcloud'));
+  const path = join(dir, 'application_default_credentials.json');
+  return statSync(path, { throwIfNoEntry: false }) ? path : undefined;
+}
+
 export function awsProfile(binding: Binding, env: Env): string {
   return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default');
 }
@@ -53,6 +60,10 @@ export function identityKey(binding: Binding, env: Env): string {
         fileStamp(files.config),
         fileStamp(files.credentials),
       ]);
+    }
+    case 'gcp': {
+      const file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
+      return hash(['gcp', file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null]);
     }
     case 'github':
       return hash(['github', env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join(ghConfigDir(env), 'hosts.yml'))]);

@@ -29,6 +29,8 @@ async function loadProvider(name: ProviderName): Promise<Provider> {
   switch (name) {
     case 'aws':
       return (await import('./aws/ecr.ts')).awsProvider;
+    case 'gcp':
+      return (await import('./gcp.ts')).gcpProvider;
     case 'github':
       return (await import('./github.ts')).githubProvider;
     case 'exec':

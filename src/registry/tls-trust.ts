@@ -83,7 +83,7 @@ let roots: string[] | undefined;
  * Windows store). On Linux, OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR replace its default file and
  * directory, as they do for Go tools. Read once per process (about 35 ms for 500 certificates).
  */
-export function trustedRoots(): string[] {
+function trustedRoots(): string[] {
   roots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
   return roots;
 }

@@ -39,6 +39,45 @@ afterAll(async () => {
   await hub?.stop();
 });
 
+describe('providers through the binary (issue 24)', () => {
+  it('login --provider exec verifies and binds; get for the bound host runs the provider from its own asset, then serves the cache', async () => {
+    const dir = tempDir('smoke-exec');
+    const script = join(dir, 'mint.sh');
+    writeFileSync(join(dir, 'runs'), '');
+    writeFileSync(script, `#!/bin/sh\necho run >> ${join(dir, 'runs')}\necho '{"Username":"${USER}","Secret":"${PASSWORD}"}'\n`, { mode: 0o755 });
+    expect(await dcm(['login', registry.host, '--provider', 'exec', '--command', script])).toExit(0);
+    for (let i = 0; i < 2; i++)
+      expect(JSON.parse((await helper('get', registry.host)).stdout)).toEqual({ ServerURL: registry.host, Username: USER, Secret: PASSWORD });
+    expect(readFileSync(join(dir, 'runs'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(await dcm(['logout', registry.host])).toExit(0);
+  });
+
+  it('a provider that fails: get says why in one line (its error crosses from the provider’s bundle as dcm’s own)', async () => {
+    const dir = tempDir('smoke-exec-fail');
+    const script = join(dir, 'fail.sh');
+    writeFileSync(script, '#!/bin/sh\necho "vault: permission denied" >&2\nexit 2\n', { mode: 0o755 });
+    const config = join(tempDir('smoke-exec-xdg'), 'dcm');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ providers: { 'failing.example': { provider: 'exec', command: [script] } } }), { mode: 0o600 });
+    const get = await helper('get', 'failing.example', { XDG_CONFIG_HOME: join(config, '..') });
+    expect(get).toExit(1);
+    expect(get.stdout).toBe(`exec: ${script} exited 2: vault: permission denied\n`);
+  });
+
+  it('an aws binding loads its provider (undici inside) from the binary: with no credentials, one line saying what was tried', async () => {
+    const aws = {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_PROFILE: '',
+    };
+    const login = await dcm(['login', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', '--provider', 'aws'], '', aws);
+    expect(login).toExit(3);
+    expect(login.stderr).toMatch(/^dcm: aws: no credentials found; tried /);
+  });
+});
+
 describe('the protocol through the binary', () => {
   it('store, get, list, erase, version', async () => {
     expect(await helper('store', storeJson('smoke.example', 'u', 'smoke-Secret'))).toMatchObject({ code: 0, stdout: '' });

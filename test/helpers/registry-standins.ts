@@ -22,6 +22,7 @@ import { startRegistry, type RunningRegistry } from './registry.ts';
 import { startTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 import { jwt } from './tokens.ts';
 import { AWS_HOSTS, createAwsStandIn, type AwsStandIn } from './aws-standin.ts';
+import { GOOGLE_HOSTS, createGoogleStandIn, type GoogleStandIn } from './google-standin.ts';
 
 export const ACR_ZERO_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -41,6 +42,7 @@ export const HOSTS = {
   gitlabAuth: 'gitlab.com',
   cncf: 'registry.corp.test',
   ...AWS_HOSTS,
+  ...GOOGLE_HOSTS,
 } as const;
 
 /** The secrets each stand-in accepts (tokens are minted per run). */
@@ -65,6 +67,8 @@ export interface StandIns {
   secrets: StandInSecrets;
   /** The AWS APIs (ECR's GetAuthorizationToken, STS), for the aws provider. */
   aws: AwsStandIn;
+  /** Google's token services (OAuth2, STS, IAM credentials), for the gcp provider. */
+  google: GoogleStandIn;
   /** Every request the HTTPS server received: host, method, path, and the Authorization header. */
   requests: Array<{ host: string; method: string; url: string; authorization?: string }>;
   /** The env that sends dcm through the proxy. */
@@ -128,7 +132,7 @@ function bearer(options: {
   };
 }
 
-export async function startStandIns(): Promise<StandIns> {
+export async function startStandIns(options: { verifySignatures?: boolean } = {}): Promise<StandIns> {
   const ca = makeCa();
   const caDir = tempDir('standin-ca');
   writeFileSync(join(caDir, 'ca.crt'), readFileSync(ca.certPath));
@@ -306,7 +310,8 @@ export async function startStandIns(): Promise<StandIns> {
   ]);
 
   const requests: StandIns['requests'] = [];
-  const aws = createAwsStandIn(secrets.ecrTokens);
+  const googleTokens = createGoogleStandIn(secrets.gar.accessToken);
+  const aws = createAwsStandIn(secrets.ecrTokens, { verifySignatures: options.verifySignatures ?? true });
   const front = createHttpsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
     requests.push({ host, method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
@@ -314,6 +319,7 @@ export async function startStandIns(): Promise<StandIns> {
     const upstream = upstreams.get(`${host}${url.pathname}`) ?? upstreams.get(host);
     if (upstream) return forwardRequest(req, res, upstream);
     if (aws.handles(host)) return aws.handle(req, res);
+    if (googleTokens.handles(host)) return googleTokens.handle(req, res);
     const reply = json(res, req.method ?? 'GET');
     if (host === HOSTS.ecr) return ecr(req, res, reply);
     const registry = bearers.get(host);
@@ -373,6 +379,7 @@ export async function startStandIns(): Promise<StandIns> {
     caDir,
     secrets,
     aws,
+    google: googleTokens,
     requests,
     env: (base) => ({ ...base, HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' }),
     stop: async () => {

@@ -43,6 +43,18 @@ describe('exit codes are decided in one place', () => {
     expect(error.message).toBe(message);
   });
 
+  it('an error from another copy of the module (another bundle of the binary) is still dcm’s, and of its own class only', async () => {
+    // @ts-expect-error: the query makes vite load a second copy of the module; it has no types of its own.
+    const copy = (await import('../../src/errors.ts?copy')) as typeof errors;
+    expect(copy.MintFailed).not.toBe(errors.MintFailed);
+    const error = new copy.MintFailed('aws: no credentials found', { code: 'credentials' });
+    expect(error instanceof errors.DcmError).toBe(true);
+    expect(error instanceof errors.MintFailed).toBe(true);
+    expect(error instanceof errors.UsageError).toBe(false);
+    expect(errors.exitCodeFor(error)).toBe(3);
+    expect(new Error('x') instanceof errors.DcmError).toBe(false);
+  });
+
   it('every exported error class has a code from the table', () => {
     type ErrorClass = new (...args: string[]) => errors.DcmError;
     const classes = (Object.values(errors) as unknown[]).filter((v) => typeof v === 'function' && v.prototype instanceof errors.DcmError) as ErrorClass[];

@@ -13,7 +13,10 @@ function declare(parent: Command) {
       .option('-u, --username <user>', 'username (prompted for when omitted at a terminal)')
       .option('-p, --password <password>', 'password on the command line (insecure: use --password-stdin)')
       .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)')
-      .option('--provider <name>', 'mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, github or exec')
+      .option(
+        '--provider <name>',
+        'mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, gcp, github or exec',
+      )
       .option('--profile <name>', 'with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)')
       .option('--command <command line>', 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)'),
   ).addHelpText(
@@ -45,6 +48,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
   $ dcm login '*.dkr.ecr.eu-west-1.amazonaws.com' --provider aws --profile ci   # every account's ECR in eu-west-1
+  $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
 
