@@ -102,6 +102,7 @@ async function bundle(work: string, addonHash: string): Promise<{ main: string; 
     { asset: 'cli.cjs', entry: 'src/cli/program.ts' },
     { asset: 'providers.cjs', entry: 'src/providers/tokens.ts' },
     { asset: 'provider-aws.cjs', entry: 'src/providers/aws/ecr.ts' },
+    { asset: 'provider-azure.cjs', entry: 'src/providers/azure.ts' },
     { asset: 'provider-gcp.cjs', entry: 'src/providers/gcp.ts' },
     { asset: 'provider-github.cjs', entry: 'src/providers/github.ts' },
     { asset: 'provider-exec.cjs', entry: 'src/providers/exec.ts' },

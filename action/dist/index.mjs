@@ -227,9 +227,9 @@ function normaliseServerUrl(raw) {
     throw new InvalidInput(`invalid server URL: longer than ${MAX_SERVER_URL_LENGTH} characters`);
   if (/[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(input2))
     throw new InvalidInput("invalid server URL: contains whitespace or control characters");
-  let { scheme, authority, path: path4 } = splitAddress(input2);
-  refuseNonAsciiHost(authority);
-  let { host, port } = splitHostPort(authority.toLowerCase());
+  let { scheme, authority: authority2, path: path4 } = splitAddress(input2);
+  refuseNonAsciiHost(authority2);
+  let { host, port } = splitHostPort(authority2.toLowerCase());
   if (host === "" || !/^(\[[0-9a-f:.%a-z]+\]|[a-z0-9._-]+|[0-9a-f:]+)$/.test(host))
     throw new InvalidInput("invalid server URL: no valid host name");
   if (port !== "" && (!/^\d{1,5}$/.test(port) || Number(port) > 65535))
@@ -241,27 +241,27 @@ function normaliseServerUrl(raw) {
   }
   return keepPort ? `${host}:${port}` : host;
 }
-function refuseNonAsciiHost(authority) {
-  if (!/[^\x00-\x7f]/.test(authority)) return;
-  let host = authority.replace(/:\d*$/, ""), mapped = domainToASCII(host.toLowerCase()), aliases = mapped !== "" && !mapped.split(".").some((label) => label.startsWith("xn--"));
+function refuseNonAsciiHost(authority2) {
+  if (!/[^\x00-\x7f]/.test(authority2)) return;
+  let host = authority2.replace(/:\d*$/, ""), mapped = domainToASCII(host.toLowerCase()), aliases = mapped !== "" && !mapped.split(".").some((label) => label.startsWith("xn--"));
   throw new InvalidInput(
     aliases ? `invalid server URL: its host has non-ASCII characters that read as ${JSON.stringify(mapped)}, another registry's name; type the address in ASCII` : "invalid server URL: the host has non-ASCII characters; use its ASCII (xn--) form"
   );
 }
 function splitAddress(input2) {
-  let schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input2), scheme = schemeMatch?.[1]?.toLowerCase() ?? "", rest = schemeMatch ? input2.slice(schemeMatch[0].length) : input2.replace(/^\/\//, ""), cut = rest.search(/[/?#]/), authority = cut === -1 ? rest : rest.slice(0, cut), path4 = cut === -1 ? "" : rest.slice(cut), at = authority.lastIndexOf("@");
-  return { scheme, authority: at === -1 ? authority : authority.slice(at + 1), path: path4 };
+  let schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input2), scheme = schemeMatch?.[1]?.toLowerCase() ?? "", rest = schemeMatch ? input2.slice(schemeMatch[0].length) : input2.replace(/^\/\//, ""), cut = rest.search(/[/?#]/), authority2 = cut === -1 ? rest : rest.slice(0, cut), path4 = cut === -1 ? "" : rest.slice(cut), at = authority2.lastIndexOf("@");
+  return { scheme, authority: at === -1 ? authority2 : authority2.slice(at + 1), path: path4 };
 }
-function splitHostPort(authority) {
-  if (authority.startsWith("[")) {
-    let end = authority.indexOf("]");
+function splitHostPort(authority2) {
+  if (authority2.startsWith("[")) {
+    let end = authority2.indexOf("]");
     if (end === -1) return { host: "", port: "" };
-    let after = authority.slice(end + 1);
-    return { host: authority.slice(0, end + 1), port: after.startsWith(":") ? after.slice(1) : after === "" ? "" : "x" };
+    let after = authority2.slice(end + 1);
+    return { host: authority2.slice(0, end + 1), port: after.startsWith(":") ? after.slice(1) : after === "" ? "" : "x" };
   }
-  if (authority.split(":").length - 1 > 1)
-    return { host: `[${authority}]`, port: "" };
-  let [host = "", port = ""] = authority.split(":");
+  if (authority2.split(":").length - 1 > 1)
+    return { host: `[${authority2}]`, port: "" };
+  let [host = "", port = ""] = authority2.split(":");
   return { host, port };
 }
 var DOCKER_HUB_KEY, DOCKER_HUB_TOKEN_KEYS, TOKEN_USERNAME, DOCKER_HUB_HOSTS, MAX_SERVER_URL_LENGTH, init_server_address = __esm({
@@ -584,6 +584,7 @@ var PROVIDERS, LABEL, init_bindings = __esm({
     init_errors();
     PROVIDERS = {
       aws: "Amazon ECR and ECR Public, from the AWS credential chain (environment, profiles, credential_process, web identity, containers, IMDSv2)",
+      azure: "Azure Container Registry, from an Entra identity (a service principal, workload identity, managed identity, the Azure CLI) exchanged for an ACR refresh token",
       gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
       github: "GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`",
       exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)'
@@ -2595,35 +2596,41 @@ function awsProfile(binding, env) {
   return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default");
 }
 function identityKey(binding, env) {
-  switch (binding.provider) {
-    case "aws": {
-      let files = awsConfigFiles(env);
-      return hash([
-        "aws",
-        awsProfile(binding, env),
-        binding.profile ? null : env.AWS_ACCESS_KEY_ID ?? null,
-        binding.profile ? null : env.AWS_SESSION_TOKEN ?? null,
-        env.AWS_ROLE_ARN ?? null,
-        env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
-        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
-        fileStamp(files.config),
-        fileStamp(files.credentials)
-      ]);
-    }
-    case "gcp": {
-      let file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
-      return hash(["gcp", file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null]);
-    }
-    case "github":
-      return hash(["github", env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join10(ghConfigDir(env), "hosts.yml"))]);
-    case "exec":
-      return hash(["exec", binding.command ?? []]);
-  }
+  return hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
 }
-var hash, init_identity = __esm({
+var hash, IDENTITY_PARTS, init_identity = __esm({
   "src/providers/identity.ts"() {
     "use strict";
     hash = (parts) => createHash3("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
+    IDENTITY_PARTS = {
+      aws: (binding, env) => {
+        let files = awsConfigFiles(env);
+        return [
+          awsProfile(binding, env),
+          binding.profile ? null : env.AWS_ACCESS_KEY_ID ?? null,
+          binding.profile ? null : env.AWS_SESSION_TOKEN ?? null,
+          env.AWS_ROLE_ARN ?? null,
+          env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
+          env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
+          fileStamp(files.config),
+          fileStamp(files.credentials)
+        ];
+      },
+      azure: (_binding, env) => [
+        env.AZURE_TENANT_ID ?? null,
+        env.AZURE_CLIENT_ID ?? null,
+        env.AZURE_CLIENT_SECRET ?? null,
+        env.AZURE_FEDERATED_TOKEN_FILE ?? null,
+        env.IDENTITY_ENDPOINT ?? null,
+        fileStamp(join10(env.AZURE_CONFIG_DIR || join10(env.HOME || homedir4(), ".azure"), "msal_token_cache.json"))
+      ],
+      gcp: (_binding, env) => {
+        let file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
+        return [file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null];
+      },
+      github: (_binding, env) => [env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join10(ghConfigDir(env), "hosts.yml"))],
+      exec: (binding) => [binding.command ?? []]
+    };
   }
 });
 
@@ -25812,6 +25819,194 @@ var PRIVATE, awsProvider, init_ecr = __esm({
   }
 });
 
+// src/providers/expiry.ts
+function secretExpiryOf(token) {
+  let claims = token.split(".")[1];
+  if (claims)
+    try {
+      let exp = JSON.parse(Buffer.from(claims, "base64url").toString("utf8")).exp;
+      return typeof exp == "number" ? exp * 1e3 : void 0;
+    } catch {
+      return;
+    }
+}
+var init_expiry2 = __esm({
+  "src/providers/expiry.ts"() {
+    "use strict";
+  }
+});
+
+// src/providers/azure.ts
+var azure_exports = {};
+__export(azure_exports, {
+  ACR_USERNAME: () => ACR_USERNAME,
+  azureProvider: () => azureProvider,
+  parseEntraReply: () => parseEntraReply
+});
+import { readFileSync as readFileSync3 } from "node:fs";
+function authority(env) {
+  return (env.AZURE_AUTHORITY_HOST || "https://login.microsoftonline.com").replace(/\/+$/, "");
+}
+function parseEntraReply(status, body, what) {
+  let parsed = {};
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+  }
+  if (status !== 200 || typeof parsed.access_token != "string") {
+    let error = typeof parsed.error == "string" ? parsed.error : `HTTP ${status}`, description = typeof parsed.error_description == "string" ? `: ${parsed.error_description.split(/\r?\n/)[0]}` : "";
+    throw new MintFailed(`azure: ${what} refused: ${error}${description}`, { code: status >= 500 ? "network" : "credentials" });
+  }
+  return parsed.access_token;
+}
+async function entraToken(tenant, form, request3, what) {
+  let url = new URL(`${authority(request3.env)}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`), response = await cloudRequest({
+    method: "POST",
+    url,
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: new URLSearchParams({ scope: ACR_SCOPE, ...form }).toString(),
+    env: request3.env,
+    deadline: request3.deadline,
+    what: `Entra (${url.host})`
+  });
+  return parseEntraReply(response.status, response.body, `Entra (${url.host}) for ${what}`);
+}
+async function managedIdentity(request3) {
+  let { env } = request3, resource = "https://containerregistry.azure.net", clientId = env.AZURE_CLIENT_ID;
+  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
+    let url2 = new URL(env.IDENTITY_ENDPOINT);
+    url2.searchParams.set("api-version", "2019-08-01"), url2.searchParams.set("resource", resource), clientId && url2.searchParams.set("client_id", clientId);
+    let response2 = await cloudRequest({
+      method: "GET",
+      url: url2,
+      headers: { "x-identity-header": env.IDENTITY_HEADER },
+      env,
+      deadline: request3.deadline,
+      direct: !0,
+      what: `managed identity (${url2.host})`
+    });
+    return { token: parseEntraReply(response2.status, response2.body, `managed identity (${url2.host})`), identity: `managed identity (${url2.host})` };
+  }
+  let url = new URL("/metadata/identity/oauth2/token", env.AZURE_IMDS_ENDPOINT || "http://169.254.169.254");
+  url.searchParams.set("api-version", "2018-02-01"), url.searchParams.set("resource", resource), clientId && url.searchParams.set("client_id", clientId);
+  let response = await cloudRequest({
+    method: "GET",
+    url,
+    headers: { metadata: "true" },
+    env,
+    deadline: request3.deadline,
+    timeoutMs: IMDS_STEP_MS2,
+    direct: !0,
+    what: `IMDS (${url.host})`
+  });
+  return { token: parseEntraReply(response.status, response.body, `IMDS (${url.host})`), identity: `managed identity${clientId ? ` ${clientId}` : ""} (IMDS)` };
+}
+async function azureCli(request3) {
+  let result;
+  try {
+    result = await runProcess("az", ["account", "get-access-token", "--resource", "https://containerregistry.azure.net", "--output", "json"], {
+      env: request3.env,
+      timeoutMs: Math.max(1, request3.deadline - Date.now())
+    });
+  } catch (error) {
+    throw new MintFailed(`azure: ${error instanceof ProcessFailure ? error.message : String(error)}`, { code: "failure" });
+  }
+  if (result.code !== 0)
+    throw new MintFailed(
+      `azure: az account get-access-token exited ${result.code}: ${result.stderr.trim().split(`
+`)[0]?.slice(0, 200) ?? ""}; log in with: az login`
+    );
+  let parsed = JSON.parse(result.stdout.toString("utf8"));
+  if (!parsed.accessToken) throw new MintFailed("azure: az account get-access-token printed no accessToken", { code: "failure" });
+  return { token: parsed.accessToken, tenant: parsed.tenant, identity: "the Azure CLI login" };
+}
+async function entra(request3) {
+  let { env } = request3, tenant = env.AZURE_TENANT_ID, clientId = env.AZURE_CLIENT_ID;
+  if (tenant && clientId && env.AZURE_CLIENT_SECRET)
+    return { token: await entraToken(
+      tenant,
+      { grant_type: "client_credentials", client_id: clientId, client_secret: env.AZURE_CLIENT_SECRET },
+      request3,
+      `service principal ${clientId}`
+    ), tenant, identity: `service principal ${clientId} (tenant ${tenant})` };
+  if (tenant && clientId && env.AZURE_FEDERATED_TOKEN_FILE) {
+    let assertion;
+    try {
+      assertion = readFileSync3(env.AZURE_FEDERATED_TOKEN_FILE, "utf8").trim();
+    } catch {
+      throw new MintFailed(`azure: AZURE_FEDERATED_TOKEN_FILE ${env.AZURE_FEDERATED_TOKEN_FILE} cannot be read`, { code: "usage" });
+    }
+    return { token: await entraToken(tenant, {
+      grant_type: "client_credentials",
+      client_id: clientId,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion
+    }, request3, `workload identity ${clientId}`), tenant, identity: `workload identity ${clientId} (tenant ${tenant})` };
+  }
+  try {
+    return await managedIdentity(request3);
+  } catch (managed) {
+    try {
+      return await azureCli(request3);
+    } catch (cli) {
+      throw new MintFailed(
+        `azure: no Entra identity: no AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE with AZURE_TENANT_ID and AZURE_CLIENT_ID, no managed identity (${managed.message}), no Azure CLI login (${cli.message})`
+      );
+    }
+  }
+}
+function tenantOf(token) {
+  try {
+    let claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    return typeof claims.tid == "string" ? claims.tid : void 0;
+  } catch {
+    return;
+  }
+}
+var ACR_USERNAME, ACR_SCOPE, IMDS_STEP_MS2, azureProvider, init_azure = __esm({
+  "src/providers/azure.ts"() {
+    "use strict";
+    init_errors();
+    init_process();
+    init_expiry2();
+    init_http();
+    ACR_USERNAME = "00000000-0000-0000-0000-000000000000", ACR_SCOPE = "https://containerregistry.azure.net/.default", IMDS_STEP_MS2 = 1500;
+    azureProvider = {
+      async mint(request3) {
+        let { host } = request3;
+        if (!/^[a-z0-9]+\.azurecr\.(io|cn|us)(:\d+)?$/.test(host) && !host.includes("*"))
+          throw new MintFailed(`azure: ${host} is not an ACR registry (NAME.azurecr.io)`, { code: "usage" });
+        let aad = await entra(request3);
+        if (host.includes("*")) return { username: ACR_USERNAME, secret: aad.token, expiresAt: secretExpiryOf(aad.token) ?? Number.NaN, identity: aad.identity };
+        let url = new URL(`https://${host}/oauth2/exchange`), form = { grant_type: "access_token", service: host, access_token: aad.token }, tenant = aad.tenant ?? tenantOf(aad.token);
+        tenant && (form.tenant = tenant);
+        let response = await cloudRequest({
+          method: "POST",
+          url,
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body: new URLSearchParams(form).toString(),
+          env: request3.env,
+          deadline: request3.deadline,
+          what: `ACR (${host})`
+        }), refresh;
+        try {
+          refresh = JSON.parse(response.body).refresh_token;
+        } catch {
+          refresh = void 0;
+        }
+        if (response.status !== 200 || typeof refresh != "string")
+          throw new MintFailed(
+            `azure: ${host} refused the Entra token of ${aad.identity} at /oauth2/exchange (HTTP ${response.status}: ${response.body.slice(0, 200)}); give it AcrPull on the registry`,
+            {
+              code: response.status >= 500 ? "network" : "credentials"
+            }
+          );
+        return { username: ACR_USERNAME, secret: refresh, expiresAt: secretExpiryOf(refresh) ?? Number.NaN, identity: aad.identity };
+      }
+    };
+  }
+});
+
 // src/providers/gcp.ts
 var gcp_exports = {};
 __export(gcp_exports, {
@@ -25820,7 +26015,7 @@ __export(gcp_exports, {
   serviceAccountAssertion: () => serviceAccountAssertion
 });
 import { createSign } from "node:crypto";
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 function parseTokenReply(status, body, what, now) {
   let parsed = {};
   try {
@@ -25855,7 +26050,7 @@ async function post(url, form, request3, what, headers = {}) {
 function readCredentials(path4) {
   let text;
   try {
-    text = readFileSync3(path4, "utf8");
+    text = readFileSync4(path4, "utf8");
   } catch (error) {
     throw new MintFailed(
       `gcp: ${path4} cannot be read (${error.code ?? error}); fix GOOGLE_APPLICATION_CREDENTIALS, or run: gcloud auth application-default login`,
@@ -25914,7 +26109,7 @@ async function subjectToken(source, request3) {
   };
   if (typeof source.file == "string")
     try {
-      return pick(readFileSync3(source.file, "utf8"));
+      return pick(readFileSync4(source.file, "utf8"));
     } catch (error) {
       throw error instanceof MintFailed ? error : new MintFailed(`gcp: the subject token file ${source.file} cannot be read`, { code: "usage" });
     }
@@ -26119,6 +26314,8 @@ async function loadProvider(name) {
   switch (name) {
     case "aws":
       return (await Promise.resolve().then(() => (init_ecr(), ecr_exports))).awsProvider;
+    case "azure":
+      return (await Promise.resolve().then(() => (init_azure(), azure_exports))).azureProvider;
     case "gcp":
       return (await Promise.resolve().then(() => (init_gcp(), gcp_exports))).gcpProvider;
     case "github":
@@ -38333,7 +38530,7 @@ var init_parse_editor_command = __esm({
 
 // node_modules/@inquirer/external-editor/dist/index.js
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync as readFileSync4, rmSync as rmSync2, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync as readFileSync5, rmSync as rmSync2, writeFileSync } from "node:fs";
 import path3 from "node:path";
 import os from "node:os";
 import { randomUUID } from "node:crypto";
@@ -38424,7 +38621,7 @@ var import_chardet, import_iconv_lite, editAsync, ExternalEditor, init_dist9 = _
       }
       readTemporaryFile() {
         try {
-          let tempFileBuffer = readFileSync4(this.tempFile);
+          let tempFileBuffer = readFileSync5(this.tempFile);
           if (tempFileBuffer.length === 0)
             this.text = "";
           else {
@@ -43287,6 +43484,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
   $ dcm login '*.dkr.ecr.eu-west-1.amazonaws.com' --provider aws --profile ci   # every account's ECR in eu-west-1
+  $ dcm login myregistry.azurecr.io --provider azure     # a service principal, workload or managed identity, az
   $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'

@@ -9,6 +9,8 @@ import { UsageError } from '../errors.ts';
 
 export const PROVIDERS = {
   aws: 'Amazon ECR and ECR Public, from the AWS credential chain (environment, profiles, credential_process, web identity, containers, IMDSv2)',
+  azure:
+    'Azure Container Registry, from an Entra identity (a service principal, workload identity, managed identity, the Azure CLI) exchanged for an ACR refresh token',
   gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
   github: 'GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`',
   exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)',

@@ -45,29 +45,37 @@ export function awsProfile(binding: Binding, env: Env): string {
   return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default');
 }
 
+/** What each provider's identity is made of (hashed: secrets enter only so). */
+const IDENTITY_PARTS: Record<Binding['provider'], (binding: Binding, env: Env) => unknown[]> = {
+  aws: (binding, env) => {
+    const files = awsConfigFiles(env);
+    return [
+      awsProfile(binding, env),
+      binding.profile ? null : (env.AWS_ACCESS_KEY_ID ?? null),
+      binding.profile ? null : (env.AWS_SESSION_TOKEN ?? null),
+      env.AWS_ROLE_ARN ?? null,
+      env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
+      fileStamp(files.config),
+      fileStamp(files.credentials),
+    ];
+  },
+  azure: (_binding, env) => [
+    env.AZURE_TENANT_ID ?? null,
+    env.AZURE_CLIENT_ID ?? null,
+    env.AZURE_CLIENT_SECRET ?? null,
+    env.AZURE_FEDERATED_TOKEN_FILE ?? null,
+    env.IDENTITY_ENDPOINT ?? null,
+    fileStamp(join(env.AZURE_CONFIG_DIR || join(env.HOME || homedir(), '.azure'), 'msal_token_cache.json')),
+  ],
+  gcp: (_binding, env) => {
+    const file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
+    return [file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null];
+  },
+  github: (_binding, env) => [env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join(ghConfigDir(env), 'hosts.yml'))],
+  exec: (binding) => [binding.command ?? []],
+};
+
 export function identityKey(binding: Binding, env: Env): string {
-  switch (binding.provider) {
-    case 'aws': {
-      const files = awsConfigFiles(env);
-      return hash([
-        'aws',
-        awsProfile(binding, env),
-        binding.profile ? null : (env.AWS_ACCESS_KEY_ID ?? null),
-        binding.profile ? null : (env.AWS_SESSION_TOKEN ?? null),
-        env.AWS_ROLE_ARN ?? null,
-        env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
-        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
-        fileStamp(files.config),
-        fileStamp(files.credentials),
-      ]);
-    }
-    case 'gcp': {
-      const file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
-      return hash(['gcp', file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null]);
-    }
-    case 'github':
-      return hash(['github', env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join(ghConfigDir(env), 'hosts.yml'))]);
-    case 'exec':
-      return hash(['exec', binding.command ?? []]);
-  }
+  return hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
 }

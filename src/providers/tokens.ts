@@ -29,6 +29,8 @@ async function loadProvider(name: ProviderName): Promise<Provider> {
   switch (name) {
     case 'aws':
       return (await import('./aws/ecr.ts')).awsProvider;
+    case 'azure':
+      return (await import('./azure.ts')).azureProvider;
     case 'gcp':
       return (await import('./gcp.ts')).gcpProvider;
     case 'github':

@@ -13,9 +13,9 @@ import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const GOOGLE_HOSTS = {
-  oauth2: 'oauth2.googleapis.com',
-  sts: 'sts.googleapis.com',
-  iam: 'iamcredentials.googleapis.com',
+  googleOauth2: 'oauth2.googleapis.com',
+  googleSts: 'sts.googleapis.com',
+  googleIam: 'iamcredentials.googleapis.com',
 } as const;
 
 export interface GoogleStandIn {
@@ -51,7 +51,7 @@ export function createGoogleStandIn(accessToken: string): GoogleStandIn {
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       client_email: 'pusher@dcm-test.iam.gserviceaccount.com',
       client_id: '1234567890',
-      token_uri: `https://${GOOGLE_HOSTS.oauth2}/token`,
+      token_uri: `https://${GOOGLE_HOSTS.googleOauth2}/token`,
     },
     authorizedUser: {
       type: 'authorized_user',
@@ -98,7 +98,7 @@ export function createGoogleStandIn(accessToken: string): GoogleStandIn {
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
     const body = await readBody(req);
-    if (host === GOOGLE_HOSTS.oauth2) {
+    if (host === GOOGLE_HOSTS.googleOauth2) {
       const form = new URLSearchParams(body);
       const grant = form.get('grant_type') ?? '';
       standIn.seen.push(grant);
@@ -116,7 +116,7 @@ export function createGoogleStandIn(accessToken: string): GoogleStandIn {
       }
       return reply(res, 400, { error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${grant}` });
     }
-    if (host === GOOGLE_HOSTS.sts) {
+    if (host === GOOGLE_HOSTS.googleSts) {
       const form = new URLSearchParams(body.startsWith('{') ? (JSON.parse(body) as Record<string, string>) : body);
       standIn.seen.push(`sts ${form.get('grant_type')}`);
       if (form.get('audience') !== standIn.federation.audience)

@@ -23,6 +23,7 @@ import { startTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 import { jwt } from './tokens.ts';
 import { AWS_HOSTS, createAwsStandIn, type AwsStandIn } from './aws-standin.ts';
 import { GOOGLE_HOSTS, createGoogleStandIn, type GoogleStandIn } from './google-standin.ts';
+import { ENTRA_HOSTS, createEntraStandIn, type EntraStandIn } from './entra-standin.ts';
 
 export const ACR_ZERO_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -43,6 +44,7 @@ export const HOSTS = {
   cncf: 'registry.corp.test',
   ...AWS_HOSTS,
   ...GOOGLE_HOSTS,
+  ...ENTRA_HOSTS,
 } as const;
 
 /** The secrets each stand-in accepts (tokens are minted per run). */
@@ -69,6 +71,8 @@ export interface StandIns {
   aws: AwsStandIn;
   /** Google's token services (OAuth2, STS, IAM credentials), for the gcp provider. */
   google: GoogleStandIn;
+  /** Entra ID's token endpoint, whose tokens ACR's /oauth2/exchange takes, for the azure provider. */
+  entra: EntraStandIn;
   /** Every request the HTTPS server received: host, method, path, and the Authorization header. */
   requests: Array<{ host: string; method: string; url: string; authorization?: string }>;
   /** The env that sends dcm through the proxy. */
@@ -311,6 +315,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
 
   const requests: StandIns['requests'] = [];
   const googleTokens = createGoogleStandIn(secrets.gar.accessToken);
+  const entra = createEntraStandIn();
   const aws = createAwsStandIn(secrets.ecrTokens, { verifySignatures: options.verifySignatures ?? true });
   const front = createHttpsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, (req, res) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -320,8 +325,10 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
     if (upstream) return forwardRequest(req, res, upstream);
     if (aws.handles(host)) return aws.handle(req, res);
     if (googleTokens.handles(host)) return googleTokens.handle(req, res);
+    if (entra.handles(host)) return entra.handle(req, res);
     const reply = json(res, req.method ?? 'GET');
     if (host === HOSTS.ecr) return ecr(req, res, reply);
+    if (host === HOSTS.acr && url.pathname === '/oauth2/exchange') return acrExchange(req, reply);
     const registry = bearers.get(host);
     if (!registry) return reply(404, { errors: [{ code: 'NOT_FOUND', message: 'no stand-in for this host' }] });
     if (url.pathname === '/v2/') return registry.ping(req, reply);
@@ -354,6 +361,21 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
     reply(200, {});
   }
 
+  /** ACR's AAD exchange: an Entra access token for the registry's service, an ACR refresh token back. */
+  function acrExchange(req: IncomingMessage, reply: Reply) {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      if (form.get('grant_type') !== 'access_token' || form.get('service') !== HOSTS.acr)
+        return reply(400, { errors: [{ code: 'UNSUPPORTED', message: 'grant_type access_token and this service only' }] });
+      if (!entra.issued.has(form.get('access_token') ?? '') || (form.has('tenant') && form.get('tenant') !== entra.tenant))
+        return reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'the access token is not valid for this registry' }] });
+      reply(200, { refresh_token: acrToken(3) });
+    });
+  }
+
   function ecrState(secret: string): 'ok' | 'expired' | 'other-region' {
     const token = JSON.parse(Buffer.from(secret, 'base64').toString()) as { expiration: number; payload: string };
     if (token.expiration * 1000 <= Date.now()) return 'expired';
@@ -380,6 +402,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
     secrets,
     aws,
     google: googleTokens,
+    entra,
     requests,
     env: (base) => ({ ...base, HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' }),
     stop: async () => {

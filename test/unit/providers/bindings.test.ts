@@ -63,7 +63,7 @@ describe('bindingsOf', () => {
 
   it.each([
     [{ providers: [] }, /"providers" is not an object/],
-    [{ providers: { 'a.example': { provider: 'azure2' } } }, /names no provider dcm has \(aws, gcp, github, exec\)/],
+    [{ providers: { 'a.example': { provider: 'azure2' } } }, /names no provider dcm has \(aws, azure, gcp, github, exec\)/],
     [{ providers: { 'a.example': { provider: 'exec', command: 'op read' } } }, /"command" that is not a list of words/],
     [{ providers: { 'a.example': 'aws' } }, /names no provider/],
   ])('%j is refused, naming the file', (settings, message) => {

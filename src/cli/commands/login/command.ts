@@ -48,6 +48,7 @@ Examples:
   $ dcm login harbor.example -u 'robot$ci' --password-stdin < robot-secret.txt
   $ dcm login myregistry.example:5000 -u me --cert-dir ./certs
   $ dcm login '*.dkr.ecr.eu-west-1.amazonaws.com' --provider aws --profile ci   # every account's ECR in eu-west-1
+  $ dcm login myregistry.azurecr.io --provider azure     # a service principal, workload or managed identity, az
   $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
