@@ -25872,34 +25872,19 @@ async function entraToken(tenant, form, request3, what) {
   return parseEntraReply(response.status, response.body, `Entra (${url.host}) for ${what}`);
 }
 async function managedIdentity(request3) {
-  let { env } = request3, resource = "https://containerregistry.azure.net", clientId = env.AZURE_CLIENT_ID;
-  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
-    let url2 = new URL(env.IDENTITY_ENDPOINT);
-    url2.searchParams.set("api-version", "2019-08-01"), url2.searchParams.set("resource", resource), clientId && url2.searchParams.set("client_id", clientId);
-    let response2 = await cloudRequest({
-      method: "GET",
-      url: url2,
-      headers: { "x-identity-header": env.IDENTITY_HEADER },
-      env,
-      deadline: request3.deadline,
-      direct: !0,
-      what: `managed identity (${url2.host})`
-    });
-    return { token: parseEntraReply(response2.status, response2.body, `managed identity (${url2.host})`), identity: `managed identity (${url2.host})` };
-  }
-  let url = new URL("/metadata/identity/oauth2/token", env.AZURE_IMDS_ENDPOINT || "http://169.254.169.254");
-  url.searchParams.set("api-version", "2018-02-01"), url.searchParams.set("resource", resource), clientId && url.searchParams.set("client_id", clientId);
-  let response = await cloudRequest({
+  let { env } = request3, hosted = env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER, url = hosted ? new URL(env.IDENTITY_ENDPOINT) : new URL("/metadata/identity/oauth2/token", env.AZURE_IMDS_ENDPOINT || "http://169.254.169.254");
+  url.searchParams.set("api-version", hosted ? "2019-08-01" : "2018-02-01"), url.searchParams.set("resource", "https://containerregistry.azure.net"), env.AZURE_CLIENT_ID && url.searchParams.set("client_id", env.AZURE_CLIENT_ID);
+  let what = hosted ? `managed identity (${url.host})` : `IMDS (${url.host})`, response = await cloudRequest({
     method: "GET",
     url,
-    headers: { metadata: "true" },
+    headers: hosted ? { "x-identity-header": env.IDENTITY_HEADER } : { metadata: "true" },
     env,
     deadline: request3.deadline,
-    timeoutMs: IMDS_STEP_MS2,
+    ...hosted ? {} : { timeoutMs: IMDS_STEP_MS2 },
     direct: !0,
-    what: `IMDS (${url.host})`
-  });
-  return { token: parseEntraReply(response.status, response.body, `IMDS (${url.host})`), identity: `managed identity${clientId ? ` ${clientId}` : ""} (IMDS)` };
+    what
+  }), identity = hosted ? what : `managed identity${env.AZURE_CLIENT_ID ? ` ${env.AZURE_CLIENT_ID}` : ""} (IMDS)`;
+  return { token: parseEntraReply(response.status, response.body, what), identity };
 }
 async function azureCli(request3) {
   let result;

@@ -66,39 +66,25 @@ async function entraToken(tenant: string, form: Record<string, string>, request:
 
 async function managedIdentity(request: MintRequest): Promise<EntraToken> {
   const { env } = request;
-  const resource = 'https://containerregistry.azure.net';
-  const clientId = env.AZURE_CLIENT_ID;
-  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
-    const url = new URL(env.IDENTITY_ENDPOINT);
-    url.searchParams.set('api-version', '2019-08-01');
-    url.searchParams.set('resource', resource);
-    if (clientId) url.searchParams.set('client_id', clientId);
-    const response = await cloudRequest({
-      method: 'GET',
-      url,
-      headers: { 'x-identity-header': env.IDENTITY_HEADER },
-      env,
-      deadline: request.deadline,
-      direct: true,
-      what: `managed identity (${url.host})`,
-    });
-    return { token: parseEntraReply(response.status, response.body, `managed identity (${url.host})`), identity: `managed identity (${url.host})` };
-  }
-  const url = new URL('/metadata/identity/oauth2/token', env.AZURE_IMDS_ENDPOINT || 'http://169.254.169.254');
-  url.searchParams.set('api-version', '2018-02-01');
-  url.searchParams.set('resource', resource);
-  if (clientId) url.searchParams.set('client_id', clientId);
+  // App Service, Container Apps and Arc name their endpoint and its secret header; VMs and AKS have IMDS.
+  const hosted = env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER;
+  const url = hosted ? new URL(env.IDENTITY_ENDPOINT!) : new URL('/metadata/identity/oauth2/token', env.AZURE_IMDS_ENDPOINT || 'http://169.254.169.254');
+  url.searchParams.set('api-version', hosted ? '2019-08-01' : '2018-02-01');
+  url.searchParams.set('resource', 'https://containerregistry.azure.net');
+  if (env.AZURE_CLIENT_ID) url.searchParams.set('client_id', env.AZURE_CLIENT_ID);
+  const what = hosted ? `managed identity (${url.host})` : `IMDS (${url.host})`;
   const response = await cloudRequest({
     method: 'GET',
     url,
-    headers: { metadata: 'true' },
+    headers: hosted ? { 'x-identity-header': env.IDENTITY_HEADER! } : { metadata: 'true' },
     env,
     deadline: request.deadline,
-    timeoutMs: IMDS_STEP_MS,
+    ...(hosted ? {} : { timeoutMs: IMDS_STEP_MS }),
     direct: true,
-    what: `IMDS (${url.host})`,
+    what,
   });
-  return { token: parseEntraReply(response.status, response.body, `IMDS (${url.host})`), identity: `managed identity${clientId ? ` ${clientId}` : ''} (IMDS)` };
+  const identity = hosted ? what : `managed identity${env.AZURE_CLIENT_ID ? ` ${env.AZURE_CLIENT_ID}` : ''} (IMDS)`;
+  return { token: parseEntraReply(response.status, response.body, what), identity };
 }
 
 async function azureCli(request: MintRequest): Promise<EntraToken> {

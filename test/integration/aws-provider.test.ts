@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTestSession, tempDir } from '../helpers/env.ts';
+import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
 import { testMachine } from '../helpers/machine.ts';
 import { HOSTS, startStandIns, type StandIns } from '../helpers/registry-standins.ts';
 import { run } from '../helpers/spawn.ts';
@@ -220,6 +220,25 @@ describe('dcm login --provider aws', () => {
     );
     expect(login.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(JSON.parse((await machine.dcm(['ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('IMDS blackholed (a private network namespace where 169.254.169.254 takes connections and never answers): one short timeout, then the one line', async () => {
+    const config = tempDir('aws-netns');
+    mkdirSync(join(config, 'dcm'));
+    writeFileSync(join(config, 'dcm', 'config.json'), JSON.stringify({ providers: { [HOSTS.ecr]: { provider: 'aws' } } }), { mode: 0o600 });
+    const runtime = tempDir('aws-netns-run');
+    // IMDS's address on loopback, held by a listener that accepts and never says a word.
+    const silent = `"${process.execPath}" -e "require('node:net').createServer(() => {}).listen(80, '169.254.169.254')" </dev/null >/dev/null 2>&1 & listener=$!`;
+    const setup = `ip link set lo up && ip addr add 169.254.169.254/32 dev lo && ${silent}; sleep 0.5`;
+    const env = { ...base, AWS_EC2_METADATA_DISABLED: 'false', XDG_CONFIG_HOME: config, DCM_STORE: 'cache', XDG_RUNTIME_DIR: runtime };
+    const started = Date.now();
+    const dcmGet = `"${process.execPath}" "${join(ROOT, 'src', 'main.ts')}" get`;
+    const get = await run('unshare', ['-n', 'sh', '-c', `${setup}; ${dcmGet}; code=$?; kill $listener; exit $code`], { env, stdin: HOSTS.ecr });
+    const elapsed = Date.now() - started;
+    expect(get).toExit(1);
+    expect(get.stdout).toMatch(/^aws: no credentials found; tried .*IMDS \(IMDS \(169\.254\.169\.254\): .*\)\. Set AWS_PROFILE/);
+    // One 1-second step, not the SDKs' retries, and far from Docker's minute-long hangs.
+    expect(elapsed).toBeLessThan(6000);
   });
 
   it('ECR Public: ECR Public’s own API, in us-east-1', async () => {

@@ -113,6 +113,23 @@ describe('exec provider, end to end', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it('two gets racing on an empty cache: each returns a whole token, at most two mints, one consistent entry after', async () => {
+    const dir = tempDir('exec-race');
+    const mint = script(dir, 'slow.sh', `sleep 0.5; printf '{"Username":"u","Secret":"race-%s"}' "$$"`);
+    const machine = machineWithBindings({ 'race.example': { provider: 'exec', command: [mint.path] } });
+    const [a, b] = await Promise.all([machine.helper('get', 'race.example'), machine.helper('get', 'race.example')]);
+    for (const get of [a, b]) {
+      expect(get).toExit(0);
+      expect(JSON.parse(get.stdout).Secret).toMatch(/^race-\d+$/);
+    }
+    expect(mint.runs()).toBeLessThanOrEqual(2);
+    const secrets = [JSON.parse(a.stdout).Secret, JSON.parse(b.stdout).Secret];
+    const after = JSON.parse((await machine.helper('get', 'race.example')).stdout).Secret;
+    expect(secrets).toContain(after);
+    expect(JSON.parse((await machine.helper('get', 'race.example')).stdout).Secret).toBe(after);
+    expect(mint.runs()).toBeLessThanOrEqual(2);
+  });
+
   it('a settings file another user can write: its bindings are not used, and the fix is named', async () => {
     const dir = tempDir('exec-writable');
     const mint = script(dir, 'mint.sh', `echo '{"Username":"u","Secret":"s"}'`);
