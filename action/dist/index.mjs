@@ -2516,7 +2516,7 @@ var HELPER_TIMEOUT_MS, SECRETSERVICE_LABEL, HelperClient, init_helper_client = _
 import { homedir as homedir3 } from "node:os";
 import { join as join9 } from "node:path";
 function containersDropInPath(env) {
-  return join9(xdgDir(env, "XDG_CONFIG_HOME") || join9(env.HOME || homedir3(), ".config"), "containers", "registries.conf.d", "50-dcm.conf");
+  return join9(env.HOME || homedir3(), ".config", "containers", "registries.conf.d", "50-dcm.conf");
 }
 function readContainersDropIn(path4) {
   try {

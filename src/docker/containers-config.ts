@@ -22,9 +22,14 @@ export const CONTAINERS_DROP_IN = `${MARKER}: podman, skopeo and buildah ask dcm
 credential-helpers = ["dcm", "containers-auth.json"]
 `;
 
-/** `$XDG_CONFIG_HOME/containers/registries.conf.d/50-dcm.conf` (else under ~/.config). */
+/**
+ * `$HOME/.config/containers/registries.conf.d/50-dcm.conf`: under HOME, whatever XDG_CONFIG_HOME
+ * says, because that is where containers/image looks for a user's drop-ins (its auth.json
+ * follows XDG_CONFIG_HOME; its registries.conf.d does not: skopeo 1.9 skipped a drop-in written
+ * under XDG_CONFIG_HOME, test/integration/aws-provider.test.ts).
+ */
 export function containersDropInPath(env: Env): string {
-  return join(xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config'), 'containers', 'registries.conf.d', '50-dcm.conf');
+  return join(env.HOME || homedir(), '.config', 'containers', 'registries.conf.d', '50-dcm.conf');
 }
 
 /**

@@ -40,6 +40,10 @@ export interface AwsStandIn {
   badSignatures: string[];
   /** Lifetime of the tokens minted next (ECR's is 12 hours). */
   tokenLifetimeSeconds: number;
+  /** When set, the registry stand-in stops taking each token this many seconds after minting it, as at its expiry. */
+  tokenAcceptSeconds?: number;
+  /** When each token stops being taken (epoch ms), for the registry stand-in. */
+  acceptUntil: Map<string, number>;
   handles(host: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse): void;
 }
@@ -71,6 +75,7 @@ export function createAwsStandIn(ecrTokens: Set<string>, options: { verifySignat
     minted: [],
     badSignatures: [],
     tokenLifetimeSeconds: 12 * 3600,
+    acceptUntil: new Map(),
     handles: (host) => (Object.values(AWS_HOSTS) as string[]).includes(host),
     handle: (req, res) => {
       void respond(req, res).catch((error: unknown) => {
@@ -128,6 +133,7 @@ export function createAwsStandIn(ecrTokens: Set<string>, options: { verifySignat
       JSON.stringify({ payload: `eu-west-1:${randomUUID()}`, datakey: randomUUID(), version: '2', type: 'DATA_KEY', expiration }),
     ).toString('base64');
     ecrTokens.add(password);
+    standIn.acceptUntil.set(password, Date.now() + (standIn.tokenAcceptSeconds ?? standIn.tokenLifetimeSeconds) * 1000);
     return { authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'), expiresAt: expiration };
   }
 

@@ -50,12 +50,9 @@ export function testMachine(options: MachineOptions = {}): TestMachine {
     writeFileSync(path, typeof options.config === 'string' ? options.config : JSON.stringify(options.config, null, '\t'));
     chmodSync(path, options.mode ?? 0o600);
   }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DOCKER_CONFIG: dir,
-    PATH: options.onPath === false ? process.env.PATH : `${bin.dir}:${process.env.PATH}`,
-    ...options.env,
-  };
+  // The test's environment first; then this machine's Docker directory, and dcm first on its PATH.
+  const given: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...given, DOCKER_CONFIG: dir, PATH: options.onPath === false ? given.PATH : `${bin.dir}:${given.PATH}` };
   delete env.DOCKER_AUTH_CONFIG;
   if (options.store === 'cache') {
     const runtime = tempDir('runtime');

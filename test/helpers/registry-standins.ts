@@ -69,6 +69,11 @@ export interface StandIns {
   secrets: StandInSecrets;
   /** The AWS APIs (ECR's GetAuthorizationToken, STS), for the aws provider. */
   aws: AwsStandIn;
+  /**
+   * When set, the ECR stand-in serves images: each request it authorizes (as ECR does) goes on
+   * to this registry (`host:port`, plain HTTP) with the given Authorization instead.
+   */
+  ecrBackend?: { upstream: string; authorization: string };
   /** Google's token services (OAuth2, STS, IAM credentials), for the gcp provider. */
   google: GoogleStandIn;
   /** Entra ID's token endpoint, whose tokens ACR's /oauth2/exchange takes, for the azure provider. */
@@ -358,6 +363,12 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
     const state = ecrState(basic.secret);
     if (state === 'expired') return text(res, 403, 'Your authorization token has expired. Reauthenticate and try again.');
     if (state === 'other-region') return text(res, 400, '');
+    const backend = standInsObject.ecrBackend;
+    if (backend && new URL(req.url ?? '/', 'https://x').pathname !== '/v2/') {
+      req.headers.authorization = backend.authorization;
+      req.headers.host = backend.upstream;
+      return forwardRequest(req, res, backend.upstream);
+    }
     reply(200, {});
   }
 
@@ -378,7 +389,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
 
   function ecrState(secret: string): 'ok' | 'expired' | 'other-region' {
     const token = JSON.parse(Buffer.from(secret, 'base64').toString()) as { expiration: number; payload: string };
-    if (token.expiration * 1000 <= Date.now()) return 'expired';
+    if (token.expiration * 1000 <= Date.now() || (aws.acceptUntil.get(secret) ?? Number.POSITIVE_INFINITY) <= Date.now()) return 'expired';
     return token.payload.startsWith('eu-west-1:') ? 'ok' : 'other-region';
   }
 
@@ -396,7 +407,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
   const proxyUrl = proxy.url;
 
   const closed = (server: { close(cb: () => void): unknown }) => new Promise<void>((resolve) => server.close(() => resolve()));
-  return {
+  const standInsObject: StandIns = {
     proxyUrl,
     caDir,
     secrets,
@@ -412,6 +423,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
       await Promise.all([harborIssuer, gitlabIssuer].map((i: TokenIssuer) => i.stop()));
     },
   };
+  return standInsObject;
 }
 
 /** An ACR refresh token as `az acr login --expose-token` hands out: a JWT with `exp`. */

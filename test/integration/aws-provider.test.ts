@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
 import { testMachine } from '../helpers/machine.ts';
 import { HOSTS, startStandIns, type StandIns } from '../helpers/registry-standins.ts';
+import { writeOciLayout } from '../helpers/oci-image.ts';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
 let standIns: StandIns;
@@ -281,5 +283,60 @@ describe('dcm login --provider aws', () => {
     expect(fresh.Secret).not.toBe(reply.Secret);
     expect(standIns.aws.minted.length).toBe(before + 1);
     expect(await machine.dcm(['check', HOSTS.ecr])).toExit(0);
+  });
+});
+
+describe('Docker and skopeo through credsStore: dcm, pulling from a bound ECR host', () => {
+  let backend: RunningRegistry;
+  beforeAll(async () => {
+    backend = await startRegistry({ backend: 'backend-Pa55' });
+    const layout = tempDir('aws-oci');
+    writeOciLayout(layout, 'v1');
+    expect(
+      await run('skopeo', [
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        'backend:backend-Pa55',
+        `oci:${layout}:v1`,
+        `docker://${backend.host}/dcm/app:v1`,
+      ]),
+    ).toExit(0);
+    // The ECR stand-in now serves images: what it authorizes as ECR does goes on to the real registry.
+    standIns.ecrBackend = { upstream: backend.host, authorization: `Basic ${Buffer.from('backend:backend-Pa55').toString('base64')}` };
+    return async () => {
+      standIns.ecrBackend = undefined;
+      await backend.stop();
+    };
+  });
+
+  it('a pull works; the registry stops taking the token as it expires; the next pull mints a new one and works', async () => {
+    standIns.aws.tokenLifetimeSeconds = 64;
+    standIns.aws.tokenAcceptSeconds = 3;
+    try {
+      const machine = awsMachine(keys());
+      expect(await machine.dcm(['setup'])).toExit(0);
+      expect(await machine.dcm(['login', HOSTS.ecr, '--provider', 'aws', '--cert-dir', standIns.caDir])).toExit(0);
+      const image = `${HOSTS.ecr}/dcm/app:v1`;
+      const before = standIns.aws.minted.length;
+      const first = await machine.run('docker', ['manifest', 'inspect', '--insecure', image]);
+      expect(first).toExit(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ schemaVersion: 2 });
+      expect(standIns.aws.minted.length).toBe(before);
+
+      // 4.5 s on: the stand-in refuses the token (403, ECR's expiry sentence), and dcm counts it as
+      // within a minute of its 64-second expiry: both say a new one is needed.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      const second = await machine.run('docker', ['manifest', 'inspect', '--insecure', image]);
+      expect(second).toExit(0);
+      expect(standIns.aws.minted.length).toBe(before + 1);
+      // skopeo (containers/image) asks dcm through the registries.conf.d drop-in dcm setup wrote.
+      const inspect = await machine.run('skopeo', ['inspect', '--tls-verify=false', `docker://${image}`]);
+      expect(inspect).toExit(0);
+      expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${HOSTS.ecr}/dcm/app` });
+    } finally {
+      standIns.aws.tokenLifetimeSeconds = 12 * 3600;
+      standIns.aws.tokenAcceptSeconds = undefined;
+    }
   });
 });
