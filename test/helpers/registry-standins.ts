@@ -70,10 +70,11 @@ export interface StandIns {
   /** The AWS APIs (ECR's GetAuthorizationToken, STS), for the aws provider. */
   aws: AwsStandIn;
   /**
-   * When set, the ECR stand-in serves images: each request it authorizes (as ECR does) goes on
-   * to this registry (`host:port`, plain HTTP) with the given Authorization instead.
+   * Registries that serve images (ECR's and the Bearer stand-ins, by host): each request the
+   * stand-in authorizes, as that registry does, goes on to this registry (`host:port`, plain
+   * HTTP) with the given Authorization instead.
    */
-  ecrBackend?: { upstream: string; authorization: string };
+  imageBackends: Record<string, { upstream: string; authorization: string }>;
   /** Google's token services (OAuth2, STS, IAM credentials), for the gcp provider. */
   google: GoogleStandIn;
   /** Entra ID's token endpoint, whose tokens ACR's /oauth2/exchange takes, for the azure provider. */
@@ -122,13 +123,16 @@ function bearer(options: {
   const tokens = new Set<string>();
   return {
     tokenPath: options.tokenPath,
+    authorized: (req: IncomingMessage) => tokens.has(req.headers.authorization?.replace(/^Bearer /, '') ?? ''),
     ping(req: IncomingMessage, reply: Reply) {
       const token = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
-      if (tokens.has(token)) return reply(200, {});
+      // As every v2 registry answers its ping (Docker's CLI insists on the version header).
+      const version = { 'docker-distribution-api-version': 'registry/2.0' };
+      if (tokens.has(token)) return reply(200, {}, version);
       reply(
         401,
         { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
-        { 'www-authenticate': `Bearer realm="${options.realm}",service="${options.service}"` },
+        { 'www-authenticate': `Bearer realm="${options.realm}",service="${options.service}"`, ...version },
       );
     },
     token(req: IncomingMessage, url: URL, reply: Reply, res: ServerResponse) {
@@ -345,6 +349,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
       }
       return registry.token(req, url, reply, res);
     }
+    if (url.pathname.startsWith('/v2/') && registry.authorized(req) && toBackend(host, req, res)) return;
     reply(404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
   });
 
@@ -363,13 +368,18 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
     const state = ecrState(basic.secret);
     if (state === 'expired') return text(res, 403, 'Your authorization token has expired. Reauthenticate and try again.');
     if (state === 'other-region') return text(res, 400, '');
-    const backend = standInsObject.ecrBackend;
-    if (backend && new URL(req.url ?? '/', 'https://x').pathname !== '/v2/') {
-      req.headers.authorization = backend.authorization;
-      req.headers.host = backend.upstream;
-      return forwardRequest(req, res, backend.upstream);
-    }
+    if (new URL(req.url ?? '/', 'https://x').pathname !== '/v2/' && toBackend(HOSTS.ecr, req, res)) return;
     reply(200, {});
+  }
+
+  /** Sends an authorized request on to the registry serving `host`'s images; false when there is none. */
+  function toBackend(host: string, req: IncomingMessage, res: ServerResponse): boolean {
+    const backend = standInsObject.imageBackends[host];
+    if (!backend) return false;
+    req.headers.authorization = backend.authorization;
+    req.headers.host = backend.upstream;
+    forwardRequest(req, res, backend.upstream);
+    return true;
   }
 
   /** ACR's AAD exchange: an Entra access token for the registry's service, an ACR refresh token back. */
@@ -408,6 +418,7 @@ export async function startStandIns(options: { verifySignatures?: boolean } = {}
 
   const closed = (server: { close(cb: () => void): unknown }) => new Promise<void>((resolve) => server.close(() => resolve()));
   const standInsObject: StandIns = {
+    imageBackends: {},
     proxyUrl,
     caDir,
     secrets,

@@ -14,10 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
+import { serveImage } from '../helpers/image-backend.ts';
 import { testMachine } from '../helpers/machine.ts';
 import { HOSTS, startStandIns, type StandIns } from '../helpers/registry-standins.ts';
-import { writeOciLayout } from '../helpers/oci-image.ts';
-import { startRegistry, type RunningRegistry } from '../helpers/registry.ts';
 import { run } from '../helpers/spawn.ts';
 
 let standIns: StandIns;
@@ -287,28 +286,7 @@ describe('dcm login --provider aws', () => {
 });
 
 describe('Docker and skopeo through credsStore: dcm, pulling from a bound ECR host', () => {
-  let backend: RunningRegistry;
-  beforeAll(async () => {
-    backend = await startRegistry({ backend: 'backend-Pa55' });
-    const layout = tempDir('aws-oci');
-    writeOciLayout(layout, 'v1');
-    expect(
-      await run('skopeo', [
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        'backend:backend-Pa55',
-        `oci:${layout}:v1`,
-        `docker://${backend.host}/dcm/app:v1`,
-      ]),
-    ).toExit(0);
-    // The ECR stand-in now serves images: what it authorizes as ECR does goes on to the real registry.
-    standIns.ecrBackend = { upstream: backend.host, authorization: `Basic ${Buffer.from('backend:backend-Pa55').toString('base64')}` };
-    return async () => {
-      standIns.ecrBackend = undefined;
-      await backend.stop();
-    };
-  });
+  beforeAll(() => serveImage(standIns, HOSTS.ecr));
 
   it('a pull works; the registry stops taking the token as it expires; the next pull mints a new one and works', async () => {
     standIns.aws.tokenLifetimeSeconds = 64;

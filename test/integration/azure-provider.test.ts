@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestSession, tempDir } from '../helpers/env.ts';
+import { serveImage } from '../helpers/image-backend.ts';
 import { testMachine } from '../helpers/machine.ts';
 import { ACR_ZERO_USER, HOSTS, startStandIns, type StandIns } from '../helpers/registry-standins.ts';
 import { jwt } from '../helpers/tokens.ts';
@@ -25,11 +26,11 @@ beforeAll(async () => {
   standIns = await startStandIns();
   base = standIns.env({ ...process.env });
   for (const name of Object.keys(base)) if (name.startsWith('AZURE_') || name.startsWith('IDENTITY_')) delete base[name];
-  // No Azure CLI, and no IMDS, unless a test says otherwise.
+  // No Azure CLI (a PATH without it: Node, the Docker CLI, the system), and no IMDS, unless a test says otherwise.
   Object.assign(base, {
     AZURE_IMDS_ENDPOINT: 'http://127.0.0.1:9',
     AZURE_CONFIG_DIR: tempDir('azure-none'),
-    PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
     DCM_PROVIDER_TIMEOUT_MS: '10000',
   });
   imds = createServer((req, res) => {
@@ -107,5 +108,22 @@ describe('dcm login --provider azure', () => {
     expect(login.stderr).toMatch(
       /^dcm: azure: no Entra identity: no AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE .*, no managed identity \(.*\), no Azure CLI login \(azure: az is not on PATH\)\n$/,
     );
+  });
+});
+
+describe('Docker and skopeo through credsStore: dcm, pulling from a bound ACR', () => {
+  beforeAll(() => serveImage(standIns, HOSTS.acr));
+
+  it('docker manifest inspect and skopeo inspect get the ACR refresh token from dcm and go through ACR’s own token flow', async () => {
+    const machine = azureMachine({ ...sp(), AZURE_CLIENT_SECRET: standIns.entra.app.clientSecret });
+    expect(await machine.dcm(['setup'])).toExit(0);
+    expect(await machine.dcm(['login', HOSTS.acr, '--provider', 'azure', '--cert-dir', standIns.caDir])).toExit(0);
+    const image = `${HOSTS.acr}/dcm/app:v1`;
+    const docker = await machine.run('docker', ['manifest', 'inspect', '--insecure', image]);
+    expect(docker).toExit(0);
+    expect(JSON.parse(docker.stdout)).toMatchObject({ schemaVersion: 2 });
+    const skopeo = await machine.run('skopeo', ['inspect', '--tls-verify=false', `docker://${image}`]);
+    expect(skopeo).toExit(0);
+    expect(JSON.parse(skopeo.stdout)).toMatchObject({ Name: `${HOSTS.acr}/dcm/app` });
   });
 });

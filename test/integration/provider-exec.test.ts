@@ -130,6 +130,32 @@ describe('exec provider, end to end', () => {
     expect(mint.runs()).toBeLessThanOrEqual(2);
   });
 
+  it('doctor mints for each binding and names who minted; a binding that cannot mint fails the check with the fix', async () => {
+    const dir = tempDir('exec-doctor');
+    const good = script(dir, 'good.sh', `echo '{"Username":"u","Secret":"s"}'`);
+    const bad = script(dir, 'bad.sh', 'echo "no such item" >&2; exit 1');
+    const machine = machineWithBindings({
+      'good.example': { provider: 'exec', command: [good.path] },
+      'bad.example': { provider: 'exec', command: [bad.path] },
+    });
+    const doctor = await machine.dcm(['doctor', '--json']);
+    expect(doctor).toExit(1);
+    const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; detail: string; fix?: string }> }).checks.filter(
+      (c) => c.id === 'provider',
+    );
+    expect(checks).toEqual([
+      expect.objectContaining({
+        status: 'ok',
+        detail: expect.stringMatching(new RegExp(`^good\\.example: exec mints from exec ${good.path} \\(valid until `)),
+      }),
+      expect.objectContaining({
+        status: 'fail',
+        detail: `bad.example: exec: ${bad.path} exited 1: no such item`,
+        fix: 'fix what it names, then: dcm check bad.example',
+      }),
+    ]);
+  });
+
   it('a settings file another user can write: its bindings are not used, and the fix is named', async () => {
     const dir = tempDir('exec-writable');
     const mint = script(dir, 'mint.sh', `echo '{"Username":"u","Secret":"s"}'`);
