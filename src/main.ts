@@ -11,6 +11,8 @@ import { isSea } from 'node:sea';
 import { isVerb } from './docker/helper-protocol.ts';
 
 const HELPER_NAME = 'docker-credential-dcm';
+/** The name the kubelet runs dcm by (a link in its --image-credential-provider-bin-dir). */
+const KUBELET_NAME = 'dcm-kubelet-provider';
 /** An internal error (a bug): sysexits' EX_SOFTWARE, listed with the other codes in errors.ts. */
 const INTERNAL_ERROR = 70;
 
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     await runCacheAgent(args[1]);
     return exit(0);
   }
+  if (name === KUBELET_NAME || (args[0] === 'kubelet-provider' && args.length === 1)) return exit(await kubeletProvider(env));
   // `dcm get` is the helper; `dcm version --json` is the CLI's (the helper takes no options).
   if (name.startsWith('docker-credential-') || (isVerb(args[0]) && args.length === 1)) {
     const [{ runHelper }, { openCredentialStore }] = await Promise.all([import('./helper/run.ts'), import('./store/select.ts')]);
@@ -76,6 +79,25 @@ async function main(): Promise<void> {
     });
     process.exitCode = code;
     process.stdout.write('', () => exit(code));
+  }
+}
+
+/** One kubelet request: the response on stdout, or one line on stderr and exit 1. */
+async function kubeletProvider(env: NodeJS.ProcessEnv): Promise<number> {
+  const [{ readBounded }, { answerKubelet }, { MAX_REQUEST_BYTES }, { openCredentialStore }] = await Promise.all([
+    import('./helper/io.ts'),
+    import('./kubelet/serve.ts'),
+    import('./kubelet/protocol.ts'),
+    import('./store/select.ts'),
+  ]);
+  try {
+    const request = await readBounded(stdinChunks(), MAX_REQUEST_BYTES);
+    const response = await answerKubelet(request, env, Date.now(), () => openCredentialStore(env, storeHooks));
+    new BlockingOutput(1).write(response);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${KUBELET_NAME}: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}\n`);
+    return 1;
   }
 }
 

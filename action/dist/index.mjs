@@ -27953,6 +27953,62 @@ var init_run4 = __esm({
   }
 });
 
+// src/cli/commands/kubelet-provider/run.ts
+var run_exports5 = {};
+__export(run_exports5, {
+  kubeletConfig: () => kubeletConfig
+});
+function kubeletConfig(options, ctx) {
+  let matchImages = [.../* @__PURE__ */ new Set([...readBindings(ctx.env).bindings.map((b) => b.pattern), ...(options.match ?? []).map(checkPattern)])];
+  if (matchImages.length === 0) throw new UsageError("no registries to match: bind one first (dcm login HOST --provider NAME), or give --match PATTERN");
+  let duration = options.defaultCacheDuration ?? "10m";
+  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(duration) || duration === "")
+    throw new UsageError(`--default-cache-duration takes a Go duration such as 10m or 1h30m, not ${JSON.stringify(duration)}`);
+  let env = ["XDG_CONFIG_HOME", "DCM_STORE"].filter((name) => ctx.env[name]).map((name) => ({ name, value: ctx.env[name] })), config = {
+    apiVersion: "kubelet.config.k8s.io/v1",
+    kind: "CredentialProviderConfig",
+    providers: [
+      {
+        name: "dcm-kubelet-provider",
+        matchImages,
+        defaultCacheDuration: duration,
+        apiVersion: "credentialprovider.kubelet.k8s.io/v1",
+        ...env.length ? { env } : {}
+      }
+    ]
+  };
+  ctx.stdout.write(options.json ? `${JSON.stringify(config, null, 2)}
+` : toYaml(config));
+}
+function toYaml(config) {
+  let lines = [`apiVersion: ${config.apiVersion}`, `kind: ${config.kind}`, "providers:"];
+  for (let provider of config.providers) {
+    let first = !0;
+    for (let [key, value] of Object.entries(provider)) {
+      let lead = first ? "  - " : "    ";
+      if (first = !1, Array.isArray(value)) {
+        lines.push(`${lead}${key}:`);
+        for (let item of value)
+          lines.push(
+            typeof item == "object" ? `      - name: ${JSON.stringify(item.name)}
+        value: ${JSON.stringify(item.value)}` : `      - ${JSON.stringify(item)}`
+          );
+      } else lines.push(`${lead}${key}: ${JSON.stringify(value)}`);
+    }
+  }
+  return `${lines.join(`
+`)}
+`;
+}
+var init_run5 = __esm({
+  "src/cli/commands/kubelet-provider/run.ts"() {
+    "use strict";
+    init_errors();
+    init_bindings();
+    init_provider_bindings();
+  }
+});
+
 // src/cli/auths-sync.ts
 function recordLogin(ctx, registry) {
   return edit(ctx, (data) => authsAfterLogin(data, registry));
@@ -39311,8 +39367,8 @@ var init_prompt = __esm({
 });
 
 // src/cli/commands/login/run.ts
-var run_exports5 = {};
-__export(run_exports5, {
+var run_exports6 = {};
+__export(run_exports6, {
   login: () => login
 });
 async function login(server, options, ctx, prompter = terminalPrompter(ctx)) {
@@ -39351,7 +39407,7 @@ function refuseConflicts(options, ctx) {
 `
   );
 }
-var init_run5 = __esm({
+var init_run6 = __esm({
   "src/cli/commands/login/run.ts"() {
     "use strict";
     init_server_address();
@@ -39365,8 +39421,8 @@ var init_run5 = __esm({
 });
 
 // src/cli/commands/logout/run.ts
-var run_exports6 = {};
-__export(run_exports6, {
+var run_exports7 = {};
+__export(run_exports7, {
   logout: () => logout
 });
 async function logout(server, options, ctx) {
@@ -39420,7 +39476,7 @@ function forgetCertDir(key, ctx) {
   } catch {
   }
 }
-var init_run6 = __esm({
+var init_run7 = __esm({
   "src/cli/commands/logout/run.ts"() {
     "use strict";
     init_server_address();
@@ -39432,8 +39488,8 @@ var init_run6 = __esm({
 });
 
 // src/cli/commands/ls/run.ts
-var run_exports7 = {};
-__export(run_exports7, {
+var run_exports8 = {};
+__export(run_exports8, {
   ls: () => ls
 });
 async function ls(options, ctx) {
@@ -39455,7 +39511,7 @@ async function ls(options, ctx) {
     )
   ), failures.length > 0) throw new SilentExit(failureCode(failures[0]));
 }
-var init_run7 = __esm({
+var init_run8 = __esm({
   "src/cli/commands/ls/run.ts"() {
     "use strict";
     init_errors();
@@ -39535,8 +39591,8 @@ var init_run_stores = __esm({
 });
 
 // src/cli/commands/migrate/run.ts
-var run_exports8 = {};
-__export(run_exports8, {
+var run_exports9 = {};
+__export(run_exports9, {
   migrate: () => migrate,
   planMigration: () => planMigration
 });
@@ -39623,7 +39679,7 @@ function render(report) {
 `)}
 `;
 }
-var init_run8 = __esm({
+var init_run9 = __esm({
   "src/cli/commands/migrate/run.ts"() {
     "use strict";
     init_errors();
@@ -39634,8 +39690,8 @@ var init_run8 = __esm({
 });
 
 // src/cli/commands/mirror/run.ts
-var run_exports9 = {};
-__export(run_exports9, {
+var run_exports10 = {};
+__export(run_exports10, {
   imageOf: () => imageOf,
   mirrorAdd: () => mirrorAdd,
   mirrorCheck: () => mirrorCheck,
@@ -39757,7 +39813,7 @@ function reloadHint(path4) {
 function exitClassOf2(status) {
   return status === "ok" ? "ok" : status === "stale" ? "registry" : status === "not-found" ? "notFound" : status;
 }
-var init_run9 = __esm({
+var init_run10 = __esm({
   "src/cli/commands/mirror/run.ts"() {
     "use strict";
     init_config_file();
@@ -39883,8 +39939,8 @@ var init_github2 = __esm({
 });
 
 // src/cli/commands/ratelimit/run.ts
-var run_exports10 = {};
-__export(run_exports10, {
+var run_exports11 = {};
+__export(run_exports11, {
   ratelimit: () => ratelimit
 });
 async function ratelimit(options, ctx) {
@@ -40081,7 +40137,7 @@ function renderGithubOutput(json) {
     unlimited: value(json.unlimited)
   });
 }
-var FORMATS, WARN_SHARE, init_run10 = __esm({
+var FORMATS, WARN_SHARE, init_run11 = __esm({
   "src/cli/commands/ratelimit/run.ts"() {
     "use strict";
     init_errors();
@@ -40102,8 +40158,8 @@ var FORMATS, WARN_SHARE, init_run10 = __esm({
 });
 
 // src/cli/commands/setup/run.ts
-var run_exports11 = {};
-__export(run_exports11, {
+var run_exports12 = {};
+__export(run_exports12, {
   planSetup: () => planSetup,
   setup: () => setup
 });
@@ -40212,7 +40268,7 @@ async function chooseStore(store, ctx) {
   ctx.stderr.write(`dcm keeps credentials in the ${store} store from now on (${path4})
 `);
 }
-var HELPER, KNOWN_STORES, init_run11 = __esm({
+var HELPER, KNOWN_STORES, init_run12 = __esm({
   "src/cli/commands/setup/run.ts"() {
     "use strict";
     init_config_file();
@@ -43432,6 +43488,38 @@ function declareImport(parent, ctx) {
   declare4(parent).action(async (options) => (await Promise.resolve().then(() => (init_run4(), run_exports4))).importFrom(options, ctx));
 }
 
+// src/cli/commands/kubelet-provider/command.ts
+function declareGroup(parent) {
+  return parent.command("kubelet-provider").description("the kubelet's image credential provider: run with no arguments by the kubelet; config prints its configuration").addHelpText(
+    "after",
+    `
+Run by the kubelet (as a link named dcm-kubelet-provider in --image-credential-provider-bin-dir,
+or as "dcm kubelet-provider"), dcm reads one CredentialProviderRequest on stdin and writes one
+CredentialProviderResponse: a token minted by the provider bound to the image's registry (dcm login
+HOST --provider ...), cached by the kubelet for half its life; an empty answer for a registry no
+binding serves. Settings in dcm's configuration: "kubelet": {"cacheKeyType": "Image" | "Registry" |
+"Global", "staticLogins": true} (also answer from dcm's store). docs/kubernetes.md.
+
+Examples:
+  $ dcm kubelet-provider config > /etc/kubernetes/credential-provider.yaml
+  $ ln -s "$(command -v dcm)" /usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec/dcm-kubelet-provider`
+  );
+}
+function declareConfig(group) {
+  return group.command("config").description("print the kubelet's CredentialProviderConfig for dcm: matchImages from the bindings (and --match)").option("--match <pattern...>", "more matchImages entries (a registry whose logins dcm keeps, with staticLogins)").option("--default-cache-duration <duration>", "the kubelet's cache for answers that do not say (default 10m)").option("--json", "print it as JSON instead of YAML").addHelpText(
+    "after",
+    `
+Examples:
+  $ dcm kubelet-provider config
+  $ dcm kubelet-provider config --match registry.corp.example --json
+
+${exitCodesHelp(["ok", "usage"])}`
+  );
+}
+function declareKubeletProvider(parent, ctx) {
+  declareConfig(declareGroup(parent)).action(async (options) => (await Promise.resolve().then(() => (init_run5(), run_exports5))).kubeletConfig(options, ctx));
+}
+
 // src/cli/commands/login/command.ts
 init_declaration();
 function declare5(parent) {
@@ -43479,7 +43567,7 @@ ${exitCodesHelp(["ok", "usage", "credentials", "network", "tls", "threshold", "r
 }
 function declareLogin(parent, ctx) {
   declare5(parent).action(
-    async (server, options) => options.provider !== void 0 ? (await Promise.resolve().then(() => (init_run_provider(), run_provider_exports))).loginWithProvider(server, options, ctx) : (await Promise.resolve().then(() => (init_run5(), run_exports5))).login(server, options, ctx)
+    async (server, options) => options.provider !== void 0 ? (await Promise.resolve().then(() => (init_run_provider(), run_provider_exports))).loginWithProvider(server, options, ctx) : (await Promise.resolve().then(() => (init_run6(), run_exports6))).login(server, options, ctx)
   );
 }
 
@@ -43500,7 +43588,7 @@ ${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy", "interrupted"], {
   );
 }
 function declareLogout(parent, ctx) {
-  declare6(parent).action(async (server, options) => (await Promise.resolve().then(() => (init_run6(), run_exports6))).logout(server, options, ctx));
+  declare6(parent).action(async (server, options) => (await Promise.resolve().then(() => (init_run7(), run_exports7))).logout(server, options, ctx));
 }
 
 // src/cli/commands/ls/command.ts
@@ -43521,7 +43609,7 @@ ${exitCodesHelp(["ok", "usage", "keychain"])}`
   );
 }
 function declareLs(parent, ctx) {
-  declare7(parent).action(async (options) => (await Promise.resolve().then(() => (init_run7(), run_exports7))).ls(options, ctx));
+  declare7(parent).action(async (options) => (await Promise.resolve().then(() => (init_run8(), run_exports8))).ls(options, ctx));
 }
 
 // src/cli/commands/migrate/command.ts
@@ -43555,13 +43643,13 @@ ${exitCodesHelp(["ok", "failure", "usage", "keychain", "busy"], { failure: "some
 }
 function declareMigrate(parent, ctx) {
   declare8(parent).action(
-    async (options) => options.fromStore !== void 0 || options.toStore !== void 0 ? (await Promise.resolve().then(() => (init_run_stores(), run_stores_exports))).migrateStores(options, ctx) : (await Promise.resolve().then(() => (init_run8(), run_exports8))).migrate(options, ctx)
+    async (options) => options.fromStore !== void 0 || options.toStore !== void 0 ? (await Promise.resolve().then(() => (init_run_stores(), run_stores_exports))).migrateStores(options, ctx) : (await Promise.resolve().then(() => (init_run9(), run_exports9))).migrate(options, ctx)
   );
 }
 
 // src/cli/commands/mirror/command.ts
 init_declaration();
-function declareGroup(parent) {
+function declareGroup2(parent) {
   return parent.command("mirror").description("Docker Hub mirrors: list them, check that each serves pulls and who it gets credentials from, add or remove one").addHelpText(
     "after",
     `
@@ -43642,8 +43730,8 @@ ${exitCodesHelp(["ok", "failure", "usage"], { ok: "removed, or not there", failu
   );
 }
 function declareMirror(parent, ctx) {
-  let group = declareGroup(parent);
-  declareLs2(group).action(async (options) => (await Promise.resolve().then(() => (init_run9(), run_exports9))).mirrorLs(options, ctx)), declareCheck2(group).action(async (urls, options) => (await Promise.resolve().then(() => (init_run9(), run_exports9))).mirrorCheck(urls, options, ctx)), declareAdd(group).action(async (url, options) => (await Promise.resolve().then(() => (init_run9(), run_exports9))).mirrorAdd(url, options, ctx)), declareRm(group).action(async (url, options) => (await Promise.resolve().then(() => (init_run9(), run_exports9))).mirrorRm(url, options, ctx));
+  let group = declareGroup2(parent);
+  declareLs2(group).action(async (options) => (await Promise.resolve().then(() => (init_run10(), run_exports10))).mirrorLs(options, ctx)), declareCheck2(group).action(async (urls, options) => (await Promise.resolve().then(() => (init_run10(), run_exports10))).mirrorCheck(urls, options, ctx)), declareAdd(group).action(async (url, options) => (await Promise.resolve().then(() => (init_run10(), run_exports10))).mirrorAdd(url, options, ctx)), declareRm(group).action(async (url, options) => (await Promise.resolve().then(() => (init_run10(), run_exports10))).mirrorRm(url, options, ctx));
 }
 
 // src/cli/commands/ratelimit/command.ts
@@ -43679,7 +43767,7 @@ Examples:
   );
 }
 function declareRatelimit(parent, ctx) {
-  declare9(parent).action(async (options) => (await Promise.resolve().then(() => (init_run10(), run_exports10))).ratelimit(options, ctx));
+  declare9(parent).action(async (options) => (await Promise.resolve().then(() => (init_run11(), run_exports11))).ratelimit(options, ctx));
 }
 
 // src/cli/commands/setup/command.ts
@@ -43707,7 +43795,7 @@ ${exitCodesHelp(["ok", "failure", "usage", "keychain"], { failure: "config.json 
   );
 }
 function declareSetup(parent, ctx) {
-  declare10(parent).action(async (options) => (await Promise.resolve().then(() => (init_run11(), run_exports11))).setup(options, ctx));
+  declare10(parent).action(async (options) => (await Promise.resolve().then(() => (init_run12(), run_exports12))).setup(options, ctx));
 }
 
 // src/cli/commands/version/command.ts
@@ -43784,6 +43872,7 @@ function buildProgram(ctx) {
     declareMigrate,
     declareImport,
     declareMirror,
+    declareKubeletProvider,
     declareCompletion,
     declareDoctor,
     declareSetup,

@@ -10,6 +10,7 @@ import { declareCheck } from './commands/check/command.ts';
 import { declareCompletion } from './commands/completion/command.ts';
 import { declareDoctor } from './commands/doctor/command.ts';
 import { declareImport } from './commands/import/command.ts';
+import { declareKubeletProvider } from './commands/kubelet-provider/command.ts';
 import { declareLogin } from './commands/login/command.ts';
 import { declareLogout } from './commands/logout/command.ts';
 import { declareLs } from './commands/ls/command.ts';
@@ -72,6 +73,7 @@ export function buildProgram(ctx: CommandContext): Command {
     declareMigrate,
     declareImport,
     declareMirror,
+    declareKubeletProvider,
     declareCompletion,
     declareDoctor,
     declareSetup,

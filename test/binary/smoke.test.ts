@@ -7,7 +7,7 @@
  * and the cache agent starts from the binary itself.
  * Covers: src/version.ts, src/main.ts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmBinDir, requireTestSession, tempDir } from '../helpers/env.ts';
@@ -62,6 +62,22 @@ describe('providers through the binary (issue 24)', () => {
     const get = await helper('get', 'failing.example', { XDG_CONFIG_HOME: join(config, '..') });
     expect(get).toExit(1);
     expect(get.stdout).toBe(`exec: ${script} exited 2: vault: permission denied\n`);
+  });
+
+  it('as the kubelet runs it (a dcm-kubelet-provider link): a bound registry’s token in a CredentialProviderResponse', async () => {
+    const dir = tempDir('smoke-kubelet');
+    const script = join(dir, 'mint.sh');
+    writeFileSync(script, '#!/bin/sh\necho \'{"Username":"robot","Secret":"kubelet-smoke"}\'\n', { mode: 0o755 });
+    const config = join(dir, 'xdg', 'dcm');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ providers: { 'kube.example': { provider: 'exec', command: [script] } } }), { mode: 0o600 });
+    symlinkSync(process.env.DCM_TEST_BINARY!, join(dir, 'dcm-kubelet-provider'));
+    const answer = await run(join(dir, 'dcm-kubelet-provider'), [], {
+      stdin: JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image: 'kube.example/app:1' }),
+      env: { ...env, XDG_CONFIG_HOME: join(dir, 'xdg') },
+    });
+    expect(answer).toExit(0);
+    expect(JSON.parse(answer.stdout).auth).toEqual({ 'kube.example': { username: 'robot', password: 'kubelet-smoke' } });
   });
 
   it('an aws binding loads its provider (undici inside) from the binary: with no credentials, one line saying what was tried', async () => {

@@ -1,7 +1,7 @@
 /**
  * argv → command handler and options, with every command's run module mocked: each
  * command.ts declares, its run.ts does.
- * Covers: src/cli/declaration.ts, src/cli/commands/check/command.ts, src/cli/commands/completion/command.ts, src/cli/commands/doctor/command.ts, src/cli/commands/import/command.ts, src/cli/commands/login/command.ts, src/cli/commands/logout/command.ts, src/cli/commands/ls/command.ts, src/cli/commands/migrate/command.ts, src/cli/commands/mirror/command.ts, src/cli/commands/ratelimit/command.ts, src/cli/commands/setup/command.ts, src/cli/commands/version/command.ts.
+ * Covers: src/cli/declaration.ts, src/cli/commands/check/command.ts, src/cli/commands/completion/command.ts, src/cli/commands/doctor/command.ts, src/cli/commands/import/command.ts, src/cli/commands/kubelet-provider/command.ts, src/cli/commands/login/command.ts, src/cli/commands/logout/command.ts, src/cli/commands/ls/command.ts, src/cli/commands/migrate/command.ts, src/cli/commands/mirror/command.ts, src/cli/commands/ratelimit/command.ts, src/cli/commands/setup/command.ts, src/cli/commands/version/command.ts.
  */
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';

@@ -13,7 +13,7 @@ describe('candidates', () => {
     [
       'nothing typed: every visible command',
       [''],
-      ['check', 'completion', 'doctor', 'import', 'login', 'logout', 'ls', 'migrate', 'mirror', 'ratelimit', 'setup', 'version'],
+      ['check', 'completion', 'doctor', 'import', 'kubelet-provider', 'login', 'logout', 'ls', 'migrate', 'mirror', 'ratelimit', 'setup', 'version'],
     ],
     ['a prefix', ['lo'], ['login', 'logout']],
     ['the hidden command is never offered', ['__'], []],
