@@ -16,7 +16,7 @@
  * src/main.ts, the only module of the action that touches `process`.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -57,10 +57,66 @@ function installHelper(): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'docker-credential-dcm');
   const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-  writeFileSync(path, `#!/bin/sh\nDCM_STORE=cache exec ${quote(process.execPath)} ${quote(SELF)} ${HELPER_VERB} "$@"\n`);
+  // The job's own dcm settings (a provider binding lives there), beside its cache store.
+  writeFileSync(
+    path,
+    `#!/bin/sh\nDCM_STORE=cache XDG_CONFIG_HOME=${quote(jobConfigHome())} exec ${quote(process.execPath)} ${quote(SELF)} ${HELPER_VERB} "$@"\n`,
+  );
   chmodSync(path, 0o755);
   appendTo('GITHUB_PATH', dir);
   return dir;
+}
+
+/** dcm's settings for this job: in RUNNER_TEMP, gone with the job. */
+function jobConfigHome(): string {
+  return join(process.env.RUNNER_TEMP ?? process.cwd(), 'dcm-config');
+}
+
+/** The inputs of a provider login, as `dcm login --provider` options. */
+function providerArgs(provider: string): string[] {
+  const args = ['--provider', provider];
+  const oidc = input('oidc') || (['aws', 'gcp', 'azure'].includes(provider) ? 'github' : '');
+  if (oidc) args.push('--oidc', oidc);
+  for (const name of ['role', 'audience', 'service-account', 'tenant', 'client-id', 'username']) if (input(name)) args.push(`--${name}`, input(name));
+  return args;
+}
+
+/**
+ * `provider:` a login minted from the job's own identity (its OIDC token for aws, gcp and
+ * azure; GITHUB_TOKEN for github), kept in the job's cache store and served to Docker by the
+ * helper on the job's PATH. Every minted secret is masked in the log; with `docker-config: job`,
+ * the job gets a DOCKER_CONFIG of its own. The post step logs out.
+ */
+async function providerLogin(registry: string, provider: string): Promise<number> {
+  const dir = installHelper();
+  const env: NodeJS.ProcessEnv = { ...process.env, DCM_STORE: 'cache', XDG_CONFIG_HOME: jobConfigHome(), PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` };
+  if (input('docker-config') === 'job') {
+    const dockerConfig = join(process.env.RUNNER_TEMP ?? process.cwd(), 'dcm-docker-config');
+    mkdirSync(dockerConfig, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dockerConfig, 'config.json'), '{}\n', { mode: 0o600 });
+    env.DOCKER_CONFIG = dockerConfig;
+    appendTo('GITHUB_ENV', `DOCKER_CONFIG=${dockerConfig}`);
+    appendTo('GITHUB_STATE', `dcm-docker-config=${dockerConfig}`);
+  }
+  const setup = await runCli(['setup', '--registry', registry], cliIo(env));
+  if (setup !== 0) return setup;
+  const code = await runCli(['login', registry, ...providerArgs(provider)], cliIo(env));
+  if (code !== 0) {
+    await runCli(['setup', '--undo', '--registry', registry], cliIo(env));
+    return code;
+  }
+  appendTo('GITHUB_STATE', `dcm-login=${registry}`);
+  // The minted token, as Docker will get it, is masked before anything could print it.
+  let reply = '';
+  await runHelper(['get'], {
+    name: 'docker-credential-dcm',
+    io: { stdin: Readable.from([Buffer.from(registry)]), stdout: { write: (text: string) => (reply += text) } },
+    openStore: () => openCredentialStore(env, hooks),
+    env,
+  });
+  const secret = (JSON.parse(reply || '{}') as { Secret?: string }).Secret;
+  if (secret) process.stdout.write(`::add-mask::${secret}\n`);
+  return 0;
 }
 
 async function login(registry: string, username: string, token: string): Promise<number> {
@@ -87,10 +143,30 @@ async function login(registry: string, username: string, token: string): Promise
 async function post(): Promise<number> {
   const server = process.env['STATE_dcm-login'];
   if (!server) return 0;
-  const env = { ...process.env, DCM_STORE: 'cache' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DCM_STORE: 'cache', XDG_CONFIG_HOME: jobConfigHome() };
+  const dockerConfig = process.env['STATE_dcm-docker-config'];
+  if (dockerConfig) env.DOCKER_CONFIG = dockerConfig;
   const code = await runCli(['logout', server], cliIo(env));
   const undone = await runCli(['setup', '--undo', '--registry', server], cliIo(env));
+  if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
   return code || undone;
+}
+
+/** `login: true`: the job logged in, then (for Docker Hub) the pull limit checked signed in. */
+async function loginThenCheck(registry: string, username: string, token: string, repository: string, failUnder: string): Promise<number> {
+  const code = await login(registry, username, token);
+  if (code !== 0) return code;
+  // Logged in: the check below uses that login, as Docker will.
+  if (registry && registry !== 'docker.io') return 0;
+  const checked = ['ratelimit', '--format', 'github'];
+  if (repository) checked.push('--repository', repository);
+  if (failUnder) checked.push('--fail-under', failUnder);
+  const env = {
+    ...process.env,
+    DCM_STORE: 'cache',
+    PATH: `${join(process.env.RUNNER_TEMP ?? process.cwd(), 'dcm-bin')}${delimiter}${process.env.PATH ?? ''}`,
+  };
+  return runCli(checked, cliIo(env));
 }
 
 async function main(): Promise<number> {
@@ -105,6 +181,8 @@ async function main(): Promise<number> {
       name: 'docker-credential-dcm',
       io: { stdin: process.stdin, stdout: process.stdout },
       openStore: () => openCredentialStore(process.env, hooks),
+      env: process.env,
+      warn: (line) => process.stderr.write(`dcm: warning: ${line}\n`),
     });
   }
   if (process.env.STATE_isPost === 'true') return post();
@@ -119,21 +197,14 @@ async function main(): Promise<number> {
     process.stderr.write('::error title=dcm ratelimit::the token input needs the username input too\n');
     return 2;
   }
-  if (input('login') === 'true') {
-    const code = await login(registry, username, token);
-    if (code !== 0) return code;
-    // Logged in: the check below uses that login, as Docker will.
-    if (registry && registry !== 'docker.io') return 0;
-    const checked = ['ratelimit', '--format', 'github'];
-    if (repository) checked.push('--repository', repository);
-    if (failUnder) checked.push('--fail-under', failUnder);
-    const env = {
-      ...process.env,
-      DCM_STORE: 'cache',
-      PATH: `${join(process.env.RUNNER_TEMP ?? process.cwd(), 'dcm-bin')}${delimiter}${process.env.PATH ?? ''}`,
-    };
-    return runCli(checked, cliIo(env));
+  if (input('provider')) {
+    if (!registry) {
+      process.stderr.write('::error title=dcm login::provider needs the registry input\n');
+      return 2;
+    }
+    return providerLogin(registry, input('provider'));
   }
+  if (input('login') === 'true') return loginThenCheck(registry, username, token, repository, failUnder);
   const args = ['ratelimit', '--format', 'github'];
   if (registry) args.push('--registry', registry);
   if (repository) args.push('--repository', repository);

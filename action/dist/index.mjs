@@ -566,7 +566,8 @@ function bindingsOf(settings, path4) {
     if (typeof entry != "object" || entry === null || typeof entry.provider != "string" || !Object.hasOwn(PROVIDERS, entry.provider))
       throw bad(`the binding for ${JSON.stringify(pattern.slice(0, 80))} names no provider dcm has (${Object.keys(PROVIDERS).join(", ")})`);
     let binding = { pattern, provider: entry.provider };
-    if (typeof entry.profile == "string" && (binding.profile = entry.profile), typeof entry.username == "string" && (binding.username = entry.username), entry.command !== void 0) {
+    for (let option of STRING_OPTIONS) typeof entry[option] == "string" && (binding[option] = entry[option]);
+    if ((entry.oidc === "github" || entry.oidc === "gitlab") && (binding.oidc = entry.oidc), entry.command !== void 0) {
       if (!Array.isArray(entry.command) || entry.command.length === 0 || !entry.command.every((word) => typeof word == "string"))
         throw bad(`the binding for ${pattern} has a "command" that is not a list of words`);
       binding.command = entry.command;
@@ -578,7 +579,7 @@ function bindingFor(bindings, host) {
   let exact = bindings.find((binding) => binding.pattern === host.toLowerCase());
   return exact || bindings.filter((binding) => binding.pattern.includes("*") && matchesPattern(binding.pattern, host)).sort((a, b) => b.pattern.length - a.pattern.length)[0];
 }
-var PROVIDERS, LABEL, init_bindings = __esm({
+var PROVIDERS, STRING_OPTIONS, LABEL, init_bindings = __esm({
   "src/providers/bindings.ts"() {
     "use strict";
     init_errors();
@@ -588,7 +589,7 @@ var PROVIDERS, LABEL, init_bindings = __esm({
       gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
       github: "GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`",
       exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)'
-    }, LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+    }, STRING_OPTIONS = ["profile", "username", "role", "audience", "serviceAccount", "tenant", "clientId"], LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
   }
 });
 
@@ -2596,7 +2597,16 @@ function awsProfile(binding, env) {
   return binding.profile ?? (env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default");
 }
 function identityKey(binding, env) {
-  return hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
+  return binding.oidc ? hash([
+    binding.provider,
+    binding.oidc,
+    binding.role,
+    binding.audience,
+    binding.serviceAccount,
+    binding.tenant,
+    binding.clientId,
+    env.GITHUB_RUN_ID ?? env.CI_JOB_ID ?? null
+  ]) : hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
 }
 var hash, IDENTITY_PARTS, init_identity = __esm({
   "src/providers/identity.ts"() {
@@ -25401,6 +25411,18 @@ var import_undici, MAX_BODY_BYTES, MAX_REDIRECTS, RegistryHttp, init_transport =
 // src/providers/http.ts
 import { readFileSync } from "node:fs";
 async function cloudRequest(req) {
+  for (let attempt = 0; ; attempt++) {
+    let delay = RETRY_DELAYS_MS[attempt], retryable = req.timeoutMs === void 0 && delay !== void 0 && Date.now() + delay < req.deadline - 1e3;
+    try {
+      let response = await requestOnce(req);
+      if (response.status < 500 || !retryable) return response;
+    } catch (error) {
+      if (!retryable || !(error instanceof MintFailed) || error.code !== "network") throw error;
+    }
+    await new Promise((resolve2) => setTimeout(resolve2, delay));
+  }
+}
+async function requestOnce(req) {
   let timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? Number.POSITIVE_INFINITY, req.deadline - Date.now())), bundle = req.caBundle || req.env.SSL_CERT_FILE, ca = bundle ? [readFileSync(bundle, "utf8")] : void 0, timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, http = req.direct ? void 0 : proxyFromEnv(req.env, "HTTP_PROXY"), https = req.direct ? void 0 : proxyFromEnv(req.env, "HTTPS_PROXY"), dispatcher = new import_undici2.EnvHttpProxyAgent({
     ...timeouts,
     // Undefined proxies mean direct: the agent must not read process.env itself.
@@ -25429,14 +25451,56 @@ async function cloudRequest(req) {
     });
   }
 }
-var import_undici2, MAX_BODY_BYTES2, init_http = __esm({
+var import_undici2, MAX_BODY_BYTES2, RETRY_DELAYS_MS, init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
     import_undici2 = __toESM(require_undici(), 1);
     init_errors();
     init_net_errors();
     init_transport();
-    MAX_BODY_BYTES2 = 256 * 1024;
+    MAX_BODY_BYTES2 = 256 * 1024, RETRY_DELAYS_MS = [250, 750, 2e3];
+  }
+});
+
+// src/providers/oidc.ts
+async function ciIdToken(source, audience, env, deadline) {
+  if (source === "gitlab") {
+    let token = env.DCM_ID_TOKEN;
+    if (!token)
+      throw new MintFailed(`oidc: DCM_ID_TOKEN is not set; give the job an id token: id_tokens: { DCM_ID_TOKEN: { aud: "${audience}" } } in .gitlab-ci.yml`, {
+        code: "usage"
+      });
+    return token.trim();
+  }
+  let base = env.ACTIONS_ID_TOKEN_REQUEST_URL, bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!base || !bearer) throw new MintFailed("oidc: ACTIONS_ID_TOKEN_REQUEST_URL is not set: give the job permissions: id-token: write", { code: "usage" });
+  let url = new URL(base);
+  url.searchParams.set("audience", audience);
+  let response = await cloudRequest({
+    method: "GET",
+    url,
+    headers: { authorization: `bearer ${bearer}`, accept: "application/json" },
+    env,
+    deadline,
+    what: `GitHub's OIDC token service (${url.host})`
+  }), value;
+  try {
+    value = JSON.parse(response.body).value;
+  } catch {
+    value = void 0;
+  }
+  if (response.status !== 200 || typeof value != "string")
+    throw new MintFailed(`oidc: GitHub's OIDC token service (${url.host}) answered HTTP ${response.status} without a token`, {
+      code: response.status >= 500 ? "network" : "credentials"
+    });
+  return value;
+}
+var OIDC_SOURCES, init_oidc = __esm({
+  "src/providers/oidc.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    OIDC_SOURCES = ["github", "gitlab"];
   }
 });
 
@@ -25618,6 +25682,9 @@ async function webIdentity(roleArn, tokenFile, sessionName, request3) {
   } catch (error) {
     throw new MintFailed(`aws: the web identity token file ${tokenFile} cannot be read (${error.code ?? error})`);
   }
+  return assumeRoleWithWebIdentity(roleArn, token, sessionName, request3, `web identity ${roleArn}`);
+}
+async function assumeRoleWithWebIdentity(roleArn, token, sessionName, request3, source) {
   let url = stsEndpoint(request3.region, request3.env), body = new URLSearchParams({
     Action: "AssumeRoleWithWebIdentity",
     Version: "2011-06-15",
@@ -25634,7 +25701,7 @@ async function webIdentity(roleArn, tokenFile, sessionName, request3) {
     caBundle: request3.env.AWS_CA_BUNDLE,
     what: `STS (${url.host})`
   });
-  return { ...parseStsCredentials(response.status, response.body, what), source: `web identity ${roleArn}` };
+  return { ...parseStsCredentials(response.status, response.body, what), source };
 }
 async function assumeRole(roleArn, sessionName, externalId, base, request3) {
   let url = stsEndpoint(request3.region, request3.env), params = {
@@ -25771,20 +25838,36 @@ function parseAuthorizationReply(status, body, what) {
   let expiresAt = typeof entry.expiresAt == "number" ? entry.expiresAt * 1e3 : Date.parse(String(entry.expiresAt));
   return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1), expiresAt };
 }
+async function fromCiJob(binding, region, request3) {
+  if (!binding.role)
+    throw new MintFailed(
+      `aws: --oidc needs the role to assume: dcm login ${binding.pattern} --provider aws --oidc ${binding.oidc} --role arn:aws:iam::ACCOUNT:role/NAME`,
+      { code: "usage" }
+    );
+  let token = await ciIdToken(binding.oidc, "sts.amazonaws.com", request3.env, request3.deadline), session = `dcm-${(request3.env.GITHUB_RUN_ID ?? request3.env.CI_JOB_ID ?? String(request3.now)).slice(0, 40)}`;
+  return assumeRoleWithWebIdentity(
+    binding.role,
+    token,
+    session,
+    { region, env: request3.env, deadline: request3.deadline, now: request3.now },
+    `${binding.oidc} OIDC as ${binding.role}`
+  );
+}
 var PRIVATE, awsProvider, init_ecr = __esm({
   "src/providers/aws/ecr.ts"() {
     "use strict";
     init_errors();
     init_http();
     init_identity();
+    init_oidc();
     init_credentials();
     init_sigv4();
     PRIVATE = /^(\d{12}|\*)\.dkr([.-])ecr(-fips)?\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?|amazonaws\.eu|on\.aws|on\.amazonwebservices\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
     awsProvider = {
-      async mint({ binding, host, env, deadline, now }) {
-        let ecr = parseEcrHost(host, env);
+      async mint(request3) {
+        let { binding, host, env, deadline, now } = request3, ecr = parseEcrHost(host, env);
         if (!ecr) throw new MintFailed(`aws: ${host} is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com, or public.ecr.aws)`, { code: "usage" });
-        let credentials = await resolveCredentials({ profile: binding.profile, region: ecr.region, env, deadline, now }), isPublic = ecr.kind === "public", body = isPublic || ecr.account === "*" ? "{}" : JSON.stringify({ registryIds: [ecr.account] }), headers = signRequest(
+        let credentials = binding.oidc ? await fromCiJob(binding, ecr.region, request3) : await resolveCredentials({ profile: binding.profile, region: ecr.region, env, deadline, now }), isPublic = ecr.kind === "public", body = isPublic || ecr.account === "*" ? "{}" : JSON.stringify({ registryIds: [ecr.account] }), headers = signRequest(
           {
             method: "POST",
             url: ecr.api,
@@ -25905,8 +25988,25 @@ async function azureCli(request3) {
   if (!parsed.accessToken) throw new MintFailed("azure: az account get-access-token printed no accessToken", { code: "failure" });
   return { token: parsed.accessToken, tenant: parsed.tenant, identity: "the Azure CLI login" };
 }
+async function fromCiJob2(request3) {
+  let { binding } = request3;
+  if (!binding.tenant || !binding.clientId)
+    throw new MintFailed(
+      `azure: --oidc needs the app: dcm login ${binding.pattern} --provider azure --oidc ${binding.oidc} --tenant TENANT_ID --client-id CLIENT_ID`,
+      { code: "usage" }
+    );
+  let assertion = await ciIdToken(binding.oidc, "api://AzureADTokenExchange", request3.env, request3.deadline), form = {
+    grant_type: "client_credentials",
+    client_id: binding.clientId,
+    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    client_assertion: assertion
+  };
+  return { token: await entraToken(binding.tenant, form, request3, `${binding.oidc} OIDC as ${binding.clientId}`), tenant: binding.tenant, identity: `${binding.oidc} OIDC as app ${binding.clientId} (tenant ${binding.tenant})` };
+}
 async function entra(request3) {
-  let { env } = request3, tenant = env.AZURE_TENANT_ID, clientId = env.AZURE_CLIENT_ID;
+  let { env } = request3;
+  if (request3.binding.oidc) return fromCiJob2(request3);
+  let tenant = env.AZURE_TENANT_ID, clientId = env.AZURE_CLIENT_ID;
   if (tenant && clientId && env.AZURE_CLIENT_SECRET)
     return { token: await entraToken(
       tenant,
@@ -25955,6 +26055,7 @@ var ACR_USERNAME, ACR_SCOPE, IMDS_STEP_MS2, azureProvider, init_azure = __esm({
     init_process();
     init_expiry2();
     init_http();
+    init_oidc();
     ACR_USERNAME = "00000000-0000-0000-0000-000000000000", ACR_SCOPE = "https://containerregistry.azure.net/.default", IMDS_STEP_MS2 = 1500;
     azureProvider = {
       async mint(request3) {
@@ -26086,6 +26187,7 @@ async function fromFile(path4, request3) {
   }
 }
 async function subjectToken(source, request3) {
+  if (typeof source.token == "string") return source.token;
   let format = source.format ?? {}, pick = (text) => {
     if (format.type !== "json") return text.trim();
     let value = JSON.parse(text)[format.subject_token_field_name ?? ""];
@@ -26153,16 +26255,44 @@ async function fromMetadata(env, request3) {
   });
   return { ...parseTokenReply(response.status, response.body, `the metadata server (${host})`, Date.now()), identity: `the metadata server's default service account (${host})` };
 }
+async function fromCiJob3(request3) {
+  let { binding } = request3;
+  if (!binding.audience)
+    throw new MintFailed(
+      `gcp: --oidc needs the workload identity provider: dcm login ${binding.pattern} --provider gcp --oidc ${binding.oidc} --audience //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`,
+      { code: "usage" }
+    );
+  let token = await ciIdToken(binding.oidc, `https:${binding.audience.replace(/^https:/, "")}`, request3.env, request3.deadline);
+  return externalAccount(
+    {
+      type: "external_account",
+      audience: binding.audience,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      ...binding.serviceAccount ? {
+        service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${encodeURIComponent(binding.serviceAccount)}:generateAccessToken`
+      } : {},
+      credential_source: { token }
+    },
+    `${binding.oidc} OIDC`,
+    request3
+  );
+}
 var SCOPE, GOOGLE_TOKEN_URI, METADATA_STEP_MS, gcpProvider, init_gcp = __esm({
   "src/providers/gcp.ts"() {
     "use strict";
     init_errors();
     init_http();
     init_identity();
+    init_oidc();
     SCOPE = "https://www.googleapis.com/auth/cloud-platform", GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token", METADATA_STEP_MS = 1500;
     gcpProvider = {
       async mint(request3) {
-        let { env } = request3, file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env), token;
+        let { env } = request3;
+        if (request3.binding.oidc) {
+          let token2 = await fromCiJob3(request3);
+          return { username: "oauth2accesstoken", secret: token2.token, expiresAt: token2.expiresAt, identity: token2.identity };
+        }
+        let file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env), token;
         if (env.GOOGLE_APPLICATION_CREDENTIALS || file) token = await fromFile(file, request3);
         else
           try {
@@ -28057,13 +28187,26 @@ function bindingFromOptions(server, options) {
   if (options.profile !== void 0 && provider !== "aws") throw new UsageError("--profile goes with --provider aws");
   if (options.command !== void 0 != (provider === "exec"))
     throw new UsageError("--provider exec needs --command, and --command goes with --provider exec only");
-  let binding = { pattern: checkPattern(server), provider };
+  let binding = { pattern: checkPattern(server), provider, ...ciOptions(provider, options) };
   if (options.profile !== void 0 && (binding.profile = options.profile), options.username !== void 0 && (binding.username = options.username), options.command !== void 0) {
     let words = splitCommand(options.command);
     if (words.length === 0) throw new UsageError("--command is empty");
     binding.command = words;
   }
   return binding;
+}
+function ciOptions(provider, options) {
+  let owners = { role: "aws", audience: "gcp", serviceAccount: "gcp", tenant: "azure", clientId: "azure" }, flags = { role: "--role", audience: "--audience", serviceAccount: "--service-account", tenant: "--tenant", clientId: "--client-id" };
+  for (let [key, owner] of Object.entries(owners))
+    if (options[key] !== void 0 && (owner !== provider || options.oidc === void 0))
+      throw new UsageError(`${flags[key]} goes with --provider ${owner} --oidc`);
+  if (options.oidc === void 0) return {};
+  if (!OIDC_SOURCES.includes(options.oidc))
+    throw new UsageError(`--oidc takes ${OIDC_SOURCES.join(" or ")}, not ${JSON.stringify(options.oidc.slice(0, 20))}`);
+  if (!["aws", "gcp", "azure"].includes(provider)) throw new UsageError("--oidc goes with --provider aws, gcp or azure");
+  let out = { oidc: options.oidc };
+  for (let key of Object.keys(owners)) options[key] !== void 0 && (out[key] = options[key]);
+  return out;
 }
 async function loginWithProvider(server, options, ctx) {
   let binding = bindingFromOptions(server, options), timeoutMs = parseTimeout(options.timeout), store = await ctx.openStore(), { mint: mint2, cacheMinted: cacheMinted2 } = await Promise.resolve().then(() => (init_tokens(), tokens_exports)), now = ctx.now().getTime(), token = await mint2(binding, binding.pattern, ctx.env, now), pattern = binding.pattern.includes("*");
@@ -28086,6 +28229,7 @@ var init_run_provider = __esm({
     "use strict";
     init_errors();
     init_bindings();
+    init_oidc();
     init_process();
     init_auths_sync();
     init_provider_bindings();
@@ -39399,7 +39543,8 @@ async function login(server, options, ctx, prompter = terminalPrompter(ctx)) {
 `);
 }
 function refuseConflicts(options, ctx) {
-  if (options.profile !== void 0 || options.command !== void 0) throw new UsageError("--profile and --command go with --provider");
+  for (let flag of ["profile", "command", "oidc", "role", "audience", "serviceAccount", "tenant", "clientId"])
+    if (options[flag] !== void 0) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --provider`);
   if (options.password !== void 0 && options.passwordStdin) throw new UsageError("--password and --password-stdin cannot be used together");
   if (options.passwordStdin && !options.username) throw new UsageError("--password-stdin needs --username (-u)");
   options.password !== void 0 && ctx.stderr.write(
@@ -40834,7 +40979,7 @@ var MAX_TIMER_MS, IDLE_EXIT_MS, MAX_REQUEST_BYTES, init_cache_agent = __esm({
 
 // action/main.ts
 import { spawn as spawn3 } from "node:child_process";
-import { appendFileSync, chmodSync as chmodSync3, mkdirSync as mkdirSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { appendFileSync, chmodSync as chmodSync3, mkdirSync as mkdirSync2, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { delimiter as delimiter2, join as join15 } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -43527,7 +43672,10 @@ function declare5(parent) {
     parent.command("login").description("verify a login against the registry, then keep it in the keychain").argument("[server]", "registry host, default Docker Hub", void 0).option("-u, --username <user>", "username (prompted for when omitted at a terminal)").option("-p, --password <password>", "password on the command line (insecure: use --password-stdin)").option("--password-stdin", "read the password from stdin (one trailing newline is dropped)").option(
       "--provider <name>",
       "mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, gcp, github or exec"
-    ).option("--profile <name>", "with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)").option("--command <command line>", 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)')
+    ).option("--profile <name>", "with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)").option("--command <command line>", 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)').option("--oidc <ci>", "with --provider aws, gcp or azure: the CI job's own OIDC token (github or gitlab) instead of the machine's credentials").option("--role <arn>", "with --provider aws --oidc: the role to assume").option(
+      "--audience <provider>",
+      "with --provider gcp --oidc: the workload identity provider, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X"
+    ).option("--service-account <email>", "with --provider gcp --oidc: the service account to impersonate").option("--tenant <id>", "with --provider azure --oidc: the tenant of the app whose federated credential trusts the job").option("--client-id <id>", "with --provider azure --oidc: that app")
   ).addHelpText(
     "after",
     `
@@ -43561,6 +43709,7 @@ Examples:
   $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
+  $ dcm login 123456789012.dkr.ecr.eu-west-1.amazonaws.com --provider aws --oidc github --role arn:aws:iam::123456789012:role/ci
 
 ${exitCodesHelp(["ok", "usage", "credentials", "network", "tls", "threshold", "registry", "keychain", "busy", "interrupted"], { ok: "stored", threshold: "the registry rate-limited the check (HTTP 429)" })}`
   );
@@ -43988,9 +44137,45 @@ function installHelper() {
   let dir = join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin");
   mkdirSync2(dir, { recursive: !0 });
   let path4 = join15(dir, "docker-credential-dcm"), quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-  return writeFileSync2(path4, `#!/bin/sh
-DCM_STORE=cache exec ${quote(process.execPath)} ${quote(SELF)} ${HELPER_VERB} "$@"
-`), chmodSync3(path4, 493), appendTo("GITHUB_PATH", dir), dir;
+  return writeFileSync2(
+    path4,
+    `#!/bin/sh
+DCM_STORE=cache XDG_CONFIG_HOME=${quote(jobConfigHome())} exec ${quote(process.execPath)} ${quote(SELF)} ${HELPER_VERB} "$@"
+`
+  ), chmodSync3(path4, 493), appendTo("GITHUB_PATH", dir), dir;
+}
+function jobConfigHome() {
+  return join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-config");
+}
+function providerArgs(provider) {
+  let args = ["--provider", provider], oidc = input("oidc") || (["aws", "gcp", "azure"].includes(provider) ? "github" : "");
+  oidc && args.push("--oidc", oidc);
+  for (let name of ["role", "audience", "service-account", "tenant", "client-id", "username"]) input(name) && args.push(`--${name}`, input(name));
+  return args;
+}
+async function providerLogin(registry, provider) {
+  let dir = installHelper(), env = { ...process.env, DCM_STORE: "cache", XDG_CONFIG_HOME: jobConfigHome(), PATH: `${dir}${delimiter2}${process.env.PATH ?? ""}` };
+  if (input("docker-config") === "job") {
+    let dockerConfig = join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-docker-config");
+    mkdirSync2(dockerConfig, { recursive: !0, mode: 448 }), writeFileSync2(join15(dockerConfig, "config.json"), `{}
+`, { mode: 384 }), env.DOCKER_CONFIG = dockerConfig, appendTo("GITHUB_ENV", `DOCKER_CONFIG=${dockerConfig}`), appendTo("GITHUB_STATE", `dcm-docker-config=${dockerConfig}`);
+  }
+  let setup2 = await runCli(["setup", "--registry", registry], cliIo(env));
+  if (setup2 !== 0) return setup2;
+  let code = await runCli(["login", registry, ...providerArgs(provider)], cliIo(env));
+  if (code !== 0)
+    return await runCli(["setup", "--undo", "--registry", registry], cliIo(env)), code;
+  appendTo("GITHUB_STATE", `dcm-login=${registry}`);
+  let reply = "";
+  await runHelper(["get"], {
+    name: "docker-credential-dcm",
+    io: { stdin: Readable.from([Buffer.from(registry)]), stdout: { write: (text) => reply += text } },
+    openStore: () => openCredentialStore(env, hooks),
+    env
+  });
+  let secret = JSON.parse(reply || "{}").Secret;
+  return secret && process.stdout.write(`::add-mask::${secret}
+`), 0;
 }
 async function login2(registry, username, token) {
   if (!username || token.trim() === "")
@@ -44004,8 +44189,23 @@ async function login2(registry, username, token) {
 async function post2() {
   let server = process.env["STATE_dcm-login"];
   if (!server) return 0;
-  let env = { ...process.env, DCM_STORE: "cache" }, code = await runCli(["logout", server], cliIo(env)), undone = await runCli(["setup", "--undo", "--registry", server], cliIo(env));
-  return code || undone;
+  let env = { ...process.env, DCM_STORE: "cache", XDG_CONFIG_HOME: jobConfigHome() }, dockerConfig = process.env["STATE_dcm-docker-config"];
+  dockerConfig && (env.DOCKER_CONFIG = dockerConfig);
+  let code = await runCli(["logout", server], cliIo(env)), undone = await runCli(["setup", "--undo", "--registry", server], cliIo(env));
+  return dockerConfig && rmSync3(dockerConfig, { recursive: !0, force: !0 }), code || undone;
+}
+async function loginThenCheck(registry, username, token, repository, failUnder) {
+  let code = await login2(registry, username, token);
+  if (code !== 0) return code;
+  if (registry && registry !== "docker.io") return 0;
+  let checked = ["ratelimit", "--format", "github"];
+  repository && checked.push("--repository", repository), failUnder && checked.push("--fail-under", failUnder);
+  let env = {
+    ...process.env,
+    DCM_STORE: "cache",
+    PATH: `${join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin")}${delimiter2}${process.env.PATH ?? ""}`
+  };
+  return runCli(checked, cliIo(env));
 }
 async function main() {
   let argv = process.argv.slice(2);
@@ -44017,7 +44217,10 @@ async function main() {
     return runHelper(argv.slice(1), {
       name: "docker-credential-dcm",
       io: { stdin: process.stdin, stdout: process.stdout },
-      openStore: () => openCredentialStore(process.env, hooks)
+      openStore: () => openCredentialStore(process.env, hooks),
+      env: process.env,
+      warn: (line) => process.stderr.write(`dcm: warning: ${line}
+`)
     });
   if (process.env.STATE_isPost === "true") return post2();
   appendTo("GITHUB_STATE", "isPost=true");
@@ -44025,19 +44228,10 @@ async function main() {
   if (token.trim() !== "" && username === "")
     return process.stderr.write(`::error title=dcm ratelimit::the token input needs the username input too
 `), 2;
-  if (input("login") === "true") {
-    let code = await login2(registry, username, token);
-    if (code !== 0) return code;
-    if (registry && registry !== "docker.io") return 0;
-    let checked = ["ratelimit", "--format", "github"];
-    repository && checked.push("--repository", repository), failUnder && checked.push("--fail-under", failUnder);
-    let env = {
-      ...process.env,
-      DCM_STORE: "cache",
-      PATH: `${join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin")}${delimiter2}${process.env.PATH ?? ""}`
-    };
-    return runCli(checked, cliIo(env));
-  }
+  if (input("provider"))
+    return registry ? providerLogin(registry, input("provider")) : (process.stderr.write(`::error title=dcm login::provider needs the registry input
+`), 2);
+  if (input("login") === "true") return loginThenCheck(registry, username, token, repository, failUnder);
   let args = ["ratelimit", "--format", "github"];
   return registry && args.push("--registry", registry), repository && args.push("--repository", repository), failUnder && args.push("--fail-under", failUnder), username && args.push("-u", username, "--password-stdin"), runCli(args, {
     stdin: Readable.from(username ? [Buffer.from(token)] : []),

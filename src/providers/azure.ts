@@ -17,6 +17,7 @@ import type { Env } from '../platform/paths.ts';
 import { ProcessFailure, runProcess } from '../platform/process.ts';
 import { secretExpiryOf } from './expiry.ts';
 import { cloudRequest } from './http.ts';
+import { ciIdToken } from './oidc.ts';
 import type { MintRequest, MintedToken, Provider } from './provider.ts';
 
 export const ACR_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -106,9 +107,29 @@ async function azureCli(request: MintRequest): Promise<EntraToken> {
   return { token: parsed.accessToken, tenant: parsed.tenant, identity: 'the Azure CLI login' };
 }
 
+/** --oidc: the CI job's token as the client assertion of an app whose federated credential trusts the job. */
+async function fromCiJob(request: MintRequest): Promise<EntraToken> {
+  const { binding } = request;
+  if (!binding.tenant || !binding.clientId)
+    throw new MintFailed(
+      `azure: --oidc needs the app: dcm login ${binding.pattern} --provider azure --oidc ${binding.oidc} --tenant TENANT_ID --client-id CLIENT_ID`,
+      { code: 'usage' },
+    );
+  const assertion = await ciIdToken(binding.oidc!, 'api://AzureADTokenExchange', request.env, request.deadline);
+  const form = {
+    grant_type: 'client_credentials',
+    client_id: binding.clientId,
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  };
+  const token = await entraToken(binding.tenant, form, request, `${binding.oidc} OIDC as ${binding.clientId}`);
+  return { token, tenant: binding.tenant, identity: `${binding.oidc} OIDC as app ${binding.clientId} (tenant ${binding.tenant})` };
+}
+
 /** The Entra token, from the first source the environment names. */
 async function entra(request: MintRequest): Promise<EntraToken> {
   const { env } = request;
+  if (request.binding.oidc) return fromCiJob(request);
   const tenant = env.AZURE_TENANT_ID;
   const clientId = env.AZURE_CLIENT_ID;
   if (tenant && clientId && env.AZURE_CLIENT_SECRET) {

@@ -28,7 +28,20 @@ export interface Binding {
   command?: string[];
   /** The username a provider that does not name one uses (exec may print its own). */
   username?: string;
+  /** A CI job's OIDC token instead of the machine's credentials (providers/oidc.ts). */
+  oidc?: 'github' | 'gitlab';
+  /** aws with --oidc: the role to assume with the job's token. */
+  role?: string;
+  /** gcp with --oidc: the workload identity provider (//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X). */
+  audience?: string;
+  /** gcp with --oidc: the service account to impersonate. */
+  serviceAccount?: string;
+  /** azure with --oidc: the app's tenant and client id (its federated credential trusts the job). */
+  tenant?: string;
+  clientId?: string;
 }
+
+const STRING_OPTIONS = ['profile', 'username', 'role', 'audience', 'serviceAccount', 'tenant', 'clientId'] as const;
 
 const LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -77,8 +90,8 @@ export function bindingsOf(settings: Record<string, unknown>, path: string): Bin
     if (typeof entry !== 'object' || entry === null || typeof entry.provider !== 'string' || !Object.hasOwn(PROVIDERS, entry.provider))
       throw bad(`the binding for ${JSON.stringify(pattern.slice(0, 80))} names no provider dcm has (${Object.keys(PROVIDERS).join(', ')})`);
     const binding: Binding = { pattern, provider: entry.provider as ProviderName };
-    if (typeof entry.profile === 'string') binding.profile = entry.profile;
-    if (typeof entry.username === 'string') binding.username = entry.username;
+    for (const option of STRING_OPTIONS) if (typeof entry[option] === 'string') binding[option] = entry[option] as string;
+    if (entry.oidc === 'github' || entry.oidc === 'gitlab') binding.oidc = entry.oidc;
     if (entry.command !== undefined) {
       if (!Array.isArray(entry.command) || entry.command.length === 0 || !entry.command.every((word) => typeof word === 'string'))
         throw bad(`the binding for ${pattern} has a "command" that is not a list of words`);

@@ -15,6 +15,7 @@ import { MintFailed } from '../errors.ts';
 import type { Env } from '../platform/paths.ts';
 import { cloudRequest } from './http.ts';
 import { gcloudAdcFile } from './identity.ts';
+import { ciIdToken } from './oidc.ts';
 import type { MintRequest, MintedToken, Provider } from './provider.ts';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -132,8 +133,9 @@ async function fromFile(path: string, request: MintRequest): Promise<AccessToken
   }
 }
 
-/** The subject token an external_account names: a file, or a URL (with headers, maybe a JSON field). */
+/** The subject token an external_account names: a file, or a URL (with headers, maybe a JSON field); or, for --oidc, the job's own. */
 async function subjectToken(source: Record<string, unknown>, request: MintRequest): Promise<string> {
+  if (typeof source.token === 'string') return source.token;
   const format = (source.format ?? {}) as { type?: string; subject_token_field_name?: string };
   const pick = (text: string) => {
     if (format.type !== 'json') return text.trim();
@@ -218,9 +220,42 @@ async function fromMetadata(env: Env, request: MintRequest): Promise<AccessToken
   return { ...token, identity: `the metadata server's default service account (${host})` };
 }
 
+/**
+ * --oidc: workload identity federation with the CI job's token (audience: the provider's
+ * resource name, as google-github-actions/auth asks for it), then the service account's token.
+ */
+async function fromCiJob(request: MintRequest): Promise<AccessToken> {
+  const { binding } = request;
+  if (!binding.audience)
+    throw new MintFailed(
+      `gcp: --oidc needs the workload identity provider: dcm login ${binding.pattern} --provider gcp --oidc ${binding.oidc} --audience //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`,
+      { code: 'usage' },
+    );
+  const token = await ciIdToken(binding.oidc!, `https:${binding.audience.replace(/^https:/, '')}`, request.env, request.deadline);
+  return externalAccount(
+    {
+      type: 'external_account',
+      audience: binding.audience,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      ...(binding.serviceAccount
+        ? {
+            service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${encodeURIComponent(binding.serviceAccount)}:generateAccessToken`,
+          }
+        : {}),
+      credential_source: { token },
+    },
+    `${binding.oidc} OIDC`,
+    request,
+  );
+}
+
 export const gcpProvider: Provider = {
   async mint(request: MintRequest): Promise<MintedToken> {
     const { env } = request;
+    if (request.binding.oidc) {
+      const token = await fromCiJob(request);
+      return { username: 'oauth2accesstoken', secret: token.token, expiresAt: token.expiresAt, identity: token.identity };
+    }
     const file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
     let token: AccessToken;
     if (env.GOOGLE_APPLICATION_CREDENTIALS || file) token = await fromFile(file!, request);

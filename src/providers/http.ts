@@ -36,7 +36,28 @@ export interface CloudResponse {
   body: string;
 }
 
+const RETRY_DELAYS_MS = [250, 750, 2000];
+
+/**
+ * One request, retried when the cloud did not answer or answered 5xx (with backoff, never past
+ * the deadline), never when it refused: a 4xx is an answer. A short-step request (a metadata
+ * service, `timeoutMs`) is not retried: being absent is its usual answer.
+ */
 export async function cloudRequest(req: CloudRequest): Promise<CloudResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const delay = RETRY_DELAYS_MS[attempt];
+    const retryable = req.timeoutMs === undefined && delay !== undefined && Date.now() + delay < req.deadline - 1000;
+    try {
+      const response = await requestOnce(req);
+      if (response.status < 500 || !retryable) return response;
+    } catch (error) {
+      if (!retryable || !(error instanceof MintFailed) || error.code !== 'network') throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function requestOnce(req: CloudRequest): Promise<CloudResponse> {
   const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? Number.POSITIVE_INFINITY, req.deadline - Date.now()));
   // A bundle replaces the roots, as AWS's tools use AWS_CA_BUNDLE and OpenSSL SSL_CERT_FILE;
   // otherwise Node's own roots (and NODE_EXTRA_CA_CERTS), which every cloud's endpoints chain

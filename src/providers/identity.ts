@@ -77,5 +77,17 @@ const IDENTITY_PARTS: Record<Binding['provider'], (binding: Binding, env: Env) =
 };
 
 export function identityKey(binding: Binding, env: Env): string {
+  // A CI job's OIDC identity is the binding's role, audience or app, in this job.
+  if (binding.oidc)
+    return hash([
+      binding.provider,
+      binding.oidc,
+      binding.role,
+      binding.audience,
+      binding.serviceAccount,
+      binding.tenant,
+      binding.clientId,
+      env.GITHUB_RUN_ID ?? env.CI_JOB_ID ?? null,
+    ]);
   return hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
 }

@@ -6,12 +6,14 @@
  * signed in and anonymous, under and over the threshold, a bad token, and the login Docker
  * already has. Outputs are parsed by their documented syntax; the token appears in none of them.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTestSession, tempDir } from '../helpers/env.ts';
 import { startHubStandIn, type HubStandIn } from '../helpers/hub-standin.ts';
 import { startRegistry } from '../helpers/registry.ts';
+import { HOSTS, startStandIns, type StandIns } from '../helpers/registry-standins.ts';
+import { startCiIssuer, type CiIssuer } from '../helpers/ci-oidc.ts';
 import { parseGithubOutput } from '../helpers/github-output.ts';
 import { run } from '../helpers/spawn.ts';
 
@@ -55,7 +57,22 @@ async function runAction(inputs: Record<string, string>, dockerConfig?: object, 
     GITHUB_JOB: 'test',
     // The runner passes every declared input, empty when not given.
     ...Object.fromEntries(
-      ['registry', 'username', 'token', 'fail-under', 'repository', 'login'].map((name) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? '']),
+      [
+        'registry',
+        'username',
+        'token',
+        'fail-under',
+        'repository',
+        'login',
+        'provider',
+        'oidc',
+        'role',
+        'audience',
+        'service-account',
+        'tenant',
+        'client-id',
+        'docker-config',
+      ].map((name) => [`INPUT_${name.toUpperCase()}`, inputs[name] ?? '']),
     ),
     ...runner.extra,
   };
@@ -181,5 +198,72 @@ describe('the GitHub Action', () => {
     const result = await runAction({ username: 'ci', login: 'true' });
     expect(result).toExit(2);
     expect(result.stderr).toBe('::error title=dcm login::login: true needs the username and token inputs\n');
+  });
+});
+
+describe('the GitHub Action, provider: a job logged in from its own OIDC identity (issue 25)', () => {
+  let standIns: StandIns;
+  let issuer: CiIssuer;
+  beforeAll(async () => {
+    standIns = await startStandIns();
+    issuer = await startCiIssuer();
+    standIns.aws.trustedIssuer = issuer.verify;
+    return async () => {
+      await issuer.stop();
+      await standIns.stop();
+    };
+  });
+
+  it('provider: aws with role: the token minted from the job’s OIDC token, masked, served by the helper on the job PATH, in a DOCKER_CONFIG of the job’s own; the post step logs out and removes it', async () => {
+    const work = tempDir('runner-oidc');
+    writeFileSync(join(work, 'env'), '');
+    const cloud = {
+      ...standIns.env({}),
+      ...issuer.env,
+      AWS_CA_BUNDLE: join(standIns.caDir, 'ca.crt'),
+      SSL_CERT_FILE: join(standIns.caDir, 'ca.crt'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      GITHUB_ENV: join(work, 'env'),
+    };
+    const before = standIns.aws.minted.length;
+    const result = await runAction({ registry: HOSTS.ecr, provider: 'aws', role: standIns.aws.webIdentity.roleArn, 'docker-config': 'job' }, undefined, {
+      work,
+      extra: { ...cloud, INPUT_TOKEN: '' },
+    });
+    expect(result).toExit(0);
+    expect(result.stdout).toContain('Login Succeeded: aws tokens for');
+    expect(standIns.aws.minted.length).toBe(before + 1);
+    // The minted password is masked before anything could print it.
+    const mask = /^::add-mask::(.+)$/m.exec(result.stdout)?.[1];
+    expect(mask && standIns.secrets.ecrTokens.has(mask)).toBe(true);
+    const dockerConfig = /^DOCKER_CONFIG=(.+)$/m.exec(readFileSync(join(work, 'env'), 'utf8'))?.[1];
+    expect(dockerConfig).toBe(join(work, 'dcm-docker-config'));
+    expect(JSON.parse(readFileSync(join(dockerConfig!, 'config.json'), 'utf8'))).toMatchObject({ credHelpers: { [HOSTS.ecr]: 'dcm' } });
+
+    const helperDir = readFileSync(join(work, 'path'), 'utf8').trim();
+    const jobEnv = {
+      ...process.env,
+      ...cloud,
+      HOME: join(work, 'home'),
+      DOCKER_CONFIG: dockerConfig,
+      PATH: `${helperDir}:${process.env.PATH}`,
+      RUNNER_TEMP: work,
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_JOB: 'test',
+      GITHUB_ACTIONS: 'true',
+      XDG_RUNTIME_DIR: undefined,
+    };
+    const got = await run('docker-credential-dcm', ['get'], { stdin: HOSTS.ecr, env: jobEnv });
+    expect(got).toExit(0);
+    expect(JSON.parse(got.stdout).Secret).toBe(mask);
+
+    const post = await runAction({}, undefined, {
+      work,
+      extra: { ...cloud, STATE_isPost: 'true', 'STATE_dcm-login': HOSTS.ecr, 'STATE_dcm-docker-config': dockerConfig! },
+    });
+    expect(post).toExit(0);
+    expect(post.stdout).toContain(`Removing the aws binding for ${HOSTS.ecr} and its cached tokens`);
+    expect(existsSync(dockerConfig!)).toBe(false);
   });
 });

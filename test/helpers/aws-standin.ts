@@ -32,6 +32,8 @@ export interface AwsStandIn {
   key: AwsKey;
   /** Web identity: the role, and the one token STS accepts for it. */
   webIdentity: { roleArn: string; token: string };
+  /** Another identity provider STS trusts for web identity (a CI job's OIDC issuer): its check of a token. */
+  trustedIssuer?: (token: string, audience: string) => boolean;
   /** AssumeRole: a role the long-term key may assume. */
   assumableRole: string;
   /** Every GetAuthorizationToken that was signed right, with the key that signed it. */
@@ -158,7 +160,9 @@ export function createAwsStandIn(ecrTokens: Set<string>, options: { verifySignat
     if (host === AWS_HOSTS.sts) {
       const form = new URLSearchParams(body);
       if (form.get('Action') === 'AssumeRoleWithWebIdentity') {
-        if (form.get('RoleArn') !== standIn.webIdentity.roleArn || form.get('WebIdentityToken') !== standIn.webIdentity.token)
+        const token = form.get('WebIdentityToken') ?? '';
+        const trusted = token === standIn.webIdentity.token || standIn.trustedIssuer?.(token, 'sts.amazonaws.com') === true;
+        if (form.get('RoleArn') !== standIn.webIdentity.roleArn || !trusted)
           return xml(res, 400, stsError('InvalidIdentityToken', "Couldn't retrieve verification key from your identity provider"));
         return xml(res, 200, stsCredentials('AssumeRoleWithWebIdentity', temporaryKey()));
       }

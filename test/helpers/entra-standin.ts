@@ -16,6 +16,8 @@ export interface EntraStandIn {
   app: { clientId: string; clientSecret: string };
   /** The one federated token (a CI job's or AKS's) the app trusts. */
   federatedToken: string;
+  /** A CI job's OIDC issuer the app's federated credential trusts: its check of a token. */
+  trustedIssuer?: (token: string, audience: string) => boolean;
   /** Access tokens issued, which the ACR exchange accepts. */
   issued: Set<string>;
   handles(host: string): boolean;
@@ -61,7 +63,9 @@ export function createEntraStandIn(): EntraStandIn {
       return refuse(res, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`);
     const secretOk = form.get('client_secret') === standIn.app.clientSecret;
     const assertionOk =
-      form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && form.get('client_assertion') === standIn.federatedToken;
+      form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+      (form.get('client_assertion') === standIn.federatedToken ||
+        standIn.trustedIssuer?.(form.get('client_assertion') ?? '', 'api://AzureADTokenExchange') === true);
     if (!secretOk && !assertionOk) return refuse(res, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     if (form.get('scope') !== 'https://containerregistry.azure.net/.default')
       return refuse(res, 'invalid_scope', `AADSTS70011: The provided value for scope ${form.get('scope')} is not valid.`);

@@ -24,6 +24,8 @@ export interface GoogleStandIn {
   authorizedUser: Record<string, string>;
   /** Workload identity federation: the pool's audience and the one subject token it takes. */
   federation: { audience: string; subjectToken: string; serviceAccount: string };
+  /** A CI job's OIDC issuer the pool trusts: its check of a token (audience `https:` + the pool provider). */
+  trustedIssuer?: (token: string, audience: string) => boolean;
   /** What each request was: grant types and impersonations, in order. */
   seen: string[];
   handles(host: string): boolean;
@@ -121,7 +123,8 @@ export function createGoogleStandIn(accessToken: string): GoogleStandIn {
       standIn.seen.push(`sts ${form.get('grant_type')}`);
       if (form.get('audience') !== standIn.federation.audience)
         return reply(res, 400, { error: 'invalid_target', error_description: 'The target service indicated by the "audience" parameters is invalid.' });
-      if (form.get('subject_token') !== standIn.federation.subjectToken)
+      const subject = form.get('subject_token') ?? '';
+      if (subject !== standIn.federation.subjectToken && standIn.trustedIssuer?.(subject, `https:${standIn.federation.audience}`) !== true)
         return reply(res, 400, { error: 'invalid_grant', error_description: 'The audience in ID Token does not match the expected audience.' });
       const token = `ya29.sts-${randomUUID()}`;
       stsTokens.add(token);

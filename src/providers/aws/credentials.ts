@@ -221,6 +221,17 @@ async function webIdentity(roleArn: string, tokenFile: string, sessionName: stri
   } catch (error) {
     throw new MintFailed(`aws: the web identity token file ${tokenFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
+  return assumeRoleWithWebIdentity(roleArn, token, sessionName, request, `web identity ${roleArn}`);
+}
+
+/** STS AssumeRoleWithWebIdentity (an unsigned form POST): a role's keys for an OIDC token. */
+export async function assumeRoleWithWebIdentity(
+  roleArn: string,
+  token: string,
+  sessionName: string | undefined,
+  request: Pick<ChainRequest, 'region' | 'env' | 'deadline' | 'now'>,
+  source: string,
+): Promise<AwsCredentials> {
   const url = stsEndpoint(request.region, request.env);
   const body = new URLSearchParams({
     Action: 'AssumeRoleWithWebIdentity',
@@ -240,7 +251,7 @@ async function webIdentity(roleArn: string, tokenFile: string, sessionName: stri
     caBundle: request.env.AWS_CA_BUNDLE,
     what: `STS (${url.host})`,
   });
-  return { ...parseStsCredentials(response.status, response.body, what), source: `web identity ${roleArn}` };
+  return { ...parseStsCredentials(response.status, response.body, what), source };
 }
 
 async function assumeRole(

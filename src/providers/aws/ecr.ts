@@ -10,7 +10,8 @@ import type { Env } from '../../platform/paths.ts';
 import { cloudRequest } from '../http.ts';
 import { awsProfile } from '../identity.ts';
 import type { MintRequest, MintedToken, Provider } from '../provider.ts';
-import { resolveCredentials } from './credentials.ts';
+import { ciIdToken } from '../oidc.ts';
+import { assumeRoleWithWebIdentity, resolveCredentials } from './credentials.ts';
 import { signRequest } from './sigv4.ts';
 
 export interface EcrHost {
@@ -73,11 +74,32 @@ export function parseAuthorizationReply(status: number, body: string, what: stri
   return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1), expiresAt };
 }
 
+/** --oidc: the role's keys for the CI job's OIDC token (audience sts.amazonaws.com), no secret in the job. */
+async function fromCiJob(binding: MintRequest['binding'], region: string, request: MintRequest) {
+  if (!binding.role)
+    throw new MintFailed(
+      `aws: --oidc needs the role to assume: dcm login ${binding.pattern} --provider aws --oidc ${binding.oidc} --role arn:aws:iam::ACCOUNT:role/NAME`,
+      { code: 'usage' },
+    );
+  const token = await ciIdToken(binding.oidc!, 'sts.amazonaws.com', request.env, request.deadline);
+  const session = `dcm-${(request.env.GITHUB_RUN_ID ?? request.env.CI_JOB_ID ?? String(request.now)).slice(0, 40)}`;
+  return assumeRoleWithWebIdentity(
+    binding.role,
+    token,
+    session,
+    { region, env: request.env, deadline: request.deadline, now: request.now },
+    `${binding.oidc} OIDC as ${binding.role}`,
+  );
+}
+
 export const awsProvider: Provider = {
-  async mint({ binding, host, env, deadline, now }: MintRequest): Promise<MintedToken> {
+  async mint(request: MintRequest): Promise<MintedToken> {
+    const { binding, host, env, deadline, now } = request;
     const ecr = parseEcrHost(host, env);
     if (!ecr) throw new MintFailed(`aws: ${host} is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com, or public.ecr.aws)`, { code: 'usage' });
-    const credentials = await resolveCredentials({ profile: binding.profile, region: ecr.region, env, deadline, now });
+    const credentials = binding.oidc
+      ? await fromCiJob(binding, ecr.region, request)
+      : await resolveCredentials({ profile: binding.profile, region: ecr.region, env, deadline, now });
     const isPublic = ecr.kind === 'public';
     // A pattern (`*.dkr.ecr.REGION.amazonaws.com`) is checked with the caller's own registry.
     const body = isPublic || ecr.account === '*' ? '{}' : JSON.stringify({ registryIds: [ecr.account] });

@@ -18,7 +18,16 @@ function declare(parent: Command) {
         'mint tokens for SERVER (a host, or a pattern with * for one DNS label) instead of keeping a password: aws, gcp, github or exec',
       )
       .option('--profile <name>', 'with --provider aws: the AWS profile this registry uses (default: AWS_PROFILE, else the chain)')
-      .option('--command <command line>', 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)'),
+      .option('--command <command line>', 'with --provider exec: the program that prints {"Username","Secret","ExpiresAt"} (run without a shell)')
+      .option('--oidc <ci>', "with --provider aws, gcp or azure: the CI job's own OIDC token (github or gitlab) instead of the machine's credentials")
+      .option('--role <arn>', 'with --provider aws --oidc: the role to assume')
+      .option(
+        '--audience <provider>',
+        'with --provider gcp --oidc: the workload identity provider, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X',
+      )
+      .option('--service-account <email>', 'with --provider gcp --oidc: the service account to impersonate')
+      .option('--tenant <id>', 'with --provider azure --oidc: the tenant of the app whose federated credential trusts the job')
+      .option('--client-id <id>', 'with --provider azure --oidc: that app'),
   ).addHelpText(
     'after',
     `
@@ -52,6 +61,7 @@ Examples:
   $ dcm login '*-docker.pkg.dev' --provider gcp          # every Artifact Registry region, from ADC
   $ dcm login ghcr.io --provider github                   # GITHUB_TOKEN in a job, else gh auth token
   $ dcm login registry.example --provider exec --command 'op read op://ci/registry/token-json'
+  $ dcm login 123456789012.dkr.ecr.eu-west-1.amazonaws.com --provider aws --oidc github --role arn:aws:iam::123456789012:role/ci
 
 ${exitCodesHelp(['ok', 'usage', 'credentials', 'network', 'tls', 'threshold', 'registry', 'keychain', 'busy', 'interrupted'], { ok: 'stored', threshold: 'the registry rate-limited the check (HTTP 429)' })}`,
   );

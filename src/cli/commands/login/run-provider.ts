@@ -6,6 +6,7 @@
  */
 import { MintFailed, UsageError } from '../../../errors.ts';
 import { PROVIDERS, checkPattern, type Binding, type ProviderName } from '../../../providers/bindings.ts';
+import { OIDC_SOURCES } from '../../../providers/oidc.ts';
 import { splitCommand } from '../../../platform/process.ts';
 import { recordLogin } from '../../auths-sync.ts';
 import type { CommandContext } from '../../context.ts';
@@ -27,7 +28,7 @@ export function bindingFromOptions(server: string | undefined, options: LoginOpt
   if (options.profile !== undefined && provider !== 'aws') throw new UsageError('--profile goes with --provider aws');
   if ((options.command !== undefined) !== (provider === 'exec'))
     throw new UsageError('--provider exec needs --command, and --command goes with --provider exec only');
-  const binding: Binding = { pattern: checkPattern(server), provider: provider as ProviderName };
+  const binding: Binding = { pattern: checkPattern(server), provider: provider as ProviderName, ...ciOptions(provider, options) };
   if (options.profile !== undefined) binding.profile = options.profile;
   if (options.username !== undefined) binding.username = options.username;
   if (options.command !== undefined) {
@@ -36,6 +37,22 @@ export function bindingFromOptions(server: string | undefined, options: LoginOpt
     binding.command = words;
   }
   return binding;
+}
+
+/** What --oidc and the options that go with it add to a binding, or the usage error. Pure. */
+function ciOptions(provider: string, options: LoginOptions): Partial<Binding> {
+  const owners = { role: 'aws', audience: 'gcp', serviceAccount: 'gcp', tenant: 'azure', clientId: 'azure' } as const;
+  const flags = { role: '--role', audience: '--audience', serviceAccount: '--service-account', tenant: '--tenant', clientId: '--client-id' } as const;
+  for (const [key, owner] of Object.entries(owners) as Array<[keyof typeof owners, string]>)
+    if (options[key] !== undefined && (owner !== provider || options.oidc === undefined))
+      throw new UsageError(`${flags[key]} goes with --provider ${owner} --oidc`);
+  if (options.oidc === undefined) return {};
+  if (!(OIDC_SOURCES as readonly string[]).includes(options.oidc))
+    throw new UsageError(`--oidc takes ${OIDC_SOURCES.join(' or ')}, not ${JSON.stringify(options.oidc.slice(0, 20))}`);
+  if (!['aws', 'gcp', 'azure'].includes(provider)) throw new UsageError('--oidc goes with --provider aws, gcp or azure');
+  const out: Partial<Binding> = { oidc: options.oidc as Binding['oidc'] };
+  for (const key of Object.keys(owners) as Array<keyof typeof owners>) if (options[key] !== undefined) out[key] = options[key];
+  return out;
 }
 
 export async function loginWithProvider(server: string | undefined, options: LoginOptions, ctx: CommandContext): Promise<void> {

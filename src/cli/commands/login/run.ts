@@ -62,7 +62,8 @@ export async function login(server: string | undefined, options: LoginOptions, c
 
 /** Options that cannot go together, refused before anything is asked or read. */
 function refuseConflicts(options: LoginOptions, ctx: CommandContext): void {
-  if (options.profile !== undefined || options.command !== undefined) throw new UsageError('--profile and --command go with --provider');
+  for (const flag of ['profile', 'command', 'oidc', 'role', 'audience', 'serviceAccount', 'tenant', 'clientId'] as const)
+    if (options[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --provider`);
   if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin cannot be used together');
   if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username (-u)');
   if (options.password !== undefined) {

@@ -23,6 +23,11 @@ describe('dcm login --provider: the binding its options make', () => {
     ['r.example', { provider: 'aws', command: 'x' }, /--command goes with --provider exec only/],
     ['r.example', { provider: 'exec', command: '  ' }, /--command is empty/],
     ['*', { provider: 'aws' }, /not a registry host or pattern/],
+    ['r.example', { provider: 'aws', role: 'arn' }, /--role goes with --provider aws --oidc/],
+    ['r.example', { provider: 'azure', oidc: 'github', role: 'arn' }, /--role goes with --provider aws --oidc/],
+    ['r.example', { provider: 'github', oidc: 'github' }, /--oidc goes with --provider aws, gcp or azure/],
+    ['r.example', { provider: 'aws', oidc: 'circleci' }, /--oidc takes github or gitlab, not "circleci"/],
+    ['r.example', { provider: 'gcp', serviceAccount: 'sa' }, /--service-account goes with --provider gcp --oidc/],
   ])('%s %j is a usage error', (server, options, message) => {
     expect(() => bindingFromOptions(server, options)).toThrow(message);
   });
