@@ -200,6 +200,11 @@ async function main(): Promise<void> {
     input: '',
     followedBy: Array.from({ length: BUILDKIT_GETS }, (_, i) => ({ args: ['get'], input: `registry-${i}.bench.example` })),
   });
+  // Issue 26: the same get through dcm's own Secret Service client, with DH and with plain.
+  subjects.push(
+    { name: 'dcm get (TS client, DH)', command: DCM, args: ['get'], input: GET_HOST, env: { ...process.env, DCM_SECRET_SERVICE_CLIENT: 'dh' } },
+    { name: 'dcm get (TS client, plain)', command: DCM, args: ['get'], input: GET_HOST, env: { ...process.env, DCM_SECRET_SERVICE_CLIENT: 'plain' } },
+  );
   const providers = await providerSubjects();
   subjects.push(...providers.subjects);
   subjects.push(
@@ -242,6 +247,8 @@ async function main(): Promise<void> {
     buildkitVsGo: round2(at(`dcm buildkit (list+${BUILDKIT_GETS})`) / at(`go buildkit (list+${BUILDKIT_GETS})`)),
     boundCachedOverStaticMs: round2(at('dcm get (bound, cached)') - at('dcm get')),
     awsMintVsEcrLogin: round2(at('dcm get (aws, mints)') / at('ecr-login get (no cache)')),
+    tsClientDhVsGo: round2(at('dcm get (TS client, DH)') / at('go get')),
+    tsClientPlainVsGo: round2(at('dcm get (TS client, plain)') / at('go get')),
   };
   // Where a get's milliseconds go, from execve to exit: each stage is the difference to the last.
   const breakdown = {
@@ -283,6 +290,7 @@ async function main(): Promise<void> {
     `providers: a bound get served from the cache +${ratios.boundCachedOverStaticMs} ms over a static get; ` +
       `an ECR refresh (aws binding, minted per get) ${ratios.awsMintVsEcrLogin}x amazon-ecr-credential-helper without its cache`,
   );
+  console.log(`dcm's Secret Service client: get ${ratios.tsClientDhVsGo}x Go with DH, ${ratios.tsClientPlainVsGo}x with plain (the addon: ${ratios.getVsGo}x)`);
   for (const [goal, met] of Object.entries(goals)) console.log(`${met ? 'met    ' : 'not met'}  ${goal}`);
 
   // The cache agent exits once it holds nothing; the throwaway gpg-agent is stopped.

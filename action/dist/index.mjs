@@ -1433,14 +1433,15 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
       #timeoutMs;
       #platform;
       #onAbandoned;
+      #read;
       // Linux: pin the Secret Service. Without the pin keyring falls back, silently, to the kernel
       // keyring, which forgets everything at reboot: a "successful" store that loses the login.
       #options = { linux: { store: "secret-service" } };
       constructor(options) {
-        this.#service = options.service, this.#addon = options.addon, this.#timeoutMs = options.timeoutMs, this.#platform = options.platform ?? platform2(), this.#onAbandoned = options.onAbandoned, this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`, this.maxValueBytes = this.#platform === "win32" ? WINDOWS_MAX_BLOB_BYTES : void 0, this.enumerates = this.#platform !== "win32";
+        this.#service = options.service, this.#addon = options.addon, this.#timeoutMs = options.timeoutMs, this.#platform = options.platform ?? platform2(), this.#onAbandoned = options.onAbandoned, this.#read = options.read, this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`, this.maxValueBytes = this.#platform === "win32" ? WINDOWS_MAX_BLOB_BYTES : void 0, this.enumerates = this.#platform !== "win32";
       }
       get(key) {
-        return this.#call(key, async () => {
+        return this.#read ? this.#read(key) : this.#call(key, async () => {
           let bytes = await this.#entry(key).getSecret();
           if (bytes !== null)
             try {
@@ -1463,7 +1464,7 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
         return this.enumerates ? this.#call(void 0, async () => {
           for (let attempt = 1; ; attempt++)
             try {
-              return (await this.#addon.findCredentialsAsync(this.#service)).map((c) => c.account);
+              return (await this.#loaded().findCredentialsAsync(this.#service)).map((c) => c.account);
             } catch (error) {
               if (attempt >= 5 || !/Object does not exist/i.test(String(error.message))) throw error;
             }
@@ -1476,8 +1477,11 @@ var WINDOWS_MAX_BLOB_BYTES, DESCRIPTIONS, KeyringBackend, UTF82, init_backend = 
       get #bytesApi() {
         return this.#platform === "win32";
       }
+      #loaded() {
+        return typeof this.#addon == "function" && (this.#addon = this.#addon()), this.#addon;
+      }
       #entry(key) {
-        return new this.#addon.AsyncEntry(this.#service, key, this.#options);
+        return new (this.#loaded()).AsyncEntry(this.#service, key, this.#options);
       }
       /**
        * Runs one keychain call with a deadline. A failure of one item (two items answering to one
@@ -1521,6 +1525,397 @@ function loadKeyringAddon(_env) {
 var init_native = __esm({
   "src/store/keyring/native.ts"() {
     "use strict";
+  }
+});
+
+// src/store/secret-service/wire.ts
+function writeArg(w, arg) {
+  switch (arg.type) {
+    case "s":
+    case "o":
+      w.string(arg.value);
+      return;
+    case "ao": {
+      w.uint32(0);
+      let lengthAt = w.parts.length - 1, start = w.length;
+      for (let path4 of arg.value) w.string(path4);
+      w.parts[lengthAt].writeUInt32LE(w.length - start);
+      return;
+    }
+    case "a{ss}": {
+      w.uint32(0);
+      let lengthAt = w.parts.length - 1;
+      w.align(8);
+      let start = w.length;
+      for (let [key, value] of Object.entries(arg.value))
+        w.align(8), w.string(key), w.string(value);
+      w.parts[lengthAt].writeUInt32LE(w.length - start);
+      return;
+    }
+    case "v":
+      if (w.signature(arg.signature), arg.signature === "s") {
+        w.string(arg.value);
+        return;
+      }
+      w.uint32(arg.value.byteLength), w.raw(arg.value);
+  }
+}
+function encodeCall(call) {
+  let signature = (call.args ?? []).map((arg) => arg.type).join(""), body = new Writer(0);
+  for (let arg of call.args ?? []) writeArg(body, arg);
+  let bodyBytes = body.bytes(), fields = [
+    [1, "o", call.path],
+    [2, "s", call.interface],
+    [3, "s", call.member],
+    [6, "s", call.destination]
+  ];
+  signature && fields.push([8, "g", signature]);
+  let head = new Writer(0);
+  head.raw(Buffer.from([108, MESSAGE.call, 0, 1])), head.uint32(bodyBytes.byteLength), head.uint32(call.serial), head.uint32(0);
+  let lengthAt = head.parts.length - 1, start = head.length;
+  for (let [code, type, value] of fields)
+    head.align(8), head.byte(code), head.signature(type), type === "g" ? head.signature(value) : head.string(value);
+  return head.parts[lengthAt].writeUInt32LE(head.length - start), head.align(8), Buffer.concat([head.bytes(), bodyBytes]);
+}
+function splitSignature(signature) {
+  let types = [], i = 0, one = () => {
+    let start = i, c = signature[i++];
+    if (c === "a") one();
+    else if (c === "(" || c === "{") {
+      let close = c === "(" ? ")" : "}";
+      for (; signature[i] !== close; ) {
+        if (i >= signature.length) throw new Error(`bad signature ${signature}`);
+        one();
+      }
+      i++;
+    }
+    return signature.slice(start, i);
+  };
+  for (; i < signature.length; ) types.push(one());
+  return types;
+}
+function decodeMessage(buffer) {
+  if (buffer.byteLength < 16) return;
+  let little = buffer[0] === 108, read32 = (at) => little ? buffer.readUInt32LE(at) : buffer.readUInt32BE(at), bodyLength = read32(4), headerEnd = 16 + read32(12), bodyStart = headerEnd + (8 - headerEnd % 8) % 8, size = bodyStart + bodyLength;
+  if (buffer.byteLength < size) return;
+  let fields = new Reader(buffer, 12, little).read("a(yv)"), field = (code) => fields.find(([c]) => c === code)?.[1].value, signature = field(8) ?? "", body = new Reader(buffer.subarray(0, size), bodyStart, little), values = splitSignature(signature).map((type) => body.read(type));
+  return {
+    message: {
+      type: buffer[1],
+      serial: read32(8),
+      replySerial: field(5),
+      errorName: field(4),
+      member: field(3),
+      body: values
+    },
+    size
+  };
+}
+var MESSAGE, Writer, ALIGN, Reader, init_wire = __esm({
+  "src/store/secret-service/wire.ts"() {
+    "use strict";
+    MESSAGE = { call: 1, reply: 2, error: 3, signal: 4 }, Writer = class {
+      parts = [];
+      length = 0;
+      offset;
+      constructor(offset = 0) {
+        this.offset = offset;
+      }
+      push(buffer) {
+        this.parts.push(buffer), this.length += buffer.byteLength;
+      }
+      align(n) {
+        let pad = (n - (this.offset + this.length) % n) % n;
+        pad && this.push(Buffer.alloc(pad));
+      }
+      byte(value) {
+        this.push(Buffer.from([value]));
+      }
+      uint32(value) {
+        this.align(4);
+        let b = Buffer.alloc(4);
+        b.writeUInt32LE(value), this.push(b);
+      }
+      string(value) {
+        let bytes = Buffer.from(value, "utf8");
+        this.uint32(bytes.byteLength), this.push(Buffer.concat([bytes, Buffer.from([0])]));
+      }
+      signature(value) {
+        this.byte(value.length), this.push(Buffer.from(`${value}\0`, "ascii"));
+      }
+      raw(buffer) {
+        this.push(buffer);
+      }
+      bytes() {
+        return Buffer.concat(this.parts);
+      }
+    };
+    ALIGN = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, s: 4, o: 4, g: 1, v: 1, a: 4, "(": 8, "{": 8, h: 4 }, Reader = class {
+      pos;
+      buffer;
+      little;
+      constructor(buffer, start, little) {
+        this.buffer = buffer, this.pos = start, this.little = little;
+      }
+      align(n) {
+        this.pos += (n - this.pos % n) % n;
+      }
+      uint32() {
+        this.align(4);
+        let v = this.little ? this.buffer.readUInt32LE(this.pos) : this.buffer.readUInt32BE(this.pos);
+        return this.pos += 4, v;
+      }
+      /** A fixed-size number (or boolean), aligned already. */
+      fixed(c) {
+        let b = this.buffer, at = this.pos;
+        if (c === "y")
+          return this.pos += 1, b[at];
+        if (c === "n" || c === "q") {
+          this.pos += 2;
+          let v2 = this.little ? b.readUInt16LE(at) : b.readUInt16BE(at);
+          return c === "n" && v2 > 32767 ? v2 - 65536 : v2;
+        }
+        if (c === "x" || c === "t" || c === "d")
+          return this.pos += 8, c === "d" ? this.little ? b.readDoubleLE(at) : b.readDoubleBE(at) : this.little ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at);
+        let v = this.uint32();
+        return c === "b" ? v !== 0 : c === "i" ? v | 0 : v;
+      }
+      read(type) {
+        let c = type[0];
+        switch (this.align(ALIGN[c] ?? 1), c) {
+          case "y":
+          case "b":
+          case "n":
+          case "q":
+          case "i":
+          case "u":
+          case "h":
+          case "x":
+          case "t":
+          case "d":
+            return this.fixed(c);
+          case "s":
+          case "o": {
+            let length = this.uint32(), text = this.buffer.toString("utf8", this.pos, this.pos + length);
+            return this.pos += length + 1, text;
+          }
+          case "g": {
+            let length = this.buffer[this.pos++], text = this.buffer.toString("ascii", this.pos, this.pos + length);
+            return this.pos += length + 1, text;
+          }
+          case "v": {
+            let signature = this.read("g");
+            return { signature, value: this.read(signature) };
+          }
+          case "a": {
+            let length = this.uint32(), element = type.slice(1);
+            if (element === "y") {
+              let bytes = this.buffer.subarray(this.pos, this.pos + length);
+              return this.pos += length, Buffer.from(bytes);
+            }
+            this.align(ALIGN[element[0]] ?? 1);
+            let end = this.pos + length;
+            if (element[0] === "{") {
+              let [keyType, valueType] = splitSignature(element.slice(1, -1)), map = /* @__PURE__ */ new Map();
+              for (; this.pos < end; )
+                this.align(8), map.set(this.read(keyType), this.read(valueType));
+              return map;
+            }
+            let items = [];
+            for (; this.pos < end; ) items.push(this.read(element));
+            return items;
+          }
+          case "(":
+            return splitSignature(type.slice(1, -1)).map((member) => this.read(member));
+          default:
+            throw new Error(`unsupported D-Bus type ${type}`);
+        }
+      }
+    };
+  }
+});
+
+// src/store/secret-service/client.ts
+var client_exports = {};
+__export(client_exports, {
+  DbusError: () => DbusError,
+  busSocket: () => busSocket,
+  lookupSecret: () => lookupSecret,
+  modPow: () => modPow,
+  sessionKey: () => sessionKey
+});
+import { createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createConnection } from "node:net";
+import { userInfo as userInfo3 } from "node:os";
+import { join as join6 } from "node:path";
+function modPow(base, exponent, m) {
+  let result = 1n, b = base % m, e = exponent;
+  for (; e > 0n; )
+    e & 1n && (result = result * b % m), b = b * b % m, e >>= 1n;
+  return result;
+}
+function sessionKey(serverPublic, privateKey) {
+  let y = toBigInt(serverPublic);
+  if (y <= 1n || y >= P - 1n) throw new Error("the Secret Service sent a Diffie-Hellman key outside the group");
+  return Buffer.from(hkdfSync("sha256", toBytes(modPow(y, privateKey, P), 128), Buffer.alloc(0), Buffer.alloc(0), 16));
+}
+function busSocket(env) {
+  for (let entry of (env.DBUS_SESSION_BUS_ADDRESS ?? "").split(";")) {
+    let [transport, params = ""] = entry.split(/:(.*)/s);
+    if (transport !== "unix") continue;
+    let values = Object.fromEntries(params.split(",").map((pair) => pair.split(/=(.*)/s))), decodePercent = (text) => text.replace(/%([0-9a-fA-F]{2})/g, (_m, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+    if (values.path) return decodePercent(values.path);
+    if (values.abstract) return `\0${decodePercent(values.abstract)}`;
+  }
+  return env.XDG_RUNTIME_DIR ? join6(env.XDG_RUNTIME_DIR, "bus") : void 0;
+}
+async function lookupSecret(key, options) {
+  let path4 = busSocket(options.env);
+  if (!path4) throw unavailable("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "start a D-Bus session (dbus-run-session), or use another store");
+  let conversation = new Conversation(path4), timer = setTimeout(
+    () => conversation.fail(
+      unavailable(
+        `the Secret Service did not answer within ${options.timeoutMs} ms`,
+        "check that gnome-keyring (or another Secret Service) runs and is not waiting on a prompt"
+      )
+    ),
+    options.timeoutMs
+  );
+  try {
+    return await lookup(conversation, key, options);
+  } catch (error) {
+    throw error instanceof DbusError && /ServiceUnknown|NameHasNoOwner/.test(error.name) ? unavailable("no Secret Service on the session bus", "start gnome-keyring-daemon --components=secrets, KeePassXC or KWallet") : error;
+  } finally {
+    clearTimeout(timer), conversation.close();
+  }
+}
+async function lookup(conversation, key, options) {
+  let dh = (options.algorithm ?? "dh") === "dh", [hello, search] = conversation.send([
+    { destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "Hello" },
+    serviceCall("SearchItems", [{ type: "a{ss}", value: { service: options.service, username: key } }])
+  ]), privateKey = dh ? toBigInt(randomBytes(32)) : 0n, [opened] = conversation.send([
+    serviceCall(
+      "OpenSession",
+      dh ? [
+        { type: "s", value: DH_ALGORITHM },
+        { type: "v", signature: "ay", value: toBytes(modPow(2n, privateKey, P), 128) }
+      ] : [
+        { type: "s", value: "plain" },
+        { type: "v", signature: "s", value: "" }
+      ]
+    )
+  ]);
+  await hello;
+  let [unlocked, locked] = (await search).body, session = await opened;
+  if (unlocked.length === 0) {
+    if (locked.length > 0)
+      throw unavailable("the keychain is locked", "unlock it (log in to the desktop, or: printf PASSWORD | gnome-keyring-daemon --replace --unlock)");
+    return;
+  }
+  if (unlocked.length > 1)
+    throw new AmbiguousEntry(
+      `${unlocked.length} items answer to ${key} under service ${options.service}`,
+      "remove the extra ones (secret-tool search --all service dcm)"
+    );
+  let [output, sessionPath] = session.body, [reply] = conversation.send([
+    serviceCall("GetSecrets", [
+      { type: "ao", value: [unlocked[0]] },
+      { type: "o", value: sessionPath }
+    ])
+  ]), key16 = dh ? sessionKey(output.value, privateKey) : void 0, secret = (await reply).body[0].get(unlocked[0]);
+  if (!secret) return;
+  let [, parameters, value] = secret, bytes = value;
+  if (key16) {
+    let decipher = createDecipheriv("aes-128-cbc", key16, parameters);
+    bytes = Buffer.concat([decipher.update(value), decipher.final()]);
+  }
+  return bytes.toString("utf8");
+}
+var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, unavailable, Conversation, DbusError, serviceCall, init_client = __esm({
+  "src/store/secret-service/client.ts"() {
+    "use strict";
+    init_errors();
+    init_wire();
+    P = BigInt(
+      "0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF"
+    ), DH_ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7", SERVICE = "org.freedesktop.secrets";
+    toBigInt = (bytes) => BigInt(`0x${bytes.toString("hex") || "0"}`), toBytes = (value, length) => Buffer.from(value.toString(16).padStart(length * 2, "0"), "hex");
+    unavailable = (cause, fix) => new StoreUnavailable(cause, fix), Conversation = class {
+      #socket;
+      #buffer = Buffer.alloc(0);
+      #authenticated = !1;
+      #waiting = /* @__PURE__ */ new Map();
+      #failure;
+      #serial = 0;
+      constructor(path4) {
+        this.#socket = createConnection({ path: path4 }), this.#socket.on("data", (chunk) => this.#receive(chunk)), this.#socket.on(
+          "error",
+          (error) => this.fail(
+            unavailable(
+              `the session bus cannot be reached (${error.code ?? error.message})`,
+              "start a D-Bus session, or check DBUS_SESSION_BUS_ADDRESS"
+            )
+          )
+        ), this.#socket.on(
+          "close",
+          () => this.fail(unavailable("the session bus closed the connection", "check that the Secret Service (gnome-keyring, KeePassXC, KWallet) runs"))
+        );
+        let uid = Buffer.from(String(userInfo3().uid)).toString("hex");
+        this.#socket.write(`\0AUTH EXTERNAL ${uid}\r
+BEGIN\r
+`);
+      }
+      /** Writes calls in one go; each promise is its reply (or its D-Bus error). */
+      send(calls) {
+        let messages = [], replies = calls.map((call) => {
+          let serial = ++this.#serial;
+          return messages.push(encodeCall({ ...call, serial })), new Promise((resolve2, reject) => {
+            if (this.#failure) return reject(this.#failure);
+            this.#waiting.set(serial, { resolve: resolve2, reject });
+          });
+        });
+        return this.#socket.write(Buffer.concat(messages)), replies;
+      }
+      fail(error) {
+        this.#failure ??= error;
+        for (let waiter of this.#waiting.values()) waiter.reject(this.#failure);
+        this.#waiting.clear();
+      }
+      close() {
+        this.#socket.destroy();
+      }
+      #receive(chunk) {
+        if (this.#buffer = Buffer.concat([this.#buffer, chunk]), !this.#authenticated) {
+          let end = this.#buffer.indexOf(`\r
+`);
+          if (end < 0) return;
+          let line = this.#buffer.toString("ascii", 0, end);
+          if (this.#buffer = this.#buffer.subarray(end + 2), !line.startsWith("OK ")) {
+            this.fail(unavailable(`the session bus refused authentication (${line.slice(0, 60)})`, "run dcm as the user whose session bus this is"));
+            return;
+          }
+          this.#authenticated = !0;
+        }
+        for (; ; ) {
+          let decoded = decodeMessage(this.#buffer);
+          if (!decoded) return;
+          this.#buffer = this.#buffer.subarray(decoded.size);
+          let { message } = decoded, waiter = message.replySerial === void 0 ? void 0 : this.#waiting.get(message.replySerial);
+          waiter && (this.#waiting.delete(message.replySerial), message.type === MESSAGE.error ? waiter.reject(new DbusError(message.errorName ?? "error", String(message.body[0] ?? ""))) : waiter.resolve(message));
+        }
+      }
+    }, DbusError = class extends Error {
+      name;
+      constructor(name, message) {
+        super(`${name}: ${message}`), this.name = name;
+      }
+    }, serviceCall = (member, args) => ({
+      destination: SERVICE,
+      path: "/org/freedesktop/secrets",
+      interface: "org.freedesktop.Secret.Service",
+      member,
+      args
+    });
   }
 });
 
@@ -1614,12 +2009,12 @@ import { createHash as createHash2 } from "node:crypto";
 import { closeSync as closeSync5, constants as constants2, linkSync, openSync as openSync5, readdirSync as readdirSync2, unlinkSync as unlinkSync3 } from "node:fs";
 import { platform as platform3 } from "node:os";
 import { connect as connect2, createServer } from "node:net";
-import { basename, dirname as dirname5, join as join6 } from "node:path";
+import { basename, dirname as dirname5, join as join7 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
 function lockPath(dir, name, guarded, platform11) {
   let id = `${name}-${createHash2("sha256").update(guarded).digest("hex").slice(0, 16)}`;
   if (platform11 === "win32") return `\\\\?\\pipe\\dcm-${id}`;
-  let path4 = join6(dir, `${id}.lock`);
+  let path4 = join7(dir, `${id}.lock`);
   if (platform11 !== "linux" && Buffer.byteLength(path4) + PID_SUFFIX > MAX_SOCKET_PATH)
     throw new UsageError(
       `dcm's lock ${path4} is too long for a unix socket's path (at most ${MAX_SOCKET_PATH - PID_SUFFIX} bytes here); set XDG_RUNTIME_DIR to a shorter private directory`
@@ -1674,7 +2069,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock 
       }
       async withLock(fn) {
         let dir = isPipe(this.path) ? void 0 : socketDirectory(dirname5(this.path));
-        this.#address = dir ? join6(dir.at, basename(this.path)) : this.path;
+        this.#address = dir ? join7(dir.at, basename(this.path)) : this.path;
         try {
           let server = await this.#acquire();
           try {
@@ -1735,7 +2130,7 @@ var MAX_SOCKET_PATH, PID_SUFFIX, SOCKET_NAME_ROOM, SocketLock, init_socket_lock 
           removeQuietly2(this.#address);
           let prefix = `${basename(this.path)}.`;
           for (let name of readdirSync2(dirname5(this.path))) {
-            let path4 = join6(dirname5(this.#address), name);
+            let path4 = join7(dirname5(this.#address), name);
             name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) && await refusesConnections(path4) && removeQuietly2(path4);
           }
         });
@@ -1755,8 +2150,8 @@ __export(select_exports, {
   readSettings: () => readSettings,
   storeName: () => storeName
 });
-import { platform as platform4, userInfo as userInfo3 } from "node:os";
-import { join as join7 } from "node:path";
+import { platform as platform4, userInfo as userInfo4 } from "node:os";
+import { join as join8 } from "node:path";
 function readSettings(env) {
   let path4 = dcmConfigPath(env), text;
   try {
@@ -1814,10 +2209,23 @@ async function openBackend(store, env, hooks2) {
       });
     }
     case "os": {
-      let [{ KeyringBackend: KeyringBackend2 }, { loadKeyringAddon: loadKeyringAddon2 }] = await Promise.all([Promise.resolve().then(() => (init_backend(), backend_exports)), Promise.resolve().then(() => (init_native(), native_exports))]);
-      return new KeyringBackend2({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon2(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks2.onAbandoned });
+      let [{ KeyringBackend: KeyringBackend2 }, { loadKeyringAddon: loadKeyringAddon2 }] = await Promise.all([Promise.resolve().then(() => (init_backend(), backend_exports)), Promise.resolve().then(() => (init_native(), native_exports))]), timeoutMs = keychainTimeoutMs(env);
+      return new KeyringBackend2({
+        service: KEYCHAIN_SERVICE,
+        addon: () => loadKeyringAddon2(env),
+        timeoutMs,
+        onAbandoned: hooks2.onAbandoned,
+        read: await readClient(env, timeoutMs)
+      });
     }
   }
+}
+async function readClient(env, timeoutMs) {
+  let choice = env.DCM_SECRET_SERVICE_CLIENT;
+  if (!choice || platform4() !== "linux") return;
+  if (choice !== "dh" && choice !== "plain") throw new UsageError(`DCM_SECRET_SERVICE_CLIENT is dh or plain, not ${JSON.stringify(choice.slice(0, 20))}`);
+  let { lookupSecret: lookupSecret2 } = await Promise.resolve().then(() => (init_client(), client_exports));
+  return (key) => lookupSecret2(key, { env, service: KEYCHAIN_SERVICE, timeoutMs, algorithm: choice });
 }
 function indexLock(env, store) {
   return {
@@ -1825,16 +2233,16 @@ function indexLock(env, store) {
       let os2 = platform4();
       if (os2 === "darwin") {
         let { FileLock: FileLock2 } = await Promise.resolve().then(() => (init_file_lock(), file_lock_exports));
-        return new FileLock2(join7(stateDir(env), "index.lock")).withLock(fn);
+        return new FileLock2(join8(stateDir(env), "index.lock")).withLock(fn);
       }
-      let { SocketLock: SocketLock2, lockPath: lockPath2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports)), user = userInfo3(), runtime = xdgDir(env, "XDG_RUNTIME_DIR"), where = store === "pass" ? passwordStoreDir(env) : store === "cache" ? runtime ?? "" : os2 === "linux" ? env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus` : user.username, dir = os2 === "win32" ? "" : lockDirectory(env, store);
+      let { SocketLock: SocketLock2, lockPath: lockPath2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports)), user = userInfo4(), runtime = xdgDir(env, "XDG_RUNTIME_DIR"), where = store === "pass" ? passwordStoreDir(env) : store === "cache" ? runtime ?? "" : os2 === "linux" ? env.DBUS_SESSION_BUS_ADDRESS ?? `/run/user/${user.uid}/bus` : user.username, dir = os2 === "win32" ? "" : lockDirectory(env, store);
       return new SocketLock2(lockPath2(dir, `index-${user.uid}`, `${store === "os" ? KEYCHAIN_SERVICE : store}
 ${where}`, os2)).withLock(fn);
     }
   };
 }
 function lockDirectory(env, store) {
-  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join7(runtime, "dcm") : stateDir(env), problem = privateDirectoryProblem(dir);
+  let runtime = xdgDir(env, "XDG_RUNTIME_DIR"), dir = runtime ? join8(runtime, "dcm") : stateDir(env), problem = privateDirectoryProblem(dir);
   if (problem)
     throw new StoreUnavailable(
       `refusing the lock directory ${dir}: ${problem}`,
@@ -2205,12 +2613,12 @@ var SECRET_FIELDS, init_auths = __esm({
 // src/docker/config-file.ts
 import { lstatSync as lstatSync5 } from "node:fs";
 import { homedir as homedir2 } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function dockerConfigDir(env) {
-  return env.DOCKER_CONFIG || join8(env.HOME || homedir2(), ".docker");
+  return env.DOCKER_CONFIG || join9(env.HOME || homedir2(), ".docker");
 }
 function dockerConfigPath(env) {
-  return join8(dockerConfigDir(env), "config.json");
+  return join9(dockerConfigDir(env), "config.json");
 }
 function readDockerConfig(path4, options = {}) {
   let text;
@@ -2515,9 +2923,9 @@ var HELPER_TIMEOUT_MS, SECRETSERVICE_LABEL, HelperClient, init_helper_client = _
 
 // src/docker/containers-config.ts
 import { homedir as homedir3 } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function containersDropInPath(env) {
-  return join9(env.HOME || homedir3(), ".config", "containers", "registries.conf.d", "50-dcm.conf");
+  return join10(env.HOME || homedir3(), ".config", "containers", "registries.conf.d", "50-dcm.conf");
 }
 function readContainersDropIn(path4) {
   try {
@@ -2536,7 +2944,7 @@ function namesDcmHelper(text) {
 function containersAuthFile(env) {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
   let runtime = xdgDir(env, "XDG_RUNTIME_DIR");
-  return runtime ? join9(runtime, "containers", "auth.json") : void 0;
+  return runtime ? join10(runtime, "containers", "auth.json") : void 0;
 }
 var MARKER2, CONTAINERS_DROP_IN, init_containers_config = __esm({
   "src/docker/containers-config.ts"() {
@@ -2574,7 +2982,7 @@ var init_store_access = __esm({
 import { createHash as createHash3 } from "node:crypto";
 import { statSync as statSync2 } from "node:fs";
 import { homedir as homedir4, platform as platform5 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 function fileStamp(path4) {
   let stats = statSync2(path4, { throwIfNoEntry: !1 });
   return stats ? `${stats.size}:${stats.mtimeMs}` : "-";
@@ -2582,15 +2990,15 @@ function fileStamp(path4) {
 function awsConfigFiles(env) {
   let home = env.HOME || env.USERPROFILE || homedir4();
   return {
-    config: env.AWS_CONFIG_FILE || join10(home, ".aws", "config"),
-    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join10(home, ".aws", "credentials")
+    config: env.AWS_CONFIG_FILE || join11(home, ".aws", "config"),
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join11(home, ".aws", "credentials")
   };
 }
 function ghConfigDir(env) {
-  return env.GH_CONFIG_DIR ? env.GH_CONFIG_DIR : env.XDG_CONFIG_HOME ? join10(env.XDG_CONFIG_HOME, "gh") : join10(env.HOME || homedir4(), ".config", "gh");
+  return env.GH_CONFIG_DIR ? env.GH_CONFIG_DIR : env.XDG_CONFIG_HOME ? join11(env.XDG_CONFIG_HOME, "gh") : join11(env.HOME || homedir4(), ".config", "gh");
 }
 function gcloudAdcFile(env) {
-  let dir = env.CLOUDSDK_CONFIG || (platform5() === "win32" && env.APPDATA ? join10(env.APPDATA, "gcloud") : join10(env.HOME || homedir4(), ".config", "gcloud")), path4 = join10(dir, "application_default_credentials.json");
+  let dir = env.CLOUDSDK_CONFIG || (platform5() === "win32" && env.APPDATA ? join11(env.APPDATA, "gcloud") : join11(env.HOME || homedir4(), ".config", "gcloud")), path4 = join11(dir, "application_default_credentials.json");
   return statSync2(path4, { throwIfNoEntry: !1 }) ? path4 : void 0;
 }
 function awsProfile(binding, env) {
@@ -2632,13 +3040,13 @@ var hash, IDENTITY_PARTS, init_identity = __esm({
         env.AZURE_CLIENT_SECRET ?? null,
         env.AZURE_FEDERATED_TOKEN_FILE ?? null,
         env.IDENTITY_ENDPOINT ?? null,
-        fileStamp(join10(env.AZURE_CONFIG_DIR || join10(env.HOME || homedir4(), ".azure"), "msal_token_cache.json"))
+        fileStamp(join11(env.AZURE_CONFIG_DIR || join11(env.HOME || homedir4(), ".azure"), "msal_token_cache.json"))
       ],
       gcp: (_binding, env) => {
         let file = env.GOOGLE_APPLICATION_CREDENTIALS || gcloudAdcFile(env);
         return [file ?? null, file ? fileStamp(file) : null, env.GCE_METADATA_HOST ?? null];
       },
-      github: (_binding, env) => [env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join10(ghConfigDir(env), "hosts.yml"))],
+      github: (_binding, env) => [env.GITHUB_TOKEN ?? null, env.GH_TOKEN ?? null, fileStamp(join11(ghConfigDir(env), "hosts.yml"))],
       exec: (binding) => [binding.command ?? []]
     };
   }
@@ -6593,14 +7001,14 @@ var require_connect = __commonJS({
           ref !== void 0 && ref.deref() === void 0 && this._sessionCache.delete(key);
         });
       }
-      get(sessionKey) {
-        let ref = this._sessionCache.get(sessionKey);
+      get(sessionKey2) {
+        let ref = this._sessionCache.get(sessionKey2);
         return ref ? ref.deref() : null;
       }
-      set(sessionKey, session) {
+      set(sessionKey2, session) {
         if (this._maxCachedSessions !== 0) {
-          if (this._sessionCache.has(sessionKey))
-            this._sessionCache.delete(sessionKey);
+          if (this._sessionCache.has(sessionKey2))
+            this._sessionCache.delete(sessionKey2);
           else if (this._sessionCache.size >= this._maxCachedSessions) {
             let evicted = !1;
             for (let [key, ref] of this._sessionCache)
@@ -6613,7 +7021,7 @@ var require_connect = __commonJS({
               oldest.done || this._sessionCache.delete(oldest.value);
             }
           }
-          this._sessionCache.set(sessionKey, new WeakRef(session)), this._sessionRegistry.register(session, sessionKey);
+          this._sessionCache.set(sessionKey2, new WeakRef(session)), this._sessionRegistry.register(session, sessionKey2);
         }
       }
     };
@@ -6625,9 +7033,9 @@ var require_connect = __commonJS({
         let socket;
         if (protocol === "https:") {
           tls || (tls = __require("node:tls")), servername = servername || options.servername || util.getServerName(host) || null;
-          let sessionKey = servername || hostname3;
-          assert(sessionKey);
-          let session = customSession || sessionCache.get(sessionKey) || null;
+          let sessionKey2 = servername || hostname3;
+          assert(sessionKey2);
+          let session = customSession || sessionCache.get(sessionKey2) || null;
           port = port || 443, socket = tls.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
@@ -6641,7 +7049,7 @@ var require_connect = __commonJS({
             port,
             host: hostname3
           }), socket.on("session", function(session2) {
-            sessionCache.set(sessionKey, session2);
+            sessionCache.set(sessionKey2, session2);
           });
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update"), port = port || 80;
@@ -16675,7 +17083,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP } = __require("node:net"), { lookup: lookup2 } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError: InvalidArgumentError2, InformationalError } = require_errors(), { kRequestOrigin } = require_symbols(), maxInt = Math.pow(2, 31) - 1;
+    var { isIP } = __require("node:net"), { lookup: lookup3 } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError: InvalidArgumentError2, InformationalError } = require_errors(), { kRequestOrigin } = require_symbols(), maxInt = Math.pow(2, 31) - 1;
     function hasSafeIterator(headers) {
       let prototype = Object.getPrototypeOf(headers);
       return Object.hasOwn(headers, Symbol.iterator) || prototype != null && prototype !== Object.prototype && typeof headers[Symbol.iterator] == "function";
@@ -16815,7 +17223,7 @@ var require_dns = __commonJS({
         }
       }
       #defaultLookup(origin, opts, cb) {
-        lookup2(
+        lookup3(
           origin.hostname,
           {
             all: !0,
@@ -25162,10 +25570,10 @@ var UNKNOWN_AUTHORITY, init_net_errors = __esm({
 // src/registry/tls-trust.ts
 import { readdirSync as readdirSync3 } from "node:fs";
 import { platform as platform6 } from "node:os";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 import { getCACertificates } from "node:tls";
 function tlsOptions(options) {
-  let dirs = [join11(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform6()))];
+  let dirs = [join12(options.certsD ?? DOCKER_CERTS_D, certsDirName(options.host, platform6()))];
   options.certDir && dirs.push(options.certDir);
   let extraCas = [], cert, key;
   for (let dir of dirs) {
@@ -25186,11 +25594,11 @@ function readCertDir(dir, required) {
     if (!required) return { cas: [] };
     throw new UsageError(`--cert-dir ${dir}: ${error.code === "ENOENT" ? "no such directory" : "cannot be read"}`);
   }
-  let cas = names.filter((name) => name.endsWith(".crt")).map((name) => readCertFile(join11(dir, name))), client;
+  let cas = names.filter((name) => name.endsWith(".crt")).map((name) => readCertFile(join12(dir, name))), client;
   for (let name of names.filter((n) => n.endsWith(".cert"))) {
     let keyName = name.replace(/\.cert$/, ".key");
-    if (!names.includes(keyName)) throw new UsageError(`${join11(dir, name)} has no matching ${keyName} (client certificates need both)`);
-    client = { cert: readCertFile(join11(dir, name)), key: readCertFile(join11(dir, keyName)) };
+    if (!names.includes(keyName)) throw new UsageError(`${join12(dir, name)} has no matching ${keyName} (client certificates need both)`);
+    client = { cert: readCertFile(join12(dir, name)), key: readCertFile(join12(dir, keyName)) };
   }
   return { cas, client };
 }
@@ -26424,7 +26832,7 @@ __export(tokens_exports, {
   tokenFor: () => tokenFor
 });
 import { statSync as statSync3 } from "node:fs";
-import { platform as platform7, userInfo as userInfo4 } from "node:os";
+import { platform as platform7, userInfo as userInfo5 } from "node:os";
 async function loadProvider(name) {
   switch (name) {
     case "aws":
@@ -26442,7 +26850,7 @@ async function loadProvider(name) {
 function checkSettingsPrivate(path4) {
   if (platform7() === "win32") return;
   let stats = statSync3(path4, { throwIfNoEntry: !1 });
-  if (stats && ((stats.mode & 18) !== 0 || stats.uid !== userInfo4().uid))
+  if (stats && ((stats.mode & 18) !== 0 || stats.uid !== userInfo5().uid))
     throw new UsageError(
       `dcm's configuration ${path4} can be changed by another user (mode ${(stats.mode & 511).toString(8)}); its provider bindings are not used. Fix it with: chmod 600 ${path4}`
     );
@@ -26668,14 +27076,14 @@ var init_logins = __esm({
 });
 
 // src/docker/daemon-config.ts
-import { lookup } from "node:dns/promises";
+import { lookup as lookup2 } from "node:dns/promises";
 import { existsSync as existsSync2 } from "node:fs";
 import { homedir as homedir5, platform as platform8 } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 function daemonConfigPath(env, explicit) {
   if (explicit) return explicit;
-  if (platform8() === "win32") return join12(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
-  let rootless = join12(xdgDir(env, "XDG_CONFIG_HOME") || join12(env.HOME || homedir5(), ".config"), "docker", "daemon.json");
+  if (platform8() === "win32") return join13(env.ProgramData || "C:\\ProgramData", "docker", "config", "daemon.json");
+  let rootless = join13(xdgDir(env, "XDG_CONFIG_HOME") || join13(env.HOME || homedir5(), ".config"), "docker", "daemon.json");
   return existsSync2(rootless) ? rootless : "/etc/docker/daemon.json";
 }
 function readDaemonConfig(path4) {
@@ -26692,7 +27100,7 @@ async function matchesInsecure(hostPort, entries) {
   if (cidrs.length === 0) return;
   let name = host.replace(/:\d+$/, ""), addresses;
   try {
-    addresses = /^[\d.]+$|:/.test(name) ? [name] : (await lookup(name, { all: !0 })).map((entry) => entry.address);
+    addresses = /^[\d.]+$|:/.test(name) ? [name] : (await lookup2(name, { all: !0 })).map((entry) => entry.address);
   } catch {
     return;
   }
@@ -27407,11 +27815,11 @@ var init_dist = __esm({
 // src/docker/mirrors.ts
 import { existsSync as existsSync4, readdirSync as readdirSync4 } from "node:fs";
 import { homedir as homedir6 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
-  let config = xdgDir(env, "XDG_CONFIG_HOME") || join13(env.HOME || homedir6(), ".config"), registriesD = (dir) => {
+  let config = xdgDir(env, "XDG_CONFIG_HOME") || join14(env.HOME || homedir6(), ".config"), registriesD = (dir) => {
     try {
-      return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join13(dir, name));
+      return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join14(dir, name));
     } catch {
       return [];
     }
@@ -27419,17 +27827,17 @@ function mirrorConfigPaths(env, daemonConfig) {
   return [
     { source: "daemon.json", path: daemonConfig, clients: ["dockerd"] },
     { source: "hosts.toml", path: "/etc/docker/certs.d/docker.io/hosts.toml", clients: ["dockerd-containerd"] },
-    { source: "hosts.toml", path: join13(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd-containerd"] },
+    { source: "hosts.toml", path: join14(config, "docker", "certs.d", "docker.io", "hosts.toml"), clients: ["dockerd-containerd"] },
     { source: "hosts.toml", path: "/etc/containerd/certs.d/docker.io/hosts.toml", clients: ["containerd"] },
-    { source: "hosts.toml", path: join13(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
+    { source: "hosts.toml", path: join14(config, "containerd", "certs.d", "docker.io", "hosts.toml"), clients: ["containerd"] },
     { source: "buildkitd.toml", path: "/etc/buildkit/buildkitd.toml", clients: ["buildkit"] },
-    { source: "buildkitd.toml", path: join13(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
+    { source: "buildkitd.toml", path: join14(config, "buildkit", "buildkitd.toml"), clients: ["buildkit"] },
     ...["/etc/containers/registries.conf", ...registriesD("/etc/containers/registries.conf.d")].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
     })),
-    ...[join13(config, "containers", "registries.conf"), ...registriesD(join13(config, "containers", "registries.conf.d"))].map((path4) => ({
+    ...[join14(config, "containers", "registries.conf"), ...registriesD(join14(config, "containers", "registries.conf.d"))].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]
@@ -27798,7 +28206,7 @@ __export(run_exports3, {
 });
 import { accessSync, constants as constants3, statSync as statSync4 } from "node:fs";
 import { platform as platform9 } from "node:os";
-import { delimiter, join as join14 } from "node:path";
+import { delimiter, join as join15 } from "node:path";
 async function doctor(options, ctx) {
   let checks = [];
   checks.push(await helperOnPath(ctx));
@@ -27886,7 +28294,7 @@ async function mirrorChecks(ctx) {
   return checks;
 }
 async function helperOnPath(ctx) {
-  let env = ctx.env, name = platform9() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join14(dir, name)).find((candidate) => {
+  let env = ctx.env, name = platform9() === "win32" ? "docker-credential-dcm.exe" : "docker-credential-dcm", found = (env.PATH ?? env.Path ?? "").split(delimiter).filter(Boolean).map((dir) => join15(dir, name)).find((candidate) => {
     try {
       return accessSync(candidate, constants3.X_OK), !0;
     } catch {
@@ -40980,7 +41388,7 @@ var MAX_TIMER_MS, IDLE_EXIT_MS, MAX_REQUEST_BYTES, init_cache_agent = __esm({
 // action/main.ts
 import { spawn as spawn3 } from "node:child_process";
 import { appendFileSync, chmodSync as chmodSync3, mkdirSync as mkdirSync2, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { delimiter as delimiter2, join as join15 } from "node:path";
+import { delimiter as delimiter2, join as join16 } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
@@ -44134,9 +44542,9 @@ function appendTo(variable, line) {
 `);
 }
 function installHelper() {
-  let dir = join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin");
+  let dir = join16(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin");
   mkdirSync2(dir, { recursive: !0 });
-  let path4 = join15(dir, "docker-credential-dcm"), quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+  let path4 = join16(dir, "docker-credential-dcm"), quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
   return writeFileSync2(
     path4,
     `#!/bin/sh
@@ -44145,7 +44553,7 @@ DCM_STORE=cache XDG_CONFIG_HOME=${quote(jobConfigHome())} exec ${quote(process.e
   ), chmodSync3(path4, 493), appendTo("GITHUB_PATH", dir), dir;
 }
 function jobConfigHome() {
-  return join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-config");
+  return join16(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-config");
 }
 function providerArgs(provider) {
   let args = ["--provider", provider], oidc = input("oidc") || (["aws", "gcp", "azure"].includes(provider) ? "github" : "");
@@ -44156,8 +44564,8 @@ function providerArgs(provider) {
 async function providerLogin(registry, provider) {
   let dir = installHelper(), env = { ...process.env, DCM_STORE: "cache", XDG_CONFIG_HOME: jobConfigHome(), PATH: `${dir}${delimiter2}${process.env.PATH ?? ""}` };
   if (input("docker-config") === "job") {
-    let dockerConfig = join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-docker-config");
-    mkdirSync2(dockerConfig, { recursive: !0, mode: 448 }), writeFileSync2(join15(dockerConfig, "config.json"), `{}
+    let dockerConfig = join16(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-docker-config");
+    mkdirSync2(dockerConfig, { recursive: !0, mode: 448 }), writeFileSync2(join16(dockerConfig, "config.json"), `{}
 `, { mode: 384 }), env.DOCKER_CONFIG = dockerConfig, appendTo("GITHUB_ENV", `DOCKER_CONFIG=${dockerConfig}`), appendTo("GITHUB_STATE", `dcm-docker-config=${dockerConfig}`);
   }
   let setup2 = await runCli(["setup", "--registry", registry], cliIo(env));
@@ -44203,7 +44611,7 @@ async function loginThenCheck(registry, username, token, repository, failUnder) 
   let env = {
     ...process.env,
     DCM_STORE: "cache",
-    PATH: `${join15(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin")}${delimiter2}${process.env.PATH ?? ""}`
+    PATH: `${join16(process.env.RUNNER_TEMP ?? process.cwd(), "dcm-bin")}${delimiter2}${process.env.PATH ?? ""}`
   };
   return runCli(checked, cliIo(env));
 }

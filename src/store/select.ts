@@ -116,9 +116,28 @@ async function openBackend(store: StoreName, env: Env, hooks: StoreHooks): Promi
     }
     case 'os': {
       const [{ KeyringBackend }, { loadKeyringAddon }] = await Promise.all([import('./keyring/backend.ts'), import('./keyring/native.ts')]);
-      return new KeyringBackend({ service: KEYCHAIN_SERVICE, addon: loadKeyringAddon(env), timeoutMs: keychainTimeoutMs(env), onAbandoned: hooks.onAbandoned });
+      const timeoutMs = keychainTimeoutMs(env);
+      return new KeyringBackend({
+        service: KEYCHAIN_SERVICE,
+        addon: () => loadKeyringAddon(env),
+        timeoutMs,
+        onAbandoned: hooks.onAbandoned,
+        read: await readClient(env, timeoutMs),
+      });
     }
   }
+}
+
+/**
+ * DCM_SECRET_SERVICE_CLIENT=dh (or plain): reads go through dcm's own Secret Service client
+ * (secret-service/client.ts, issue 26, experimental), writes still through the addon. Linux only.
+ */
+async function readClient(env: Env, timeoutMs: number): Promise<((key: string) => Promise<string | undefined>) | undefined> {
+  const choice = env.DCM_SECRET_SERVICE_CLIENT;
+  if (!choice || platform() !== 'linux') return undefined;
+  if (choice !== 'dh' && choice !== 'plain') throw new UsageError(`DCM_SECRET_SERVICE_CLIENT is dh or plain, not ${JSON.stringify(choice.slice(0, 20))}`);
+  const { lookupSecret } = await import('./secret-service/client.ts');
+  return (key) => lookupSecret(key, { env, service: KEYCHAIN_SERVICE, timeoutMs, algorithm: choice });
 }
 
 const DEFAULT_PASS_TIMEOUT_MS = 15_000;

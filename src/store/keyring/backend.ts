@@ -16,7 +16,8 @@ const DESCRIPTIONS: Record<string, string> = {
 export interface KeyringBackendOptions {
   /** The keychain "service" every dcm item is filed under. */
   service: string;
-  addon: KeyringAddon;
+  /** The addon, or how to load it when first needed (a get through `read` never loads it). */
+  addon: KeyringAddon | (() => KeyringAddon);
   /** Longest wait for one keychain call before giving up (a locked store may wait on a prompt). */
   timeoutMs: number;
   platform?: NodeJS.Platform;
@@ -25,6 +26,8 @@ export interface KeyringBackendOptions {
    * normal exit would wait for it forever: the entry point must then end the process another way.
    */
   onAbandoned?: () => void;
+  /** Reads through another client (dcm's own Secret Service client), writes through the addon. */
+  read?: (key: string) => Promise<string | undefined>;
 }
 
 /** SecretBackend over the OS keychain via @napi-rs/keyring (>= 2.1.2, whose errors are not "not found"). */
@@ -34,10 +37,11 @@ export class KeyringBackend implements SecretBackend {
   readonly maxValueBytes: number | undefined;
   readonly enumerates: boolean;
   readonly #service: string;
-  readonly #addon: KeyringAddon;
+  #addon: KeyringAddon | (() => KeyringAddon);
   readonly #timeoutMs: number;
   readonly #platform: NodeJS.Platform;
   readonly #onAbandoned: (() => void) | undefined;
+  readonly #read: ((key: string) => Promise<string | undefined>) | undefined;
   // Linux: pin the Secret Service. Without the pin keyring falls back, silently, to the kernel
   // keyring, which forgets everything at reboot: a "successful" store that loses the login.
   readonly #options: EntryOptions = { linux: { store: 'secret-service' } };
@@ -48,6 +52,7 @@ export class KeyringBackend implements SecretBackend {
     this.#timeoutMs = options.timeoutMs;
     this.#platform = options.platform ?? platform();
     this.#onAbandoned = options.onAbandoned;
+    this.#read = options.read;
     this.description = DESCRIPTIONS[this.#platform] ?? `OS keychain (${this.#platform})`;
     this.maxValueBytes = this.#platform === 'win32' ? WINDOWS_MAX_BLOB_BYTES : undefined;
     // @napi-rs/keyring 2.1.2 lists Windows items with the filter `*.dcm` (CredEnumerateW documents
@@ -57,6 +62,7 @@ export class KeyringBackend implements SecretBackend {
   }
 
   get(key: string): Promise<string | undefined> {
+    if (this.#read) return this.#read(key);
     return this.#call(key, async () => {
       // Bytes, decoded here: an item that is not UTF-8 (another program's) is then reported as
       // that item's problem, not as the whole keychain being unavailable.
@@ -89,7 +95,7 @@ export class KeyringBackend implements SecretBackend {
       // process fails the whole search ("Object does not exist"). Searching again is enough.
       for (let attempt = 1; ; attempt++) {
         try {
-          return (await this.#addon.findCredentialsAsync(this.#service)).map((c) => c.account);
+          return (await this.#loaded().findCredentialsAsync(this.#service)).map((c) => c.account);
         } catch (error) {
           if (attempt >= 5 || !/Object does not exist/i.test(String((error as Error).message))) throw error;
         }
@@ -105,8 +111,13 @@ export class KeyringBackend implements SecretBackend {
     return this.#platform === 'win32';
   }
 
+  #loaded(): KeyringAddon {
+    if (typeof this.#addon === 'function') this.#addon = this.#addon();
+    return this.#addon;
+  }
+
   #entry(key: string): AsyncEntryLike {
-    return new this.#addon.AsyncEntry(this.#service, key, this.#options);
+    return new (this.#loaded().AsyncEntry)(this.#service, key, this.#options);
   }
 
   /**
