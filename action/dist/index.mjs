@@ -1744,8 +1744,6 @@ __export(client_exports, {
   modPow: () => modPow,
   sessionKey: () => sessionKey
 });
-import { createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { createConnection } from "node:net";
 import { userInfo as userInfo3 } from "node:os";
 import { join as join6 } from "node:path";
 function modPow(base, exponent, m) {
@@ -1754,25 +1752,64 @@ function modPow(base, exponent, m) {
     e & 1n && (result = result * b % m), b = b * b % m, e >>= 1n;
   return result;
 }
-function sessionKey(serverPublic, privateKey) {
+async function sessionKey(serverPublic, privateKey) {
   let y = toBigInt(serverPublic);
   if (y <= 1n || y >= P - 1n) throw new Error("the Secret Service sent a Diffie-Hellman key outside the group");
-  return Buffer.from(hkdfSync("sha256", toBytes(modPow(y, privateKey, P), 128), Buffer.alloc(0), Buffer.alloc(0), 16));
+  let shared = await subtle().importKey("raw", toBytes(modPow(y, privateKey, P), 128), "HKDF", !1, ["deriveBits"]);
+  return Buffer.from(await subtle().deriveBits({ name: "HKDF", hash: "SHA-256", salt: EMPTY, info: EMPTY }, shared, 128));
+}
+async function decrypt(key, iv, value) {
+  let aes = await subtle().importKey("raw", key, "AES-CBC", !1, ["decrypt"]);
+  return Buffer.from(await subtle().decrypt({ name: "AES-CBC", iv }, aes, value));
+}
+function privateExponent() {
+  return toBigInt(Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))));
 }
 function busSocket(env) {
   for (let entry of (env.DBUS_SESSION_BUS_ADDRESS ?? "").split(";")) {
-    let [transport, params = ""] = entry.split(/:(.*)/s);
-    if (transport !== "unix") continue;
+    let [transport2, params = ""] = entry.split(/:(.*)/s);
+    if (transport2 !== "unix") continue;
     let values = Object.fromEntries(params.split(",").map((pair) => pair.split(/=(.*)/s))), decodePercent = (text) => text.replace(/%([0-9a-fA-F]{2})/g, (_m, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
     if (values.path) return decodePercent(values.path);
     if (values.abstract) return `\0${decodePercent(values.abstract)}`;
   }
   return env.XDG_RUNTIME_DIR ? join6(env.XDG_RUNTIME_DIR, "bus") : void 0;
 }
+async function transport() {
+  let bun = globalThis.Bun;
+  if (bun)
+    return (path4, handlers) => {
+      let queue = [], socket, closed = !1;
+      return bun.connect({
+        unix: path4.startsWith("\0") ? `\0${path4.slice(1)}` : path4,
+        socket: {
+          data: (_s, chunk) => handlers.data(Buffer.from(chunk)),
+          close: () => handlers.close(),
+          error: (_s, e) => handlers.error(e)
+        }
+      }).then(
+        (s) => {
+          if (socket = s, closed) return s.end();
+          for (let data of queue.splice(0)) s.write(data);
+        },
+        (error) => handlers.error(error)
+      ), {
+        write: (data) => socket ? socket.write(data) : queue.push(data),
+        destroy: () => {
+          closed = !0, socket?.end();
+        }
+      };
+    };
+  let { createConnection } = await import("node:net");
+  return (path4, handlers) => {
+    let socket = createConnection({ path: path4 });
+    return socket.on("data", handlers.data), socket.on("error", handlers.error), socket.on("close", handlers.close), socket;
+  };
+}
 async function lookupSecret(key, options) {
   let path4 = busSocket(options.env);
   if (!path4) throw unavailable("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "start a D-Bus session (dbus-run-session), or use another store");
-  let conversation = new Conversation(path4), timer = setTimeout(
+  let conversation = new Conversation(path4, await transport()), timer = setTimeout(
     () => conversation.fail(
       unavailable(
         `the Secret Service did not answer within ${options.timeoutMs} ms`,
@@ -1793,7 +1830,7 @@ async function lookup(conversation, key, options) {
   let dh = (options.algorithm ?? "dh") === "dh", [hello, search] = conversation.send([
     { destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "Hello" },
     serviceCall("SearchItems", [{ type: "a{ss}", value: { service: options.service, username: key } }])
-  ]), privateKey = dh ? toBigInt(randomBytes(32)) : 0n, [opened] = conversation.send([
+  ]), privateKey = dh ? privateExponent() : 0n, [opened] = conversation.send([
     serviceCall(
       "OpenSession",
       dh ? [
@@ -1824,14 +1861,10 @@ async function lookup(conversation, key, options) {
     ])
   ]), key16 = dh ? sessionKey(output.value, privateKey) : void 0, secret = (await reply).body[0].get(unlocked[0]);
   if (!secret) return;
-  let [, parameters, value] = secret, bytes = value;
-  if (key16) {
-    let decipher = createDecipheriv("aes-128-cbc", key16, parameters);
-    bytes = Buffer.concat([decipher.update(value), decipher.final()]);
-  }
-  return bytes.toString("utf8");
+  let [, parameters, value] = secret;
+  return (key16 ? await decrypt(await key16, parameters, value) : value).toString("utf8");
 }
-var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, unavailable, Conversation, DbusError, serviceCall, init_client = __esm({
+var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, subtle, EMPTY, unavailable, Conversation, DbusError, serviceCall, init_client = __esm({
   "src/store/secret-service/client.ts"() {
     "use strict";
     init_errors();
@@ -1839,7 +1872,7 @@ var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, unavailable, Conversation, Dbus
     P = BigInt(
       "0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF"
     ), DH_ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7", SERVICE = "org.freedesktop.secrets";
-    toBigInt = (bytes) => BigInt(`0x${bytes.toString("hex") || "0"}`), toBytes = (value, length) => Buffer.from(value.toString(16).padStart(length * 2, "0"), "hex");
+    toBigInt = (bytes) => BigInt(`0x${bytes.toString("hex") || "0"}`), toBytes = (value, length) => Buffer.from(value.toString(16).padStart(length * 2, "0"), "hex"), subtle = () => globalThis.crypto.subtle, EMPTY = new Uint8Array(0);
     unavailable = (cause, fix) => new StoreUnavailable(cause, fix), Conversation = class {
       #socket;
       #buffer = Buffer.alloc(0);
@@ -1847,19 +1880,17 @@ var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, unavailable, Conversation, Dbus
       #waiting = /* @__PURE__ */ new Map();
       #failure;
       #serial = 0;
-      constructor(path4) {
-        this.#socket = createConnection({ path: path4 }), this.#socket.on("data", (chunk) => this.#receive(chunk)), this.#socket.on(
-          "error",
-          (error) => this.fail(
+      constructor(path4, connect3) {
+        this.#socket = connect3(path4, {
+          data: (chunk) => this.#receive(chunk),
+          error: (error) => this.fail(
             unavailable(
               `the session bus cannot be reached (${error.code ?? error.message})`,
               "start a D-Bus session, or check DBUS_SESSION_BUS_ADDRESS"
             )
-          )
-        ), this.#socket.on(
-          "close",
-          () => this.fail(unavailable("the session bus closed the connection", "check that the Secret Service (gnome-keyring, KeePassXC, KWallet) runs"))
-        );
+          ),
+          close: () => this.fail(unavailable("the session bus closed the connection", "check that the Secret Service (gnome-keyring, KeePassXC, KWallet) runs"))
+        });
         let uid = Buffer.from(String(userInfo3().uid)).toString("hex");
         this.#socket.write(`\0AUTH EXTERNAL ${uid}\r
 BEGIN\r
@@ -1909,7 +1940,8 @@ BEGIN\r
       constructor(name, message) {
         super(`${name}: ${message}`), this.name = name;
       }
-    }, serviceCall = (member, args) => ({
+    };
+    serviceCall = (member, args) => ({
       destination: SERVICE,
       path: "/org/freedesktop/secrets",
       interface: "org.freedesktop.Secret.Service",
