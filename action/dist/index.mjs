@@ -27849,7 +27849,7 @@ import { existsSync as existsSync4, readdirSync as readdirSync4 } from "node:fs"
 import { homedir as homedir6 } from "node:os";
 import { join as join14 } from "node:path";
 function mirrorConfigPaths(env, daemonConfig) {
-  let config = xdgDir(env, "XDG_CONFIG_HOME") || join14(env.HOME || homedir6(), ".config"), registriesD = (dir) => {
+  let config = xdgDir(env, "XDG_CONFIG_HOME") || join14(env.HOME || homedir6(), ".config"), containersHome = join14(env.HOME || homedir6(), ".config", "containers"), registriesD = (dir) => {
     try {
       return readdirSync4(dir).filter((name) => name.endsWith(".conf")).sort().map((name) => join14(dir, name));
     } catch {
@@ -27869,7 +27869,9 @@ function mirrorConfigPaths(env, daemonConfig) {
       path: path4,
       clients: ["podman"]
     })),
-    ...[join14(config, "containers", "registries.conf"), ...registriesD(join14(config, "containers", "registries.conf.d"))].map((path4) => ({
+    // containers/image reads a user's registries.conf and its drop-ins under HOME, whatever
+    // XDG_CONFIG_HOME says (containers-registries.conf(5), containers-registries.conf.d(5)).
+    ...[join14(containersHome, "registries.conf"), ...registriesD(join14(containersHome, "registries.conf.d"))].map((path4) => ({
       source: "registries.conf",
       path: path4,
       clients: ["podman"]

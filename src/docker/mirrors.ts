@@ -46,6 +46,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Every file each client reads its mirrors from, system first, then the rootless one. */
 export function mirrorConfigPaths(env: Env, daemonConfig: string): Array<{ source: MirrorSource; path: string; clients: MirrorClient[] }> {
   const config = xdgDir(env, 'XDG_CONFIG_HOME') || join(env.HOME || homedir(), '.config');
+  const containersHome = join(env.HOME || homedir(), '.config', 'containers');
   const registriesD = (dir: string) => {
     try {
       return readdirSync(dir)
@@ -69,7 +70,9 @@ export function mirrorConfigPaths(env: Env, daemonConfig: string): Array<{ sourc
       path,
       clients: ['podman' as const],
     })),
-    ...[join(config, 'containers', 'registries.conf'), ...registriesD(join(config, 'containers', 'registries.conf.d'))].map((path) => ({
+    // containers/image reads a user's registries.conf and its drop-ins under HOME, whatever
+    // XDG_CONFIG_HOME says (containers-registries.conf(5), containers-registries.conf.d(5)).
+    ...[join(containersHome, 'registries.conf'), ...registriesD(join(containersHome, 'registries.conf.d'))].map((path) => ({
       source: 'registries.conf' as const,
       path,
       clients: ['podman' as const],

@@ -307,6 +307,8 @@ describe('broken mirrors, each with its class', () => {
 describe('dcm mirror ls over all four formats', () => {
   it('lists each mirror with its source, path and clients; a broken file is one warning (exit 2)', async () => {
     const xdg = tempDir('xdg-all');
+    // podman's files are under HOME, whatever XDG_CONFIG_HOME says (containers-registries.conf(5)).
+    const home = tempDir('home-all');
     const write = (path: string, text: string) => {
       mkdirSync(join(path, '..'), { recursive: true });
       writeFileSync(path, text);
@@ -322,14 +324,14 @@ describe('dcm mirror ls over all four formats', () => {
       '[registry."docker.io"]\n  mirrors = ["buildkit.mirror.example:5000", "harbor.example/proxy.docker.io"]\n\n[registry."buildkit.mirror.example:5000"]\n  http = true\n',
     );
     write(
-      join(xdg, 'containers', 'registries.conf'),
+      join(home, '.config', 'containers', 'registries.conf'),
       'unqualified-search-registries = ["docker.io"]\n\n[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "podman.mirror.example/hub"\n\n[[registry]]\nprefix = "quay.io"\nlocation = "quay.io"\n[[registry.mirror]]\nlocation = "not-a-hub-mirror.example"\n',
     );
-    write(join(xdg, 'containers', 'registries.conf.d', '50-broken.conf'), '[[registry]\nprefix = "docker.io"\n');
-    const result = await dcm(['mirror', 'ls', '--json'], { XDG_CONFIG_HOME: xdg });
+    write(join(home, '.config', 'containers', 'registries.conf.d', '50-broken.conf'), '[[registry]\nprefix = "docker.io"\n');
+    const result = await dcm(['mirror', 'ls', '--json'], { XDG_CONFIG_HOME: xdg, HOME: home });
     expect(result).toExit(2);
     expect(result.stderr).toMatch(/^dcm: warning: registries\.conf .*50-broken\.conf is not valid TOML \(line \d+\); its mirrors are not listed\n$/);
-    const mine = (JSON.parse(result.stdout) as Array<{ path: string }>).filter((m) => m.path.startsWith(xdg));
+    const mine = (JSON.parse(result.stdout) as Array<{ path: string }>).filter((m) => m.path.startsWith(xdg) || m.path.startsWith(home));
     expect(mine).toEqual([
       { url: 'https://dockerd.mirror.example/', source: 'daemon.json', path: join(xdg, 'docker', 'daemon.json'), clients: ['dockerd'] },
       {
@@ -346,9 +348,14 @@ describe('dcm mirror ls over all four formats', () => {
       },
       { url: 'http://buildkit.mirror.example:5000', source: 'buildkitd.toml', path: join(xdg, 'buildkit', 'buildkitd.toml'), clients: ['buildkit'] },
       { url: 'https://harbor.example/proxy.docker.io', source: 'buildkitd.toml', path: join(xdg, 'buildkit', 'buildkitd.toml'), clients: ['buildkit'] },
-      { url: 'https://podman.mirror.example/hub', source: 'registries.conf', path: join(xdg, 'containers', 'registries.conf'), clients: ['podman'] },
+      {
+        url: 'https://podman.mirror.example/hub',
+        source: 'registries.conf',
+        path: join(home, '.config', 'containers', 'registries.conf'),
+        clients: ['podman'],
+      },
     ]);
-    const table = await dcm(['mirror', 'ls'], { XDG_CONFIG_HOME: xdg });
+    const table = await dcm(['mirror', 'ls'], { XDG_CONFIG_HOME: xdg, HOME: home });
     expect(table.stdout).toMatch(/^URL +SOURCE +CLIENTS +PATH$/m);
     expect(table.stdout).toMatch(/^https:\/\/podman\.mirror\.example\/hub +registries\.conf +podman +/m);
   });
