@@ -3011,10 +3011,17 @@ var init_store_access = __esm({
 });
 
 // src/providers/identity.ts
-import { createHash as createHash3 } from "node:crypto";
 import { statSync as statSync2 } from "node:fs";
 import { homedir as homedir4, platform as platform5 } from "node:os";
 import { join as join11 } from "node:path";
+function hash(parts) {
+  let text = JSON.stringify(parts), a = 2166136261, b = 3421674724;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619), b = Math.imul(b ^ (c << 3 | i & 7), 16777629);
+  }
+  return `${(a >>> 0).toString(16).padStart(8, "0")}${(b >>> 0).toString(16).padStart(8, "0")}`;
+}
 function fileStamp(path4) {
   let stats = statSync2(path4, { throwIfNoEntry: !1 });
   return stats ? `${stats.size}:${stats.mtimeMs}` : "-";
@@ -3048,10 +3055,9 @@ function identityKey(binding, env) {
     env.GITHUB_RUN_ID ?? env.CI_JOB_ID ?? null
   ]) : hash([binding.provider, ...IDENTITY_PARTS[binding.provider](binding, env)]);
 }
-var hash, IDENTITY_PARTS, init_identity = __esm({
+var IDENTITY_PARTS, init_identity = __esm({
   "src/providers/identity.ts"() {
     "use strict";
-    hash = (parts) => createHash3("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
     IDENTITY_PARTS = {
       aws: (binding, env) => {
         let files = awsConfigFiles(env);
@@ -25945,7 +25951,7 @@ var OIDC_SOURCES, init_oidc = __esm({
 });
 
 // src/providers/aws/sigv4.ts
-import { createHash as createHash4, createHmac } from "node:crypto";
+import { createHash as createHash3, createHmac } from "node:crypto";
 function uriEncode(text) {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -25967,7 +25973,7 @@ function lowerKeys(headers) {
 var sha256, hmac, init_sigv4 = __esm({
   "src/providers/aws/sigv4.ts"() {
     "use strict";
-    sha256 = (data) => createHash4("sha256").update(data, "utf8").digest("hex"), hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
+    sha256 = (data) => createHash3("sha256").update(data, "utf8").digest("hex"), hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
   }
 });
 
