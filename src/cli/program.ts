@@ -42,6 +42,9 @@ Environment:
   DCM_STORE                 os, pass or cache for this process (dcm setup --store keeps a choice)
   DCM_CACHE_TTL             how long the cache store keeps a login (30m, 8h, 7d; default 8h)
   DCM_KEYCHAIN_TIMEOUT_MS   longest wait for one keychain call (a locked keychain's prompt)
+  DCM_PROVIDER_TIMEOUT_MS   longest wait for one minted token (dcm login --provider; default 30000)
+  DCM_ID_TOKEN              a GitLab job's id token, for --oidc gitlab
+  DCM_SECRET_SERVICE_CLIENT dh or plain: read the Secret Service with dcm's own client (experimental)
   DOCKER_CONFIG             Docker's configuration directory (default ~/.docker)
   PASSWORD_STORE_DIR, GNUPGHOME   where the pass store keeps its files and keys
   XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME, XDG_RUNTIME_DIR   dcm's settings, index names,
