@@ -84,11 +84,12 @@ async function main(): Promise<void> {
 
 /** One kubelet request: the response on stdout, or one line on stderr and exit 1. */
 async function kubeletProvider(env: NodeJS.ProcessEnv): Promise<number> {
-  const [{ readBounded }, { answerKubelet }, { MAX_REQUEST_BYTES }, { openCredentialStore }] = await Promise.all([
+  const [{ readBounded }, { answerKubelet }, { MAX_REQUEST_BYTES }, { openCredentialStore }, { oneLine }] = await Promise.all([
     import('./helper/io.ts'),
     import('./kubelet/serve.ts'),
     import('./kubelet/protocol.ts'),
     import('./store/select.ts'),
+    import('./errors.ts'),
   ]);
   try {
     const request = await readBounded(stdinChunks(), MAX_REQUEST_BYTES);
@@ -96,7 +97,7 @@ async function kubeletProvider(env: NodeJS.ProcessEnv): Promise<number> {
     new BlockingOutput(1).write(response);
     return 0;
   } catch (error) {
-    process.stderr.write(`${KUBELET_NAME}: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}\n`);
+    process.stderr.write(`${KUBELET_NAME}: ${oneLine(error)}\n`);
     return 1;
   }
 }

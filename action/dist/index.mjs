@@ -328,6 +328,58 @@ var init_expiry = __esm({
   }
 });
 
+// src/providers/bindings.ts
+function checkPattern(raw) {
+  let pattern = raw.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, ""), [host = "", port, extra] = pattern.split(":"), labels = host.split(".");
+  if (!(extra === void 0 && (port === void 0 || /^\d{1,5}$/.test(port)) && labels.length >= 2 && labels.every((label) => LABEL.test(label) || /^\*(-?[a-z0-9-]*[a-z0-9])?$/.test(label) || label === "*") && labels.filter((label) => label.includes("*")).length <= 1 && // A wildcard needs two fixed labels after it: `*.com` would hand tokens to every .com host.
+  (!host.includes("*") || labels.length >= 3 && !labels.at(-1).includes("*") && !labels.at(-2).includes("*"))))
+    throw new UsageError(
+      `${JSON.stringify(raw.slice(0, 80))} is not a registry host or pattern: give host[:port], with * for one DNS label (*.dkr.ecr.us-east-1.amazonaws.com, *-docker.pkg.dev)`
+    );
+  return pattern;
+}
+function matchesPattern(pattern, host) {
+  if (!pattern.includes("*")) return pattern === host.toLowerCase();
+  let source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[a-z0-9-]+");
+  return new RegExp(`^${source}$`).test(host.toLowerCase());
+}
+function bindingsOf(settings, path4) {
+  let raw = settings.providers;
+  if (raw === void 0) return [];
+  let bad = (why) => new UsageError(`dcm's configuration ${path4}: ${why}; fix it, or remove the binding with: dcm logout HOST`);
+  if (typeof raw != "object" || raw === null || Array.isArray(raw)) throw bad('"providers" is not an object');
+  return Object.entries(raw).map(([pattern, value]) => {
+    let entry = value;
+    if (typeof entry != "object" || entry === null || typeof entry.provider != "string" || !Object.hasOwn(PROVIDERS, entry.provider))
+      throw bad(`the binding for ${JSON.stringify(pattern.slice(0, 80))} names no provider dcm has (${Object.keys(PROVIDERS).join(", ")})`);
+    let binding = { pattern, provider: entry.provider };
+    for (let option of STRING_OPTIONS) typeof entry[option] == "string" && (binding[option] = entry[option]);
+    if ((entry.oidc === "github" || entry.oidc === "gitlab") && (binding.oidc = entry.oidc), entry.command !== void 0) {
+      if (!Array.isArray(entry.command) || entry.command.length === 0 || !entry.command.every((word) => typeof word == "string"))
+        throw bad(`the binding for ${pattern} has a "command" that is not a list of words`);
+      binding.command = entry.command;
+    }
+    return binding;
+  });
+}
+function bindingFor(bindings, host) {
+  let exact = bindings.find((binding) => binding.pattern === host.toLowerCase());
+  return exact || bindings.filter((binding) => binding.pattern.includes("*") && matchesPattern(binding.pattern, host)).sort((a, b) => b.pattern.length - a.pattern.length)[0];
+}
+var PROVIDERS, STRING_OPTIONS, LABEL, init_bindings = __esm({
+  "src/providers/bindings.ts"() {
+    "use strict";
+    init_errors();
+    PROVIDERS = {
+      aws: "Amazon ECR and ECR Public, from the AWS credential chain (environment, profiles, credential_process, web identity, containers, IMDSv2)",
+      azure: "Azure Container Registry, from an Entra identity (a service principal, workload identity, managed identity, the Azure CLI) exchanged for an ACR refresh token",
+      gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
+      github: "GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`",
+      exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)'
+    }, STRING_OPTIONS = ["profile", "username", "role", "audience", "serviceAccount", "tenant", "clientId"], LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+  }
+});
+
 // src/platform/files.ts
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { userInfo } from "node:os";
@@ -473,129 +525,9 @@ var FileProblem, NONBLOCK, NOFOLLOW, init_files = __esm({
   }
 });
 
-// src/platform/atomic-file.ts
-import { closeSync as closeSync2, fchmodSync, fchownSync, fsyncSync, lstatSync as lstatSync2, openSync as openSync2, realpathSync, renameSync, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname2, join } from "node:path";
-function writeFileAtomically(path4, data, options = {}) {
-  let target = options.followSymlink !== !1 && isSymlink(path4) ? resolvedLink(path4) : path4, dir = dirname2(target), temporary = join(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`), previous = ownerOf(target);
-  try {
-    ensureDirectory(dir);
-    let fd = openSync2(temporary, "wx", options.mode ?? 384);
-    options.mode !== void 0 && fchmodSync(fd, options.mode);
-    try {
-      previous && keepOwner(fd, previous), typeof data == "string" ? writeSync2(fd, data) : writeSync2(fd, data), fsyncSync(fd);
-    } finally {
-      closeSync2(fd);
-    }
-    renameSync(temporary, target);
-  } catch (error) {
-    throw removeQuietly(temporary), new FileWriteFailed(`cannot write ${target}: ${describeErrno(error)}`);
-  }
-  syncDirectory(dir);
-}
-function ownerOf(path4) {
-  try {
-    let stats = lstatSync2(path4);
-    return stats.isFile() ? { uid: stats.uid, gid: stats.gid } : void 0;
-  } catch {
-    return;
-  }
-}
-function keepOwner(fd, owner) {
-  try {
-    fchownSync(fd, owner.uid, owner.gid);
-  } catch (error) {
-    if (error.code !== "EPERM") throw error;
-  }
-}
-function isSymlink(path4) {
-  try {
-    return lstatSync2(path4).isSymbolicLink();
-  } catch {
-    return !1;
-  }
-}
-function resolvedLink(path4) {
-  try {
-    return realpathSync(path4);
-  } catch {
-    return path4;
-  }
-}
-function syncDirectory(dir) {
-  try {
-    let fd = openSync2(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync2(fd);
-    }
-  } catch {
-  }
-}
-var init_atomic_file = __esm({
-  "src/platform/atomic-file.ts"() {
-    "use strict";
-    init_errors();
-    init_files();
-  }
-});
-
-// src/providers/bindings.ts
-function checkPattern(raw) {
-  let pattern = raw.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, ""), [host = "", port, extra] = pattern.split(":"), labels = host.split(".");
-  if (!(extra === void 0 && (port === void 0 || /^\d{1,5}$/.test(port)) && labels.length >= 2 && labels.every((label) => LABEL.test(label) || /^\*(-?[a-z0-9-]*[a-z0-9])?$/.test(label) || label === "*") && labels.filter((label) => label.includes("*")).length <= 1 && // A wildcard needs two fixed labels after it: `*.com` would hand tokens to every .com host.
-  (!host.includes("*") || labels.length >= 3 && !labels.at(-1).includes("*") && !labels.at(-2).includes("*"))))
-    throw new UsageError(
-      `${JSON.stringify(raw.slice(0, 80))} is not a registry host or pattern: give host[:port], with * for one DNS label (*.dkr.ecr.us-east-1.amazonaws.com, *-docker.pkg.dev)`
-    );
-  return pattern;
-}
-function matchesPattern(pattern, host) {
-  if (!pattern.includes("*")) return pattern === host.toLowerCase();
-  let source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[a-z0-9-]+");
-  return new RegExp(`^${source}$`).test(host.toLowerCase());
-}
-function bindingsOf(settings, path4) {
-  let raw = settings.providers;
-  if (raw === void 0) return [];
-  let bad = (why) => new UsageError(`dcm's configuration ${path4}: ${why}; fix it, or remove the binding with: dcm logout HOST`);
-  if (typeof raw != "object" || raw === null || Array.isArray(raw)) throw bad('"providers" is not an object');
-  return Object.entries(raw).map(([pattern, value]) => {
-    let entry = value;
-    if (typeof entry != "object" || entry === null || typeof entry.provider != "string" || !Object.hasOwn(PROVIDERS, entry.provider))
-      throw bad(`the binding for ${JSON.stringify(pattern.slice(0, 80))} names no provider dcm has (${Object.keys(PROVIDERS).join(", ")})`);
-    let binding = { pattern, provider: entry.provider };
-    for (let option of STRING_OPTIONS) typeof entry[option] == "string" && (binding[option] = entry[option]);
-    if ((entry.oidc === "github" || entry.oidc === "gitlab") && (binding.oidc = entry.oidc), entry.command !== void 0) {
-      if (!Array.isArray(entry.command) || entry.command.length === 0 || !entry.command.every((word) => typeof word == "string"))
-        throw bad(`the binding for ${pattern} has a "command" that is not a list of words`);
-      binding.command = entry.command;
-    }
-    return binding;
-  });
-}
-function bindingFor(bindings, host) {
-  let exact = bindings.find((binding) => binding.pattern === host.toLowerCase());
-  return exact || bindings.filter((binding) => binding.pattern.includes("*") && matchesPattern(binding.pattern, host)).sort((a, b) => b.pattern.length - a.pattern.length)[0];
-}
-var PROVIDERS, STRING_OPTIONS, LABEL, init_bindings = __esm({
-  "src/providers/bindings.ts"() {
-    "use strict";
-    init_errors();
-    PROVIDERS = {
-      aws: "Amazon ECR and ECR Public, from the AWS credential chain (environment, profiles, credential_process, web identity, containers, IMDSv2)",
-      azure: "Azure Container Registry, from an Entra identity (a service principal, workload identity, managed identity, the Azure CLI) exchanged for an ACR refresh token",
-      gcp: "Google Artifact Registry and gcr.io, from Application Default Credentials (a key, gcloud's login, workload identity federation, the metadata server)",
-      github: "GitHub Container Registry, from GITHUB_TOKEN in a job or `gh auth token`",
-      exec: 'any registry, from a program that prints {"Username","Secret","ExpiresAt"} (1Password, Vault, a company script)'
-    }, STRING_OPTIONS = ["profile", "username", "role", "audience", "serviceAccount", "tenant", "clientId"], LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-  }
-});
-
 // src/platform/paths.ts
 import { homedir, platform } from "node:os";
-import { isAbsolute, join as join2 } from "node:path";
+import { isAbsolute, join } from "node:path";
 function xdgDir(env, name) {
   let value = env[name];
   return value && isAbsolute(value) ? value : void 0;
@@ -603,25 +535,25 @@ function xdgDir(env, name) {
 function stateDir(env) {
   switch (platform()) {
     case "win32":
-      return join2(env.LOCALAPPDATA ?? join2(homedir(), "AppData", "Local"), "dcm");
+      return join(env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "dcm");
     case "darwin":
-      return join2(homedir(), "Library", "Application Support", "dcm");
+      return join(homedir(), "Library", "Application Support", "dcm");
     default:
-      return join2(xdgDir(env, "XDG_STATE_HOME") || join2(env.HOME || homedir(), ".local", "state"), "dcm");
+      return join(xdgDir(env, "XDG_STATE_HOME") || join(env.HOME || homedir(), ".local", "state"), "dcm");
   }
 }
 function dcmConfigPath(env) {
   switch (platform()) {
     case "win32":
-      return join2(env.APPDATA ?? join2(homedir(), "AppData", "Roaming"), "dcm", "config.json");
+      return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "dcm", "config.json");
     case "darwin":
-      return join2(homedir(), "Library", "Application Support", "dcm", "config.json");
+      return join(homedir(), "Library", "Application Support", "dcm", "config.json");
     default:
-      return join2(xdgDir(env, "XDG_CONFIG_HOME") || join2(env.HOME || homedir(), ".config"), "dcm", "config.json");
+      return join(xdgDir(env, "XDG_CONFIG_HOME") || join(env.HOME || homedir(), ".config"), "dcm", "config.json");
   }
 }
 function passwordStoreDir(env) {
-  return env.PASSWORD_STORE_DIR || join2(env.HOME || homedir(), ".password-store");
+  return env.PASSWORD_STORE_DIR || join(env.HOME || homedir(), ".password-store");
 }
 var init_paths = __esm({
   "src/platform/paths.ts"() {
@@ -707,10 +639,10 @@ ${first}`);
 });
 
 // src/store/names-file.ts
-import { closeSync as closeSync3, openSync as openSync3, renameSync as renameSync2, writeSync as writeSync3 } from "node:fs";
-import { join as join3 } from "node:path";
+import { closeSync as closeSync2, openSync as openSync2, renameSync, writeSync as writeSync2 } from "node:fs";
+import { join as join2 } from "node:path";
 function namesFilePath(env) {
-  return join3(stateDir(env), "registries");
+  return join2(stateDir(env), "registries");
 }
 function writeNamesFile(env, names) {
   let path4 = namesFilePath(env), text = [...names].sort().map((name) => `${name}
@@ -722,13 +654,13 @@ function writeNamesFile(env, names) {
   let temporary = `${path4}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     ensureDirectory(stateDir(env));
-    let fd = openSync3(temporary, "wx", 384);
+    let fd = openSync2(temporary, "wx", 384);
     try {
-      writeSync3(fd, text);
+      writeSync2(fd, text);
     } finally {
-      closeSync3(fd);
+      closeSync2(fd);
     }
-    renameSync2(temporary, path4);
+    renameSync(temporary, path4);
   } catch {
     removeQuietly(temporary);
   }
@@ -897,6 +829,74 @@ var INDEX_KEY, INDEX_VERSION, CredentialStore, init_credential_store = __esm({
         return entries;
       }
     };
+  }
+});
+
+// src/platform/atomic-file.ts
+import { closeSync as closeSync3, fchmodSync, fchownSync, fsyncSync, lstatSync as lstatSync2, openSync as openSync3, realpathSync, renameSync as renameSync2, writeSync as writeSync3 } from "node:fs";
+import { dirname as dirname2, join as join3 } from "node:path";
+function writeFileAtomically(path4, data, options = {}) {
+  let target = options.followSymlink !== !1 && isSymlink(path4) ? resolvedLink(path4) : path4, dir = dirname2(target), temporary = join3(dir, `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.dcm-tmp`), previous = ownerOf(target);
+  try {
+    ensureDirectory(dir);
+    let fd = openSync3(temporary, "wx", options.mode ?? 384);
+    options.mode !== void 0 && fchmodSync(fd, options.mode);
+    try {
+      previous && keepOwner(fd, previous), typeof data == "string" ? writeSync3(fd, data) : writeSync3(fd, data), fsyncSync(fd);
+    } finally {
+      closeSync3(fd);
+    }
+    renameSync2(temporary, target);
+  } catch (error) {
+    throw removeQuietly(temporary), new FileWriteFailed(`cannot write ${target}: ${describeErrno(error)}`);
+  }
+  syncDirectory(dir);
+}
+function ownerOf(path4) {
+  try {
+    let stats = lstatSync2(path4);
+    return stats.isFile() ? { uid: stats.uid, gid: stats.gid } : void 0;
+  } catch {
+    return;
+  }
+}
+function keepOwner(fd, owner) {
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
+  } catch (error) {
+    if (error.code !== "EPERM") throw error;
+  }
+}
+function isSymlink(path4) {
+  try {
+    return lstatSync2(path4).isSymbolicLink();
+  } catch {
+    return !1;
+  }
+}
+function resolvedLink(path4) {
+  try {
+    return realpathSync(path4);
+  } catch {
+    return path4;
+  }
+}
+function syncDirectory(dir) {
+  try {
+    let fd = openSync3(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync3(fd);
+    }
+  } catch {
+  }
+}
+var init_atomic_file = __esm({
+  "src/platform/atomic-file.ts"() {
+    "use strict";
+    init_errors();
+    init_files();
   }
 });
 
@@ -1740,6 +1740,7 @@ var client_exports = {};
 __export(client_exports, {
   DbusError: () => DbusError,
   busSocket: () => busSocket,
+  decryptSecret: () => decryptSecret,
   lookupSecret: () => lookupSecret,
   modPow: () => modPow,
   sessionKey: () => sessionKey
@@ -1758,7 +1759,7 @@ async function sessionKey(serverPublic, privateKey) {
   let shared = await subtle().importKey("raw", toBytes(modPow(y, privateKey, P), 128), "HKDF", !1, ["deriveBits"]);
   return Buffer.from(await subtle().deriveBits({ name: "HKDF", hash: "SHA-256", salt: EMPTY, info: EMPTY }, shared, 128));
 }
-async function decrypt(key, iv, value) {
+async function decryptSecret(key, iv, value) {
   let aes = await subtle().importKey("raw", key, "AES-CBC", !1, ["decrypt"]);
   return Buffer.from(await subtle().decrypt({ name: "AES-CBC", iv }, aes, value));
 }
@@ -1781,7 +1782,7 @@ async function transport() {
     return (path4, handlers) => {
       let queue = [], socket, closed = !1;
       return bun.connect({
-        unix: path4.startsWith("\0") ? `\0${path4.slice(1)}` : path4,
+        unix: path4,
         socket: {
           data: (_s, chunk) => handlers.data(Buffer.from(chunk)),
           close: () => handlers.close(),
@@ -1862,7 +1863,7 @@ async function lookup(conversation, key, options) {
   ]), key16 = dh ? sessionKey(output.value, privateKey) : void 0, secret = (await reply).body[0].get(unlocked[0]);
   if (!secret) return;
   let [, parameters, value] = secret;
-  return (key16 ? await decrypt(await key16, parameters, value) : value).toString("utf8");
+  return (key16 ? await decryptSecret(await key16, parameters, value) : value).toString("utf8");
 }
 var P, DH_ALGORITHM, SERVICE, toBigInt, toBytes, subtle, EMPTY, unavailable, Conversation, DbusError, serviceCall, init_client = __esm({
   "src/store/secret-service/client.ts"() {
@@ -2311,33 +2312,45 @@ var STORES, KEYCHAIN_SERVICE, DEFAULT_KEYCHAIN_TIMEOUT_MS, DEFAULT_PASS_TIMEOUT_
   }
 });
 
-// src/cli/provider-bindings.ts
+// src/cli/settings-file.ts
 import { dirname as dirname6 } from "node:path";
+function writeSettings(path4, settings) {
+  ensureDirectory(dirname6(path4)), writeFileAtomically(path4, `${JSON.stringify(settings, null, 2)}
+`, { followSymlink: !1 });
+}
+function editSettingsEntry(env, key, change) {
+  let { path: path4, settings } = readSettings(env), current = settings[key], entries = typeof current == "object" && current !== null && !Array.isArray(current) ? { ...current } : {};
+  if (!change(entries)) return !1;
+  let { [key]: _old, ...rest } = settings;
+  return writeSettings(path4, Object.keys(entries).length > 0 ? { ...rest, [key]: entries } : rest), !0;
+}
+var init_settings_file = __esm({
+  "src/cli/settings-file.ts"() {
+    "use strict";
+    init_atomic_file();
+    init_files();
+    init_select();
+  }
+});
+
+// src/cli/provider-bindings.ts
 function readBindings(env) {
   let { path: path4, settings } = readSettings(env);
   return { path: path4, bindings: bindingsOf(settings, path4) };
 }
-function writeProviders(env, change) {
-  let { path: path4, settings } = readSettings(env), providers = typeof settings.providers == "object" && settings.providers !== null ? { ...settings.providers } : {};
-  if (!change(providers)) return !1;
-  let { providers: _old, ...rest } = settings, next = Object.keys(providers).length > 0 ? { ...rest, providers } : rest;
-  return ensureDirectory(dirname6(path4)), writeFileAtomically(path4, `${JSON.stringify(next, null, 2)}
-`, { followSymlink: !1 }), !0;
-}
 function recordBinding(env, binding) {
   let { pattern, ...rest } = binding;
-  writeProviders(env, (providers) => (providers[pattern] = rest, !0));
+  editSettingsEntry(env, "providers", (providers) => (providers[pattern] = rest, !0));
 }
 function forgetBinding(env, pattern) {
-  return writeProviders(env, (providers) => pattern in providers ? (delete providers[pattern], !0) : !1);
+  return editSettingsEntry(env, "providers", (providers) => pattern in providers && delete providers[pattern]);
 }
 var init_provider_bindings = __esm({
   "src/cli/provider-bindings.ts"() {
     "use strict";
-    init_atomic_file();
-    init_files();
     init_bindings();
     init_select();
+    init_settings_file();
   }
 });
 
@@ -2998,15 +3011,14 @@ function toEntries(list) {
 }
 function recordStore(store, env) {
   let { path: path4, settings } = readSettings(env);
-  return writeFileAtomically(path4, `${JSON.stringify({ ...settings, store }, null, 2)}
-`, { followSymlink: !1 }), path4;
+  return writeSettings(path4, { ...settings, store }), path4;
 }
 var init_store_access = __esm({
   "src/cli/store-access.ts"() {
     "use strict";
     init_server_address();
-    init_atomic_file();
     init_select();
+    init_settings_file();
   }
 });
 
@@ -16179,7 +16191,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname11, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname10, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -16364,7 +16376,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve2(path4);
-        await mkdir(dirname11(resolvedPath), { recursive: !0 });
+        await mkdir(dirname10(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
@@ -26348,23 +26360,6 @@ var PRIVATE, awsProvider, init_ecr = __esm({
   }
 });
 
-// src/providers/expiry.ts
-function secretExpiryOf(token) {
-  let claims = token.split(".")[1];
-  if (claims)
-    try {
-      let exp = JSON.parse(Buffer.from(claims, "base64url").toString("utf8")).exp;
-      return typeof exp == "number" ? exp * 1e3 : void 0;
-    } catch {
-      return;
-    }
-}
-var init_expiry2 = __esm({
-  "src/providers/expiry.ts"() {
-    "use strict";
-  }
-});
-
 // src/providers/azure.ts
 var azure_exports = {};
 __export(azure_exports, {
@@ -26499,7 +26494,7 @@ var ACR_USERNAME, ACR_SCOPE, IMDS_STEP_MS2, azureProvider, init_azure = __esm({
     "use strict";
     init_errors();
     init_process();
-    init_expiry2();
+    init_expiry();
     init_http();
     init_oidc();
     ACR_USERNAME = "00000000-0000-0000-0000-000000000000", ACR_SCOPE = "https://containerregistry.azure.net/.default", IMDS_STEP_MS2 = 1500;
@@ -26509,7 +26504,8 @@ var ACR_USERNAME, ACR_SCOPE, IMDS_STEP_MS2, azureProvider, init_azure = __esm({
         if (!/^[a-z0-9]+\.azurecr\.(io|cn|us)(:\d+)?$/.test(host) && !host.includes("*"))
           throw new MintFailed(`azure: ${host} is not an ACR registry (NAME.azurecr.io)`, { code: "usage" });
         let aad = await entra(request3);
-        if (host.includes("*")) return { username: ACR_USERNAME, secret: aad.token, expiresAt: secretExpiryOf(aad.token) ?? Number.NaN, identity: aad.identity };
+        if (host.includes("*"))
+          return { username: ACR_USERNAME, secret: aad.token, expiresAt: jwtExpiry(aad.token)?.getTime() ?? Number.NaN, identity: aad.identity };
         let url = new URL(`https://${host}/oauth2/exchange`), form = { grant_type: "access_token", service: host, access_token: aad.token }, tenant = aad.tenant ?? tenantOf(aad.token);
         tenant && (form.tenant = tenant);
         let response = await cloudRequest({
@@ -26533,7 +26529,7 @@ var ACR_USERNAME, ACR_SCOPE, IMDS_STEP_MS2, azureProvider, init_azure = __esm({
               code: response.status >= 500 ? "network" : "credentials"
             }
           );
-        return { username: ACR_USERNAME, secret: refresh, expiresAt: secretExpiryOf(refresh) ?? Number.NaN, identity: aad.identity };
+        return { username: ACR_USERNAME, secret: refresh, expiresAt: jwtExpiry(refresh)?.getTime() ?? Number.NaN, identity: aad.identity };
       }
     };
   }
@@ -26921,9 +26917,9 @@ async function remember(store, item, slot, token, now) {
 async function cacheMinted(store, binding, host, env, token, now) {
   await remember(store, tokenItemKey(binding.pattern), slotOf(host, identityKey(binding, env)), { ...token, mintedAt: now }, now);
 }
-async function markRefused(store, binding, host, env) {
+async function markRefused(store, binding, host, env, now) {
   let item = tokenItemKey(binding.pattern), tokens = decodeTokens(await store.backend.get(item)), slot = slotOf(host, identityKey(binding, env));
-  tokens[slot] && (tokens[slot] = { ...tokens[slot], refused: !0 }, await store.backend.set(item, JSON.stringify({ tokens })));
+  tokens[slot] && (tokens[slot] = { ...tokens[slot], refused: !0 }, await store.backend.set(item, encodeTokens(tokens, now)));
 }
 async function cachedTokens(store, binding) {
   let tokens = decodeTokens(await store.backend.get(tokenItemKey(binding.pattern)));
@@ -26961,7 +26957,7 @@ async function dockerLogins(ctx, options = {}) {
     );
     entries.forEach((entry, i) => {
       let dropped = store.backend.expiresAt?.(entry.registry)?.toISOString() ?? null, secret = expiries[i] ?? null, expiresAt = dropped && (!secret || dropped < secret) ? dropped : secret;
-      rows.push({ ...entry, source: "dcm", store: store.backend.kind === "memory" ? "os" : store.backend.kind, expiresAt });
+      rows.push({ ...entry, source: "dcm", store: storeNameOf(store), expiresAt });
     });
   } catch (error) {
     failures.push({ source: "dcm", error });
@@ -27032,12 +27028,15 @@ async function bindingRows(ctx) {
         username: latest?.username ?? binding.username ?? null,
         kind: `provider:${binding.provider}`,
         source: "dcm",
-        store: store.backend.kind === "memory" ? "os" : store.backend.kind,
+        store: storeNameOf(store),
         expiresAt: latest ? new Date(latest.expiresAt).toISOString() : null,
         identity: latest?.identity ?? null
       };
     })
   );
+}
+function storeNameOf(store) {
+  return store.backend.kind === "memory" ? "os" : store.backend.kind;
 }
 async function boundToken(ctx, registry) {
   let { path: path4, bindings } = readBindings(ctx.env), binding = bindings.find((b) => b.pattern === registry);
@@ -27170,7 +27169,7 @@ var init_daemon_config = __esm({
 
 // src/cli/registry-target.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { dirname as dirname7, resolve } from "node:path";
+import { resolve } from "node:path";
 function parseTimeout(raw, fallbackSeconds = 15) {
   if (raw === void 0) return fallbackSeconds * 1e3;
   let seconds = Number(raw);
@@ -27212,28 +27211,17 @@ function rememberedCertDir(registry, ctx) {
   }
 }
 function rememberCertDir(registry, dir, env) {
-  let { path: path4, settings } = readSettings(env), current = typeof settings.certDirs == "object" && settings.certDirs !== null ? { ...settings.certDirs } : {};
-  if (dir === void 0) {
-    if (!(registry in current)) return;
-    delete current[registry];
-  } else {
-    if (current[registry] === resolve(dir)) return;
-    current[registry] = resolve(dir);
-  }
-  let { certDirs: _old, ...rest } = settings, next = Object.keys(current).length > 0 ? { ...rest, certDirs: current } : rest;
-  ensureDirectory(dirname7(path4)), writeFileAtomically(path4, `${JSON.stringify(next, null, 2)}
-`, { followSymlink: !1 });
+  editSettingsEntry(env, "certDirs", (dirs) => dir === void 0 ? registry in dirs && delete dirs[registry] : dirs[registry] === resolve(dir) ? !1 : (dirs[registry] = resolve(dir), !0));
 }
 var DAEMON_INSECURE_DEFAULTS, init_registry_target = __esm({
   "src/cli/registry-target.ts"() {
     "use strict";
     init_daemon_config();
     init_errors();
-    init_atomic_file();
-    init_files();
     init_profiles();
     init_select();
     init_declaration();
+    init_settings_file();
     DAEMON_INSECURE_DEFAULTS = ["127.0.0.0/8", "::1/128"];
   }
 });
@@ -27341,7 +27329,7 @@ async function forgetRefused(ctx, registry) {
   let binding = readBindings(ctx.env).bindings.find((b) => b.pattern === registry);
   if (!binding) return;
   let { markRefused: markRefused2 } = await Promise.resolve().then(() => (init_tokens(), tokens_exports));
-  await markRefused2(await ctx.openStore(), binding, registry, ctx.env).catch(() => {
+  await markRefused2(await ctx.openStore(), binding, registry, ctx.env, ctx.now().getTime()).catch(() => {
   });
 }
 function failureStatus(error) {
@@ -40029,13 +40017,20 @@ async function logout(server, options, ctx) {
   if (failed) throw new SilentExit("failure");
 }
 async function forgetBindings(server, all, store, ctx) {
-  let { bindings } = readBindings(ctx.env), pattern = server?.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, ""), chosen = all ? bindings : bindings.filter((binding) => binding.pattern === pattern);
+  let { bindings } = readBindings(ctx.env), pattern = server === void 0 ? void 0 : boundPattern(server), chosen = all ? bindings : bindings.filter((binding) => binding.pattern === pattern);
   if (chosen.length === 0) return 0;
   let { forgetTokens: forgetTokens2 } = await Promise.resolve().then(() => (init_tokens(), tokens_exports));
   for (let binding of chosen)
     await forgetTokens2(store, binding), forgetBinding(ctx.env, binding.pattern), ctx.stdout.write(`Removing the ${binding.provider} binding for ${binding.pattern} and its cached tokens
 `);
   return chosen.length;
+}
+function boundPattern(server) {
+  try {
+    return checkPattern(server);
+  } catch {
+    return;
+  }
 }
 async function staticLoginOf(store, server) {
   if (server.includes("*")) return [];
@@ -40076,6 +40071,7 @@ var init_run7 = __esm({
     init_errors();
     init_auths_sync();
     init_provider_bindings();
+    init_bindings();
     init_registry_target();
   }
 });
@@ -40292,7 +40288,7 @@ __export(run_exports10, {
   mirrorRm: () => mirrorRm
 });
 import { accessSync as accessSync2, constants as constants4, existsSync as existsSync5, statSync as statSync5 } from "node:fs";
-import { dirname as dirname8 } from "node:path";
+import { dirname as dirname7 } from "node:path";
 async function mirrorLs(options, ctx) {
   let setup2 = mirrorSetup(ctx, options.daemonConfig);
   for (let problem of setup2.problems) ctx.stderr.write(`${problemLine(problem)}
@@ -40391,7 +40387,7 @@ async function editDaemonConfig(path4, command, change) {
   })) : !1;
 }
 function refuseUnwritable(path4, command) {
-  let target = existsSync5(path4) ? path4 : dirname8(path4);
+  let target = existsSync5(path4) ? path4 : dirname7(path4);
   try {
     accessSync2(target, constants4.W_OK);
   } catch {
@@ -40756,7 +40752,7 @@ __export(run_exports12, {
   planSetup: () => planSetup,
   setup: () => setup
 });
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname8 } from "node:path";
 function planSetup(data, credHelpers, request3, original) {
   let next = { ...data }, helpers = { ...credHelpers }, { registries } = request3;
   if (request3.undo) {
@@ -40849,7 +40845,7 @@ function syncContainersDropIn(ctx, undo) {
     return current === void 0 ? null : (removeQuietly(path4), { path: path4, action: "removed" });
   if (current === CONTAINERS_DROP_IN) return { path: path4, action: "kept" };
   try {
-    ensureDirectory(dirname9(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
+    ensureDirectory(dirname8(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
   } catch (error) {
     throw new UsageError(`${path4} could not be written (${describeErrno(error)}); config.json is set up, podman and skopeo are not`);
   }
@@ -41339,7 +41335,7 @@ __export(cache_agent_exports, {
 import { chmodSync as chmodSync2, unlinkSync as unlinkSync4 } from "node:fs";
 import { createServer as createServer2 } from "node:net";
 import { platform as platform10 } from "node:os";
-import { dirname as dirname10 } from "node:path";
+import { dirname as dirname9 } from "node:path";
 function badSet(request3) {
   if (typeof request3.key != "string" || typeof request3.value != "string") return "a set request needs a key and a value, both strings";
   let ttl = request3.ttlMs;
@@ -41401,7 +41397,7 @@ async function runCacheAgent(socket) {
     });
   });
   let { SocketLock: SocketLock2, lockPath: lockPath2, probeSocket: probeSocket2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports));
-  await new SocketLock2(lockPath2(dirname10(socket), "cache-start", socket, platform10())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
+  await new SocketLock2(lockPath2(dirname9(socket), "cache-start", socket, platform10())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
 }
 async function listen(probeSocket2, server, socket) {
   for (let attempt = 0; attempt < 2; attempt++) {

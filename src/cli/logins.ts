@@ -13,6 +13,7 @@ import { DcmError, oneLine, StoreUnavailable, type ExitCodeName, type StoreName 
 import { secretExpiry } from '../registry/expiry.ts';
 import { profileFor } from '../registry/profiles.ts';
 import { containersAuthFile } from '../docker/containers-config.ts';
+import type { CredentialStore } from '../store/credential-store.ts';
 import type { CommandContext } from './context.ts';
 import { readBindings } from './provider-bindings.ts';
 import { toEntries, type LoginEntry } from './store-access.ts';
@@ -75,7 +76,7 @@ export async function dockerLogins(ctx: CommandContext, options: { expiry?: bool
       const dropped = store.backend.expiresAt?.(entry.registry)?.toISOString() ?? null;
       const secret = expiries[i] ?? null;
       const expiresAt = dropped && (!secret || dropped < secret) ? dropped : secret;
-      rows.push({ ...entry, source: 'dcm', store: store.backend.kind === 'memory' ? 'os' : store.backend.kind, expiresAt });
+      rows.push({ ...entry, source: 'dcm', store: storeNameOf(store), expiresAt });
     });
   } catch (error) {
     failures.push({ source: 'dcm', error });
@@ -167,12 +168,17 @@ async function bindingRows(ctx: CommandContext): Promise<LoginRow[]> {
         username: latest?.username ?? binding.username ?? null,
         kind: `provider:${binding.provider}` as const,
         source: 'dcm' as const,
-        store: store.backend.kind === 'memory' ? 'os' : (store.backend.kind as StoreName),
+        store: storeNameOf(store),
         expiresAt: latest ? new Date(latest.expiresAt).toISOString() : null,
         identity: latest?.identity ?? null,
       };
     }),
   );
+}
+
+/** The store a row names: the backend's kind (the memory store of unit tests stands for the keychain). */
+function storeNameOf(store: CredentialStore): StoreName {
+  return store.backend.kind === 'memory' ? 'os' : store.backend.kind;
 }
 
 /** The token for a bound row: cached and fresh, or minted now (providers/tokens.ts). */

@@ -4,16 +4,15 @@
  * Docker counts them, the --cert-dir a login remembered).
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { daemonConfigPath, insecureRegistries, matchesInsecure, readDaemonConfig } from '../docker/daemon-config.ts';
 import { UsageError, oneLine } from '../errors.ts';
-import { writeFileAtomically } from '../platform/atomic-file.ts';
-import { ensureDirectory } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { apiHost } from '../registry/profiles.ts';
 import { readSettings } from '../store/select.ts';
 import type { CommandContext } from './context.ts';
 import { DEFAULT_TIMEOUT_SECONDS } from './declaration.ts';
+import { editSettingsEntry } from './settings-file.ts';
 
 /** What the Docker daemon counts as insecure on top of daemon.json's insecure-registries (moby's defaults). */
 export const DAEMON_INSECURE_DEFAULTS = ['127.0.0.0/8', '::1/128'];
@@ -102,17 +101,10 @@ function rememberedCertDir(registry: string, ctx: CommandContext): string | unde
 
 /** Records (or, with `dir` undefined, forgets) the --cert-dir for `registry` in dcm's settings. */
 export function rememberCertDir(registry: string, dir: string | undefined, env: Env): void {
-  const { path, settings } = readSettings(env);
-  const current = typeof settings.certDirs === 'object' && settings.certDirs !== null ? { ...(settings.certDirs as Record<string, string>) } : {};
-  if (dir === undefined) {
-    if (!(registry in current)) return;
-    delete current[registry];
-  } else {
-    if (current[registry] === resolve(dir)) return;
-    current[registry] = resolve(dir);
-  }
-  const { certDirs: _old, ...rest } = settings;
-  const next = Object.keys(current).length > 0 ? { ...rest, certDirs: current } : rest;
-  ensureDirectory(dirname(path));
-  writeFileAtomically(path, `${JSON.stringify(next, null, 2)}\n`, { followSymlink: false });
+  editSettingsEntry(env, 'certDirs', (dirs) => {
+    if (dir === undefined) return registry in dirs && delete dirs[registry];
+    if (dirs[registry] === resolve(dir)) return false;
+    dirs[registry] = resolve(dir);
+    return true;
+  });
 }

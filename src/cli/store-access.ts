@@ -3,9 +3,9 @@
  */
 import { TOKEN_USERNAME } from '../docker/server-address.ts';
 import type { StoreName } from '../errors.ts';
-import { writeFileAtomically } from '../platform/atomic-file.ts';
 import type { Env } from '../platform/paths.ts';
 import { readSettings } from '../store/select.ts';
+import { writeSettings } from './settings-file.ts';
 
 /** One stored login as `dcm ls --json` prints it. */
 export interface LoginEntry {
@@ -32,6 +32,6 @@ export function toEntries(list: Map<string, string>): LoginEntry[] {
  */
 export function recordStore(store: StoreName, env: Env): string {
   const { path, settings } = readSettings(env);
-  writeFileAtomically(path, `${JSON.stringify({ ...settings, store }, null, 2)}\n`, { followSymlink: false });
+  writeSettings(path, { ...settings, store });
   return path;
 }

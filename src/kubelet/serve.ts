@@ -53,7 +53,7 @@ export async function answerKubelet(
     return reply({ [binding.pattern]: { username: token.username, password: token.secret } }, cacheDurationFor(token.expiresAt, now));
   }
   if (options.staticLogins) {
-    const login = await (await openStore()).get(host === 'docker.io' ? 'https://index.docker.io/v1/' : normaliseServerUrl(host));
+    const login = await (await openStore()).get(normaliseServerUrl(host));
     // The kubelet takes a username and a password only: an identity token is not one.
     if (login && login.username !== TOKEN_USERNAME) return reply({ [host]: { username: login.username, password: login.secret } });
   }

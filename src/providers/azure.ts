@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { MintFailed } from '../errors.ts';
 import type { Env } from '../platform/paths.ts';
 import { ProcessFailure, runProcess } from '../platform/process.ts';
-import { secretExpiryOf } from './expiry.ts';
+import { jwtExpiry } from '../registry/expiry.ts';
 import { cloudRequest } from './http.ts';
 import { ciIdToken } from './oidc.ts';
 import type { MintRequest, MintedToken, Provider } from './provider.ts';
@@ -186,7 +186,8 @@ export const azureProvider: Provider = {
     if (!/^[a-z0-9]+\.azurecr\.(io|cn|us)(:\d+)?$/.test(host) && !host.includes('*'))
       throw new MintFailed(`azure: ${host} is not an ACR registry (NAME.azurecr.io)`, { code: 'usage' });
     const aad = await entra(request);
-    if (host.includes('*')) return { username: ACR_USERNAME, secret: aad.token, expiresAt: secretExpiryOf(aad.token) ?? Number.NaN, identity: aad.identity };
+    if (host.includes('*'))
+      return { username: ACR_USERNAME, secret: aad.token, expiresAt: jwtExpiry(aad.token)?.getTime() ?? Number.NaN, identity: aad.identity };
     const url = new URL(`https://${host}/oauth2/exchange`);
     const form: Record<string, string> = { grant_type: 'access_token', service: host, access_token: aad.token };
     const tenant = aad.tenant ?? tenantOf(aad.token);
@@ -213,6 +214,6 @@ export const azureProvider: Provider = {
           code: response.status >= 500 ? 'network' : 'credentials',
         },
       );
-    return { username: ACR_USERNAME, secret: refresh, expiresAt: secretExpiryOf(refresh) ?? Number.NaN, identity: aad.identity };
+    return { username: ACR_USERNAME, secret: refresh, expiresAt: jwtExpiry(refresh)?.getTime() ?? Number.NaN, identity: aad.identity };
   },
 };

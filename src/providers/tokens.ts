@@ -97,13 +97,13 @@ export async function cacheMinted(store: CredentialStore, binding: Binding, host
 }
 
 /** A token the registry refused (seen by `dcm check`): never served again. */
-export async function markRefused(store: CredentialStore, binding: Binding, host: string, env: Env): Promise<void> {
+export async function markRefused(store: CredentialStore, binding: Binding, host: string, env: Env, now: number): Promise<void> {
   const item = tokenItemKey(binding.pattern);
   const tokens = decodeTokens(await store.backend.get(item));
   const slot = slotOf(host, identityKey(binding, env));
   if (!tokens[slot]) return;
   tokens[slot] = { ...tokens[slot]!, refused: true };
-  await store.backend.set(item, JSON.stringify({ tokens }));
+  await store.backend.set(item, encodeTokens(tokens, now));
 }
 
 /** Every cached token of a binding, for `dcm ls`: host, identity, expiry (the secret stays here). */

@@ -1,7 +1,7 @@
 /**
  * One throwaway machine for a test: a Docker configuration directory (DOCKER_CONFIG) with the
  * config.json the test wants, dcm's bin directory on PATH (so Docker, skopeo and podman can run
- * docker-credential-dcm), and the store dcm is to use. Everything else is the test session's
+ * docker-credential-dcm). Everything else is the test session's
  * (scripts/test.sh: a private keychain and a throwaway HOME).
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,6 @@ export interface MachineOptions {
   config?: unknown;
   /** config.json's mode (default 0600). */
   mode?: number;
-  /** dcm's store: the session's keychain (`os`, the default), the `cache` agent, or `none` (no session bus at all). */
-  store?: 'os' | 'cache' | 'none';
   /** dcm's bin directory first on PATH (default true). */
   onPath?: boolean;
   /** Extra environment for every process of this machine. */
@@ -54,12 +52,6 @@ export function testMachine(options: MachineOptions = {}): TestMachine {
   const given: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   const env: NodeJS.ProcessEnv = { ...given, DOCKER_CONFIG: dir, PATH: options.onPath === false ? given.PATH : `${bin.dir}:${given.PATH}` };
   delete env.DOCKER_AUTH_CONFIG;
-  if (options.store === 'cache') {
-    const runtime = tempDir('runtime');
-    chmodSync(runtime, 0o700);
-    Object.assign(env, { DCM_STORE: 'cache', XDG_RUNTIME_DIR: runtime });
-  }
-  if (options.store === 'none') delete env.DBUS_SESSION_BUS_ADDRESS;
   const guard = { timeoutMs: options.timeoutMs ?? 30_000 };
   return {
     dir,

@@ -154,12 +154,11 @@ describe('dcm login --provider aws', () => {
     const dir = tempDir('aws-oidc-bad');
     writeFileSync(join(dir, 'token'), 'eyJ.forged.sig');
     const machine = awsMachine({ AWS_ROLE_ARN: standIns.aws.webIdentity.roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'token') });
-    const get = await machine.helper('get', HOSTS.ecr, { XDG_CONFIG_HOME: undefined });
-    // Not bound on this machine yet: bind it, which fails with STS's reason.
-    expect(get.stdout).toBe('credentials not found in native keychain\n');
     const login = await machine.dcm(['login', HOSTS.ecr, '--provider', 'aws']);
     expect(login).toExit(3);
     expect(login.stderr).toMatch(/^dcm: aws: STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/ci-pusher was refused: InvalidIdentityToken: /);
+    // Refused: nothing is bound, so a get for the host still finds nothing.
+    expect((await machine.helper('get', HOSTS.ecr)).stdout).toBe('credentials not found in native keychain\n');
   });
 
   it('role_arn with source_profile: STS AssumeRole, signed with the source’s keys', async () => {

@@ -4,7 +4,7 @@
  * SSL_CERT_FILE), then the ACR stand-in's own token flow with the refresh token dcm hands out:
  * a service principal, workload identity (a federated token file), managed identity (IMDS on
  * loopback), a wrong secret (Entra's first line, without its trace ids), and nothing at all.
- * Covers: src/providers/azure.ts, src/providers/expiry.ts.
+ * Covers: src/providers/azure.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
  * another user could write each get one line and leave nothing behind. The cache's rules (a
  * still-valid token stands in when minting fails, an expired one never) are run with the same
  * scripts, a memory store and chosen clocks.
- * Covers: src/providers/tokens.ts, src/providers/identity.ts, src/providers/provider.ts, src/cli/provider-bindings.ts.
+ * Covers: src/providers/tokens.ts, src/providers/identity.ts, src/providers/provider.ts, src/cli/provider-bindings.ts, src/cli/settings-file.ts.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

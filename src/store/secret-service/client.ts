@@ -60,7 +60,8 @@ export async function sessionKey(serverPublic: Buffer, privateKey: bigint): Prom
   return Buffer.from(await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: EMPTY, info: EMPTY }, shared, 128));
 }
 
-async function decrypt(key: Buffer, iv: Buffer, value: Buffer): Promise<Buffer> {
+/** A DH session's secret: AES-128-CBC with the reply's IV, PKCS#7 padding checked. */
+export async function decryptSecret(key: Buffer, iv: Buffer, value: Buffer): Promise<Buffer> {
   const aes = await subtle().importKey('raw', key, 'AES-CBC', false, ['decrypt']);
   return Buffer.from(await subtle().decrypt({ name: 'AES-CBC', iv }, aes, value));
 }
@@ -188,7 +189,7 @@ async function transport(): Promise<Connect> {
       let closed = false;
       bun
         .connect({
-          unix: path.startsWith('\0') ? `\0${path.slice(1)}` : path,
+          unix: path,
           socket: {
             data: (_s: unknown, chunk: Uint8Array) => handlers.data(Buffer.from(chunk)),
             close: () => handlers.close(),
@@ -305,6 +306,6 @@ async function lookup(conversation: Conversation, key: string, options: LookupOp
   const secret = secrets.get(unlocked[0]!);
   if (!secret) return undefined;
   const [, parameters, value] = secret;
-  const bytes = key16 ? await decrypt(await key16, parameters, value) : value;
+  const bytes = key16 ? await decryptSecret(await key16, parameters, value) : value;
   return bytes.toString('utf8');
 }

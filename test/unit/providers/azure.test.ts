@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEntraReply } from '../../../src/providers/azure.ts';
-import { secretExpiryOf } from '../../../src/providers/expiry.ts';
+import { jwtExpiry } from '../../../src/registry/expiry.ts';
 
 describe('parseEntraReply', () => {
   it('the access token', () => {
@@ -22,7 +22,7 @@ describe('parseEntraReply', () => {
   });
 });
 
-describe('secretExpiryOf', () => {
+describe('the expiry azure reads from an ACR refresh token (registry/expiry.ts jwtExpiry)', () => {
   const jwt = (claims: unknown) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
   it.each<[string, string, number | undefined]>([
     ['a JWT with exp', jwt({ exp: 1_800_000_000 }), 1_800_000_000_000],
@@ -30,6 +30,6 @@ describe('secretExpiryOf', () => {
     ['not a JWT', 'ghp_plain-token', undefined],
     ['garbage claims', 'a.!!!.c', undefined],
   ])('%s', (_name, token, expected) => {
-    expect(secretExpiryOf(token)).toBe(expected);
+    expect(jwtExpiry(token)?.getTime()).toBe(expected);
   });
 });

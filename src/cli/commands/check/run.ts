@@ -176,7 +176,7 @@ async function forgetRefused(ctx: CommandContext, registry: string): Promise<voi
   const binding = readBindings(ctx.env).bindings.find((b) => b.pattern === registry);
   if (!binding) return;
   const { markRefused } = await import('../../../providers/tokens.ts');
-  await markRefused(await ctx.openStore(), binding, registry, ctx.env).catch(() => undefined);
+  await markRefused(await ctx.openStore(), binding, registry, ctx.env, ctx.now().getTime()).catch(() => undefined);
 }
 
 /** A failed check's status: expired (the registry or the cache said so), else the error's class. Pure. */

@@ -4,6 +4,7 @@ import { ItemError, SilentExit, UsageError, oneLine } from '../../../errors.ts';
 import { forgetLogins } from '../../auths-sync.ts';
 import type { CommandContext } from '../../context.ts';
 import { forgetBinding, readBindings } from '../../provider-bindings.ts';
+import { checkPattern } from '../../../providers/bindings.ts';
 import type { CredentialStore } from '../../../store/credential-store.ts';
 import { rememberCertDir } from '../../registry-target.ts';
 import type { LogoutOptions } from './command.ts';
@@ -29,11 +30,7 @@ export async function logout(server: string | undefined, options: LogoutOptions,
  */
 async function forgetBindings(server: string | undefined, all: boolean, store: CredentialStore, ctx: CommandContext): Promise<number> {
   const { bindings } = readBindings(ctx.env);
-  const pattern = server
-    ?.trim()
-    .toLowerCase()
-    .replace(/^https?:\/\//, '')
-    .replace(/\/+$/, '');
+  const pattern = server === undefined ? undefined : boundPattern(server);
   const chosen = all ? bindings : bindings.filter((binding) => binding.pattern === pattern);
   if (chosen.length === 0) return 0;
   const { forgetTokens } = await import('../../../providers/tokens.ts');
@@ -43,6 +40,15 @@ async function forgetBindings(server: string | undefined, all: boolean, store: C
     ctx.stdout.write(`Removing the ${binding.provider} binding for ${binding.pattern} and its cached tokens\n`);
   }
   return chosen.length;
+}
+
+/** SERVER as `dcm login --provider` recorded it; undefined for what no binding can be (a Docker Hub URL). */
+function boundPattern(server: string): string | undefined {
+  try {
+    return checkPattern(server);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A static login kept beside a binding that was removed goes too; a pattern has none. */

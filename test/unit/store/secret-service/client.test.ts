@@ -1,6 +1,6 @@
 import { createCipheriv, createDiffieHellman, getDiffieHellman, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { busSocket, modPow, sessionKey } from '../../../../src/store/secret-service/client.ts';
+import { busSocket, decryptSecret, modPow, sessionKey } from '../../../../src/store/secret-service/client.ts';
 
 describe('the Diffie-Hellman session', () => {
   // OpenSSL's modp2 is RFC 2409's second Oakley group, the one the Secret Service specifies.
@@ -30,10 +30,21 @@ describe('the Diffie-Hellman session', () => {
       const padded = Buffer.concat([Buffer.alloc(128 - shared.byteLength), shared]);
       const serverKey = Buffer.from(hkdfSync('sha256', padded, Buffer.alloc(0), Buffer.alloc(0), 16));
       expect(await sessionKey(server.getPublicKey(), clientPrivate)).toEqual(serverKey);
+      // What the service sends: the secret encrypted with its key; the client's key opens it.
       const iv = randomBytes(16);
+      const secret = `s€cret-${i}-${'x'.repeat(i)}`;
       const cipher = createCipheriv('aes-128-cbc', serverKey, iv);
-      expect(Buffer.concat([cipher.update('secret'), cipher.final()]).byteLength).toBe(16);
+      const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+      expect((await decryptSecret(await sessionKey(server.getPublicKey(), clientPrivate), iv, sealed)).toString('utf8')).toBe(secret);
     }
+  });
+
+  it('a secret whose padding is wrong (a key that does not match) is refused, not returned garbled', async () => {
+    // Fixed bytes: a random wrong key would yield valid-looking padding 1 time in 256.
+    const iv = Buffer.alloc(16, 2);
+    const cipher = createCipheriv('aes-128-cbc', Buffer.alloc(16, 1), iv);
+    const sealed = Buffer.concat([cipher.update('secret'), cipher.final()]);
+    await expect(decryptSecret(Buffer.alloc(16, 3), iv, sealed)).rejects.toThrow();
   });
 
   it.each([0n, 1n])('a server key of %s (outside the group) is refused', async (y) => {

@@ -17,7 +17,6 @@ describe('the D-Bus wire format', () => {
         { type: 'o', value: '/org/freedesktop/secrets/session/s1' },
       ],
     });
-    expect(bytes.byteLength % 8 === 0 || bytes.byteLength > 16).toBe(true);
     const decoded = decodeMessage(bytes);
     expect(decoded?.size).toBe(bytes.byteLength);
     expect(decoded?.message).toMatchObject({ type: MESSAGE.call, serial: 7, member: 'OpenSession' });
