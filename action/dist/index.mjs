@@ -2313,9 +2313,8 @@ var STORES, KEYCHAIN_SERVICE, DEFAULT_KEYCHAIN_TIMEOUT_MS, DEFAULT_PASS_TIMEOUT_
 });
 
 // src/cli/settings-file.ts
-import { dirname as dirname6 } from "node:path";
 function writeSettings(path4, settings) {
-  ensureDirectory(dirname6(path4)), writeFileAtomically(path4, `${JSON.stringify(settings, null, 2)}
+  writeFileAtomically(path4, `${JSON.stringify(settings, null, 2)}
 `, { followSymlink: !1 });
 }
 function editSettingsEntry(env, key, change) {
@@ -2328,7 +2327,6 @@ var init_settings_file = __esm({
   "src/cli/settings-file.ts"() {
     "use strict";
     init_atomic_file();
-    init_files();
     init_select();
   }
 });
@@ -16191,7 +16189,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname10, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname9, resolve: resolve2 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url.origin}${url.pathname}`;
       if (normalizeQuery) {
@@ -16376,7 +16374,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path4)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve2(path4);
-        await mkdir(dirname10(resolvedPath), { recursive: !0 });
+        await mkdir(dirname9(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
@@ -40288,7 +40286,7 @@ __export(run_exports10, {
   mirrorRm: () => mirrorRm
 });
 import { accessSync as accessSync2, constants as constants4, existsSync as existsSync5, statSync as statSync5 } from "node:fs";
-import { dirname as dirname7 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 async function mirrorLs(options, ctx) {
   let setup2 = mirrorSetup(ctx, options.daemonConfig);
   for (let problem of setup2.problems) ctx.stderr.write(`${problemLine(problem)}
@@ -40387,7 +40385,7 @@ async function editDaemonConfig(path4, command, change) {
   })) : !1;
 }
 function refuseUnwritable(path4, command) {
-  let target = existsSync5(path4) ? path4 : dirname7(path4);
+  let target = existsSync5(path4) ? path4 : dirname6(path4);
   try {
     accessSync2(target, constants4.W_OK);
   } catch {
@@ -40752,7 +40750,7 @@ __export(run_exports12, {
   planSetup: () => planSetup,
   setup: () => setup
 });
-import { dirname as dirname8 } from "node:path";
+import { dirname as dirname7 } from "node:path";
 function planSetup(data, credHelpers, request3, original) {
   let next = { ...data }, helpers = { ...credHelpers }, { registries } = request3;
   if (request3.undo) {
@@ -40845,7 +40843,7 @@ function syncContainersDropIn(ctx, undo) {
     return current === void 0 ? null : (removeQuietly(path4), { path: path4, action: "removed" });
   if (current === CONTAINERS_DROP_IN) return { path: path4, action: "kept" };
   try {
-    ensureDirectory(dirname8(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
+    ensureDirectory(dirname7(path4), 493), writeFileAtomically(path4, CONTAINERS_DROP_IN, { mode: 420, followSymlink: !1 });
   } catch (error) {
     throw new UsageError(`${path4} could not be written (${describeErrno(error)}); config.json is set up, podman and skopeo are not`);
   }
@@ -41335,7 +41333,7 @@ __export(cache_agent_exports, {
 import { chmodSync as chmodSync2, unlinkSync as unlinkSync4 } from "node:fs";
 import { createServer as createServer2 } from "node:net";
 import { platform as platform10 } from "node:os";
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname8 } from "node:path";
 function badSet(request3) {
   if (typeof request3.key != "string" || typeof request3.value != "string") return "a set request needs a key and a value, both strings";
   let ttl = request3.ttlMs;
@@ -41397,7 +41395,7 @@ async function runCacheAgent(socket) {
     });
   });
   let { SocketLock: SocketLock2, lockPath: lockPath2, probeSocket: probeSocket2 } = await Promise.resolve().then(() => (init_socket_lock(), socket_lock_exports));
-  await new SocketLock2(lockPath2(dirname9(socket), "cache-start", socket, platform10())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
+  await new SocketLock2(lockPath2(dirname8(socket), "cache-start", socket, platform10())).withLock(() => listen(probeSocket2, server, socket)) && (chmodSync2(socket, 384), expiry = setTimeout(prune, IDLE_EXIT_MS), await new Promise((resolve2) => server.on("close", () => resolve2())));
 }
 async function listen(probeSocket2, server, socket) {
   for (let attempt = 0; attempt < 2; attempt++) {

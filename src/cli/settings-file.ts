@@ -3,14 +3,12 @@
  * a login's --cert-dir and `login --provider` record there. Every other key is kept; the write is
  * atomic, mode 0600, never through a symlink. Reading is store/select.ts's (the hot path reads it).
  */
-import { dirname } from 'node:path';
 import { writeFileAtomically } from '../platform/atomic-file.ts';
-import { ensureDirectory } from '../platform/files.ts';
 import type { Env } from '../platform/paths.ts';
 import { readSettings } from '../store/select.ts';
 
+/** The whole file (writeFileAtomically makes its directory, and names the path when it cannot). */
 export function writeSettings(path: string, settings: Record<string, unknown>): void {
-  ensureDirectory(dirname(path));
   writeFileAtomically(path, `${JSON.stringify(settings, null, 2)}\n`, { followSymlink: false });
 }
 
